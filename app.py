@@ -1,0 +1,34 @@
+"""The service desk's Chalice app: registers the blueprints and the scheduled functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Chalice
+from chalice.app import Response
+
+from chalicelib.api.auth import auth_blueprint
+from chalicelib.api.tickets import tickets_blueprint
+from chalicelib.observability import logger, metrics
+
+app = Chalice(app_name="service-desk")
+app.register_blueprint(auth_blueprint)
+app.register_blueprint(tickets_blueprint)
+
+
+@app.middleware("http")
+def observe_request(event: Any, get_response: Any) -> Response:
+    """Correlate logs with the API Gateway request id and flush the request's metrics."""
+    request_id = (event.context or {}).get("requestId")
+    logger.set_correlation_id(request_id)
+    logger.append_keys(path=event.path, method=event.method)
+    try:
+        response: Response = get_response(event)
+        return response
+    finally:
+        metrics.flush_metrics()
+
+
+@app.route("/health", methods=["GET"])
+def health() -> dict[str, str]:
+    return {"status": "ok"}

@@ -1,0 +1,75 @@
+"""Request bodies, validated with pydantic: unknown fields and wrong types are refused."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Level = Literal["high", "medium", "low"]
+TicketType = Literal["incident", "service_request", "change_request", "problem"]
+Status = Literal["new", "assigned", "in_progress", "waiting_on_requester", "resolved", "closed", "cancelled"]
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]
+CommentBody = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+Version = Annotated[int, Field(ge=1, strict=True)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class OpenTicketBody(Strict):
+    type: TicketType
+    title: Title
+    description: Description
+    service: Name | None = None
+    impact: Level | None = None
+    urgency: Level | None = None
+    tags: Annotated[list[Tag], Field(max_length=20)] = []
+
+
+class TransitionBody(Strict):
+    to: Status
+    version: Version
+    reason: Reason | None = None
+
+
+class AssignmentBody(Strict):
+    version: Version
+    assignee: Name | None = None
+    group: Name | None = None
+    monitor: Name | None = None
+    reason: Reason | None = None
+
+
+class CommentBodyModel(Strict):
+    body: CommentBody
+    visibility: Literal["public", "internal"] = "public"
+    version: Version | None = None
+
+
+class UpdateTicketBody(Strict):
+    version: Version
+    title: Title | None = None
+    description: Description | None = None
+    service: Name | None = None
+    impact: Level | None = None
+    urgency: Level | None = None
+    tags: Annotated[list[Tag], Field(max_length=20)] | None = None
+
+
+class ListTicketsQuery(Strict):
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+    status: Status | None = None
+    type: TicketType | None = None
+    assignee: Name | None = None
+    group: Name | None = None
+    requester: Name | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 25
+    cursor: Annotated[str, StringConstraints(max_length=2_000)] | None = None

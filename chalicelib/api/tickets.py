@@ -1,0 +1,151 @@
+"""Ticket routes: parse and validate, call one service, shape the answer."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint
+from chalice.app import Request, Response
+
+from chalicelib.api.auth import desk_authorizer
+from chalicelib.api.common import (
+    ACCEPTED_CONTENT_TYPES,
+    answers_errors,
+    caller,
+    json_response,
+    parse_body,
+    query_params,
+    validate,
+)
+from chalicelib.api.schemas import (
+    AssignmentBody,
+    CommentBodyModel,
+    ListTicketsQuery,
+    OpenTicketBody,
+    TransitionBody,
+    UpdateTicketBody,
+)
+from chalicelib.services import bootstrap
+from chalicelib.services.ports import TicketFilter
+from chalicelib.services.tickets import OpenTicket, TicketChanges, event_view, ticket_view
+
+tickets_blueprint = Blueprint(__name__)
+bp = tickets_blueprint
+
+
+def _request() -> Request:
+    return bp.current_request
+
+
+@bp.route("/tickets", methods=["POST"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
+@answers_errors
+def open_ticket() -> Response:
+    request = _request()
+    who = caller(request)
+    body = parse_body(request, OpenTicketBody)
+    command = OpenTicket(
+        type=body.type,
+        title=body.title,
+        description=body.description,
+        service=body.service,
+        impact=body.impact,
+        urgency=body.urgency,
+        tags=tuple(body.tags),
+    )
+    key = request.headers.get("idempotency-key")
+    view = bootstrap.intake().open(command, who, key)
+    return json_response(view, 201, {"Location": f"/tickets/{view['number']}"})
+
+
+@bp.route("/tickets", methods=["GET"], authorizer=desk_authorizer)
+@answers_errors
+def list_tickets() -> Response:
+    request = _request()
+    who = caller(request)
+    query = validate(ListTicketsQuery, query_params(request))
+    filters = TicketFilter(
+        status=query.status,
+        type=query.type,
+        assignee=query.assignee,
+        group=query.group,
+        requester=query.requester,
+    )
+    page = bootstrap.ticket_service().list_tickets(filters, who, query.limit, query.cursor)
+    return json_response({"tickets": [ticket_view(t) for t in page.tickets], "cursor": page.cursor})
+
+
+@bp.route("/tickets/{number}", methods=["GET"], authorizer=desk_authorizer)
+@answers_errors
+def get_ticket(number: str) -> Response:
+    who = caller(_request())
+    return json_response(ticket_view(bootstrap.ticket_service().get_ticket(number, who)))
+
+
+@bp.route("/tickets/{number}", methods=["PATCH"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
+@answers_errors
+def update_ticket(number: str) -> Response:
+    request = _request()
+    who = caller(request)
+    body = parse_body(request, UpdateTicketBody)
+    changes = TicketChanges(
+        title=body.title,
+        description=body.description,
+        service=body.service,
+        impact=body.impact,
+        urgency=body.urgency,
+        tags=tuple(body.tags) if body.tags is not None else None,
+    )
+    ticket = bootstrap.ticket_service().update(number, body.version, who, changes)
+    return json_response(ticket_view(ticket))
+
+
+@bp.route(
+    "/tickets/{number}/transitions", methods=["POST"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES
+)
+@answers_errors
+def transition_ticket(number: str) -> Response:
+    request = _request()
+    who = caller(request)
+    body = parse_body(request, TransitionBody)
+    ticket = bootstrap.ticket_service().transition(number, body.to, body.version, who, body.reason)
+    return json_response(ticket_view(ticket))
+
+
+@bp.route(
+    "/tickets/{number}/assignment", methods=["POST"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES
+)
+@answers_errors
+def assign_ticket(number: str) -> Response:
+    request = _request()
+    who = caller(request)
+    body = parse_body(request, AssignmentBody)
+    ticket = bootstrap.ticket_service().assign(
+        number,
+        body.version,
+        who,
+        assignee=body.assignee,
+        group=body.group,
+        monitor=body.monitor,
+        reason=body.reason,
+    )
+    return json_response(ticket_view(ticket))
+
+
+@bp.route(
+    "/tickets/{number}/comments", methods=["POST"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES
+)
+@answers_errors
+def comment_ticket(number: str) -> Response:
+    request = _request()
+    who = caller(request)
+    body = parse_body(request, CommentBodyModel)
+    ticket = bootstrap.ticket_service().comment(
+        number, who, body=body.body, visibility=body.visibility, version=body.version
+    )
+    return json_response(ticket_view(ticket), 201)
+
+
+@bp.route("/tickets/{number}/events", methods=["GET"], authorizer=desk_authorizer)
+@answers_errors
+def ticket_events(number: str) -> Response:
+    who = caller(_request())
+    events = bootstrap.ticket_service().history(number, who)
+    return json_response({"ticket": number, "events": [event_view(e) for e in events]})

@@ -1,0 +1,106 @@
+"""Typed settings, read from environment variables through functions.
+
+Every stage (``dev``, ``staging``, ``prod`` in ``.chalice/config.json``) sets these variables;
+nothing else in the code reads ``os.environ``. Endpoints are configuration: leave
+``DYNAMODB_ENDPOINT`` (and the SNS/SQS ones) unset on AWS and set them to a local server's URL
+for ``make run``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:  # a deployment mistake: say which variable
+        raise RuntimeError(f"environment variable {name} must be an integer, got {raw!r}") from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"environment variable {name} must be a number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The desk's configuration for one stage.
+
+    ``DESK_STAGE``                  stage name (dev, staging, prod); default ``dev``.
+    ``AWS_REGION``                  region of every client; default ``us-east-1``.
+    ``DYNAMODB_ENDPOINT``           DynamoDB endpoint URL; unset on AWS.
+    ``SNS_ENDPOINT``, ``SQS_ENDPOINT``  the same for SNS and SQS.
+    ``TICKETS_TABLE`` ...           table names; default ``desk-<stage>-<table>``.
+    ``JWT_HS256_SECRET``            shared secret for HS256 tokens (local and test stages).
+    ``JWT_JWKS_URL``                JWKS of a Cognito user pool; when set, RS256 tokens are
+                                    verified against it (with ``JWT_ISSUER``/``JWT_AUDIENCE``).
+    ``REOPEN_WINDOW_DAYS``          how long after resolution a ticket may be reopened; default 14.
+    ``IDEMPOTENCY_TTL_SECONDS``     how long an Idempotency-Key is remembered; default 86400.
+    ``TRIAGE_CONFIDENCE``           below this classification confidence a ticket goes to triage.
+    ``PUBLIC_URL``                  base URL used in links sent to people.
+    """
+
+    stage: str
+    region: str
+    dynamodb_endpoint: str | None
+    sns_endpoint: str | None
+    sqs_endpoint: str | None
+    tickets_table: str
+    events_table: str
+    counters_table: str
+    idempotency_table: str
+    config_table: str
+    jwt_hs256_secret: str
+    jwt_jwks_url: str
+    jwt_issuer: str
+    jwt_audience: str
+    reopen_window_days: int
+    idempotency_ttl_seconds: int
+    triage_confidence: float
+    public_url: str
+    page_size_max: int = 100
+
+
+def _table(stage: str, var: str, suffix: str) -> str:
+    return _env(var) or f"desk-{stage}-{suffix}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process (cached; tests call ``get_settings.cache_clear()``)."""
+    stage = _env("DESK_STAGE", "dev")
+    return Settings(
+        stage=stage,
+        region=_env("AWS_REGION") or _env("AWS_DEFAULT_REGION") or "us-east-1",
+        dynamodb_endpoint=_env("DYNAMODB_ENDPOINT") or None,
+        sns_endpoint=_env("SNS_ENDPOINT") or None,
+        sqs_endpoint=_env("SQS_ENDPOINT") or None,
+        tickets_table=_table(stage, "TICKETS_TABLE", "tickets"),
+        events_table=_table(stage, "EVENTS_TABLE", "events"),
+        counters_table=_table(stage, "COUNTERS_TABLE", "counters"),
+        idempotency_table=_table(stage, "IDEMPOTENCY_TABLE", "idempotency"),
+        config_table=_table(stage, "CONFIG_TABLE", "config"),
+        jwt_hs256_secret=_env("JWT_HS256_SECRET"),
+        jwt_jwks_url=_env("JWT_JWKS_URL"),
+        jwt_issuer=_env("JWT_ISSUER"),
+        jwt_audience=_env("JWT_AUDIENCE"),
+        reopen_window_days=_env_int("REOPEN_WINDOW_DAYS", 14),
+        idempotency_ttl_seconds=_env_int("IDEMPOTENCY_TTL_SECONDS", 86400),
+        triage_confidence=_env_float("TRIAGE_CONFIDENCE", 0.6),
+        public_url=_env("PUBLIC_URL", "http://127.0.0.1:8000"),
+    )

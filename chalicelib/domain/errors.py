@@ -1,0 +1,106 @@
+"""Domain errors. ``chalicelib.api.errors`` maps each to one HTTP answer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class DeskError(Exception):
+    """Base of every error the desk answers with a 4xx."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def body(self) -> dict[str, object]:
+        out: dict[str, object] = {"error": self.code, "message": self.message}
+        if self.field:
+            out["field"] = self.field
+        return out
+
+
+class ValidationFailed(DeskError):
+    """Input that does not fit: ``errors`` holds one ``{"field", "reason"}`` per problem."""
+
+    status = 400
+    code = "validation_error"
+
+    def __init__(self, errors: Sequence[dict[str, str]]) -> None:
+        first = errors[0] if errors else {"field": "body", "reason": "invalid"}
+        super().__init__(f"{first['field']}: {first['reason']}", field=first["field"])
+        self.errors = list(errors)
+
+    def body(self) -> dict[str, object]:
+        out = super().body()
+        out["errors"] = self.errors
+        return out
+
+
+class NotFound(DeskError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(DeskError):
+    status = 403
+    code = "forbidden"
+
+
+class Unauthorized(DeskError):
+    status = 401
+    code = "unauthorized"
+
+
+class Conflict(DeskError):
+    status = 409
+    code = "conflict"
+
+
+class StaleVersion(Conflict):
+    """The caller's version is not the stored one; nothing was written."""
+
+    code = "stale_version"
+
+    def __init__(self, expected: int, current: int | None) -> None:
+        super().__init__(
+            f"ticket changed since version {expected} was read (current version {current}); "
+            "read it again and retry",
+            field="version",
+        )
+        self.current = current
+
+    def body(self) -> dict[str, object]:
+        out = super().body()
+        out["current_version"] = self.current
+        return out
+
+
+class IllegalTransition(Conflict):
+    """A lifecycle move the current status does not allow."""
+
+    code = "illegal_transition"
+
+    def __init__(self, current: str, target: str, allowed: Sequence[str], why: str = "") -> None:
+        reason = why or f"cannot move from {current} to {target}"
+        super().__init__(f"{reason}; allowed: {', '.join(allowed) or 'none'}", field="to")
+        self.current = current
+        self.allowed = list(allowed)
+
+    def body(self) -> dict[str, object]:
+        out = super().body()
+        out["status"] = self.current
+        out["allowed"] = self.allowed
+        return out
+
+
+class IdempotencyMismatch(DeskError):
+    status = 422
+    code = "idempotency_key_reused"
+
+
+class RequestInProgress(Conflict):
+    code = "request_in_progress"

@@ -1,0 +1,77 @@
+"""The ticket event: one immutable entry of a ticket's audit trail.
+
+Every change to a ticket appends one or more events. SLA clocks are a pure function of a
+ticket's events (see ``chalicelib.domain.sla``), so the kinds and payloads below are a
+contract: replay code reads them, and stored events are never rewritten.
+
+Payloads by kind (``before`` / ``after`` hold only the fields the event is about):
+
+``opened``            before ``{}``; after: the ticket as opened: ``type``, ``status`` ("new"),
+                      ``priority`` ("P1".."P5"), ``impact``, ``urgency``, ``service``,
+                      ``requester``, ``vip`` (bool), ``business_unit``, ``tags``.
+``status_changed``    before ``{"status": old}``; after ``{"status": new}``. A change from
+                      ``resolved`` back to an open status is a reopen.
+``priority_changed``  before/after ``{"priority", "impact", "urgency"}``.
+``first_response``    after ``{"first_response_at": iso8601}``: the first public agent reply.
+``assigned``          before/after ``{"assignee", "group", "monitor"}``.
+``commented``         after ``{"comment_id", "visibility" ("public"|"internal"), "body"}``.
+``updated``           before/after: the plain fields that changed (title, description, tags...).
+``due_date_set``      after ``{"clock": "resolution"|"first_response", "due_at": iso8601}``:
+                      the agent's date for an "as scheduled" target.
+``sla_applied``       after ``{"policy": name, "policy_version": int}``.
+``classified``        before/after: the classification fields, with the reason in ``note``.
+``sla_warning``, ``sla_breached``, ``escalated``: written by the sweep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class EventKind:
+    """The event kinds; plain strings so stored events stay readable."""
+
+    OPENED = "opened"
+    STATUS_CHANGED = "status_changed"
+    PRIORITY_CHANGED = "priority_changed"
+    FIRST_RESPONSE = "first_response"
+    ASSIGNED = "assigned"
+    COMMENTED = "commented"
+    UPDATED = "updated"
+    DUE_DATE_SET = "due_date_set"
+    SLA_APPLIED = "sla_applied"
+    CLASSIFIED = "classified"
+    SLA_WARNING = "sla_warning"
+    SLA_BREACHED = "sla_breached"
+    ESCALATED = "escalated"
+
+
+@dataclass(frozen=True)
+class TicketEvent:
+    """One entry of a ticket's audit trail.
+
+    ``seq`` is 1-based and strictly increasing per ticket; ``at`` is timezone-aware UTC.
+    """
+
+    ticket: str
+    seq: int
+    at: datetime
+    actor: str
+    kind: str
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ticket": self.ticket,
+            "seq": self.seq,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "kind": self.kind,
+            "before": self.before,
+            "after": self.after,
+            "note": self.note,
+        }

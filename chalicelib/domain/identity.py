@@ -1,0 +1,34 @@
+"""Who is calling: the verified identity the authorizer hands to the routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.domain.errors import Forbidden
+from chalicelib.domain.ticket import ROLES, STAFF_ROLES
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A verified caller. ``vip`` and ``business_unit`` come from token claims when present."""
+
+    user: str
+    role: str
+    vip: bool = False
+    business_unit: str | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    def require(self, *roles: str) -> None:
+        """Raise :class:`Forbidden` (403) unless the caller has one of ``roles``."""
+        if self.role not in roles:
+            raise Forbidden(f"this needs the role {' or '.join(roles)}; you are {self.role}")
+
+
+SYSTEM = Identity(user="system", role="admin")
+
+
+def role_rank(role: str) -> int:
+    return ROLES.index(role) if role in ROLES else -1

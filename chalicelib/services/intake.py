@@ -1,0 +1,74 @@
+"""Idempotent intake: ``POST /tickets`` with an ``Idempotency-Key`` is safe to retry.
+
+Powertools' idempotency utility keeps one record per (requester, key) in DynamoDB. The same
+key with the same body answers the stored ticket; the same key with another body is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+
+from chalicelib.domain.errors import IdempotencyMismatch, RequestInProgress, ValidationFailed
+from chalicelib.domain.identity import Identity
+from chalicelib.services.tickets import OpenTicket, TicketService, ticket_view
+
+MAX_KEY_LENGTH = 255
+
+
+class IdempotentIntake:
+    def __init__(self, service: TicketService, *, table_name: str, dynamodb_client: Any, ttl_seconds: int) -> None:
+        self.service = service
+        self.persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=dynamodb_client)
+        self.config = IdempotencyConfig(
+            event_key_jmespath="[requester, key]",
+            payload_validation_jmespath="request",
+            expires_after_seconds=ttl_seconds,
+        )
+        self._open_once: Callable[..., dict[str, Any]] = idempotent_function(
+            data_keyword_argument="attempt",
+            persistence_store=self.persistence,
+            config=self.config,
+            key_prefix="open_ticket",
+        )(self._open)
+
+    def _open(self, attempt: dict[str, Any]) -> dict[str, Any]:
+        request = OpenTicket(**{**attempt["request"], "tags": tuple(attempt["request"]["tags"])})
+        caller = Identity(**attempt["caller"])
+        return ticket_view(self.service.open_ticket(request, caller))
+
+    def open(self, request: OpenTicket, caller: Identity, key: str | None) -> dict[str, Any]:
+        """Open a ticket, once per ``key`` when one is given; returns the ticket's view."""
+        if key is None:
+            return ticket_view(self.service.open_ticket(request, caller))
+        key = key.strip()
+        if not key or len(key) > MAX_KEY_LENGTH:
+            raise ValidationFailed(
+                [{"field": "Idempotency-Key", "reason": f"must be 1 to {MAX_KEY_LENGTH} characters"}]
+            )
+        body = asdict(request)
+        body["tags"] = list(request.tags)
+        attempt = {"requester": caller.user, "key": key, "request": body, "caller": asdict(caller)}
+        try:
+            return self._open_once(attempt=attempt)
+        except IdempotencyValidationError:
+            raise IdempotencyMismatch(
+                "this Idempotency-Key was already used with a different body; use a new key",
+                field="Idempotency-Key",
+            ) from None
+        except IdempotencyAlreadyInProgressError:
+            raise RequestInProgress(
+                "a request with this Idempotency-Key is still being processed; retry shortly",
+                field="Idempotency-Key",
+            ) from None

@@ -1,0 +1,409 @@
+"""Ticket use cases: open, read, list, transition, assign, comment, update.
+
+Every change appends events (``chalicelib.domain.events``) in the same write as the ticket,
+guarded by the version the caller read. The services take their repository and clock as
+parameters; SLA clocks and classification plug in through :class:`ClockKeeper` and
+:class:`IntakeEnricher`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from chalicelib.domain import ticket as lifecycle
+from chalicelib.domain.errors import Forbidden, NotFound, StaleVersion, ValidationFailed
+from chalicelib.domain.events import EventKind, TicketEvent
+from chalicelib.domain.identity import Identity
+from chalicelib.domain.ticket import Ticket, priority_for
+from chalicelib.observability import logger, metrics, tracer
+from chalicelib.services.ports import Clock, TicketFilter, TicketPage, TicketRepository
+
+
+@dataclass(frozen=True)
+class OpenTicket:
+    """A validated request to open a ticket."""
+
+    type: str
+    title: str
+    description: str
+    service: str | None = None
+    impact: str | None = None
+    urgency: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TicketChanges:
+    """A validated partial update (``PATCH``); ``None`` means unchanged."""
+
+    title: str | None = None
+    description: str | None = None
+    service: str | None = None
+    impact: str | None = None
+    urgency: str | None = None
+    tags: tuple[str, ...] | None = None
+
+
+class ClockKeeper(Protocol):
+    """Keeps a ticket's derived SLA state (``sla``, ``next_deadline``) in step with its events."""
+
+    def refresh(self, ticket: Ticket, events: Sequence[TicketEvent], now: datetime) -> Ticket: ...
+
+    def opening_events(self, ticket: Ticket, now: datetime) -> list[dict[str, Any]]:
+        """Extra events to append when a ticket opens (e.g. which SLA policy applies)."""
+        ...
+
+
+class IntakeEnricher(Protocol):
+    """Classifies and routes a new ticket before it is stored."""
+
+    def enrich(self, ticket: Ticket, request: OpenTicket, now: datetime) -> tuple[Ticket, list[dict[str, Any]]]:
+        ...
+
+
+@dataclass
+class _Draft:
+    """The events a change will append, numbered after the ticket's last one."""
+
+    ticket: Ticket
+    actor: str
+    now: datetime
+    events: list[TicketEvent] = field(default_factory=list)
+
+    def add(
+        self,
+        kind: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        note: str | None = None,
+    ) -> None:
+        seq = self.ticket.event_seq + 1
+        self.ticket = self.ticket.evolve(event_seq=seq)
+        self.events.append(
+            TicketEvent(
+                ticket=self.ticket.number,
+                seq=seq,
+                at=self.now,
+                actor=self.actor,
+                kind=kind,
+                before=before or {},
+                after=after or {},
+                note=note,
+            )
+        )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+class TicketService:
+    def __init__(
+        self,
+        repository: TicketRepository,
+        clock: Clock,
+        *,
+        reopen_window: timedelta = timedelta(days=14),
+        clocks: ClockKeeper | None = None,
+        enricher: IntakeEnricher | None = None,
+    ) -> None:
+        self.repository = repository
+        self.clock = clock
+        self.reopen_window = reopen_window
+        self.clocks = clocks
+        self.enricher = enricher
+
+    # -- intake ---------------------------------------------------------------------------
+
+    @tracer.capture_method
+    def open_ticket(self, request: OpenTicket, caller: Identity) -> Ticket:
+        if request.type not in lifecycle.TICKET_TYPES:
+            raise ValidationFailed([{"field": "type", "reason": f"must be one of {list(lifecycle.TICKET_TYPES)}"}])
+        if not caller.is_staff and request.type not in lifecycle.REQUESTER_TYPES:
+            raise Forbidden(f"only the desk opens {request.type} tickets", field="type")
+        now = self.clock()
+        impact = request.impact or lifecycle.DEFAULT_LEVEL
+        urgency = request.urgency or lifecycle.DEFAULT_LEVEL
+        number = self.repository.allocate_number(request.type)
+        ticket = Ticket(
+            number=number,
+            type=request.type,
+            title=request.title,
+            description=request.description,
+            requester=caller.user,
+            status=lifecycle.NEW,
+            impact=impact,
+            urgency=urgency,
+            priority=priority_for(impact, urgency),
+            impact_defaulted=request.impact is None,
+            urgency_defaulted=request.urgency is None,
+            service=request.service,
+            tags=tuple(sorted(set(request.tags))),
+            created_at=now,
+            updated_at=now,
+            vip=caller.vip,
+            business_unit=caller.business_unit,
+            version=1,
+        )
+        extra_events: list[dict[str, Any]] = []
+        if self.enricher is not None:
+            ticket, extra_events = self.enricher.enrich(ticket, request, now)
+        draft = _Draft(ticket, caller.user, now)
+        draft.add(EventKind.OPENED, {}, opened_snapshot(ticket))
+        for extra in extra_events:
+            draft.add(**extra)
+        if self.clocks is not None:
+            for extra in self.clocks.opening_events(draft.ticket, now):
+                draft.add(**extra)
+            draft.ticket = self.clocks.refresh(draft.ticket, draft.events, now)
+        self.repository.create(draft.ticket, draft.events)
+        metrics.add_metric(name="TicketsOpened", unit="Count", value=1)
+        metrics.add_dimension(name="type", value=ticket.type)
+        metrics.add_metadata(key="priority", value=draft.ticket.priority)
+        logger.info("ticket opened", extra={"ticket": number, "priority": draft.ticket.priority})
+        return draft.ticket
+
+    # -- reading --------------------------------------------------------------------------
+
+    def get_ticket(self, number: str, caller: Identity) -> Ticket:
+        ticket = self.repository.get(number)
+        if ticket is None or not ticket.visible_to(caller.user, caller.role):
+            # Another requester's ticket is indistinguishable from a missing one.
+            raise NotFound(f"no ticket {number}", field="number")
+        return ticket
+
+    def list_tickets(self, filters: TicketFilter, caller: Identity, limit: int, cursor: str | None) -> TicketPage:
+        if not caller.is_staff:
+            if filters.requester not in (None, caller.user):
+                raise Forbidden("a requester lists only their own tickets", field="requester")
+            filters = TicketFilter(
+                status=filters.status,
+                type=filters.type,
+                assignee=filters.assignee,
+                group=filters.group,
+                requester=caller.user,
+            )
+        return self.repository.list(filters, limit, cursor)
+
+    def history(self, number: str, caller: Identity) -> list[TicketEvent]:
+        self.get_ticket(number, caller)
+        events = self.repository.events(number)
+        if caller.is_staff:
+            return events
+        return [e for e in events if e.after.get("visibility") != "internal"]
+
+    # -- changes --------------------------------------------------------------------------
+
+    def _load_for_change(self, number: str, caller: Identity, version: int | None) -> Ticket:
+        ticket = self.get_ticket(number, caller)
+        if version is not None and version != ticket.version:
+            raise StaleVersion(version, ticket.version)
+        return ticket
+
+    def _commit(self, draft: _Draft, expected_version: int) -> Ticket:
+        ticket = draft.ticket.evolve(updated_at=draft.now)
+        if self.clocks is not None:
+            history = [*self.repository.events(ticket.number), *draft.events]
+            ticket = self.clocks.refresh(ticket, history, draft.now)
+        return self.repository.save(ticket, expected_version, draft.events)
+
+    @tracer.capture_method
+    def transition(self, number: str, to: str, version: int, caller: Identity, reason: str | None = None) -> Ticket:
+        ticket = self._load_for_change(number, caller, version)
+        if to not in lifecycle.STATUSES:
+            raise ValidationFailed([{"field": "to", "reason": f"must be one of {list(lifecycle.STATUSES)}"}])
+        now = self.clock()
+        lifecycle.check_transition(
+            ticket.status,
+            to,
+            role=caller.role,
+            resolved_at=ticket.resolved_at,
+            now=now,
+            reopen_window=self.reopen_window,
+        )
+        draft = _Draft(ticket, caller.user, now)
+        self._apply_status(draft, to, reason)
+        return self._commit(draft, ticket.version)
+
+    def _apply_status(self, draft: _Draft, to: str, reason: str | None) -> None:
+        ticket = draft.ticket
+        changes: dict[str, Any] = {"status": to}
+        if to == lifecycle.RESOLVED:
+            changes["resolved_at"] = draft.now
+        elif to == lifecycle.CLOSED:
+            changes["closed_at"] = draft.now
+        if lifecycle.is_reopen(ticket.status, to):
+            changes["reopen_count"] = ticket.reopen_count + 1
+            changes["resolved_at"] = None
+        draft.ticket = ticket.evolve(**changes)
+        after: dict[str, Any] = {"status": to}
+        if lifecycle.is_reopen(ticket.status, to):
+            after["reopened"] = True
+        draft.add(EventKind.STATUS_CHANGED, {"status": ticket.status}, after, reason)
+
+    @tracer.capture_method
+    def assign(
+        self,
+        number: str,
+        version: int,
+        caller: Identity,
+        *,
+        assignee: str | None,
+        group: str | None,
+        monitor: str | None,
+        reason: str | None = None,
+    ) -> Ticket:
+        caller.require(*lifecycle.STAFF_ROLES)
+        ticket = self._load_for_change(number, caller, version)
+        if ticket.status in lifecycle.TERMINAL_STATUSES:
+            raise ValidationFailed([{"field": "assignee", "reason": f"a {ticket.status} ticket cannot be reassigned"}])
+        now = self.clock()
+        draft = _Draft(ticket, caller.user, now)
+        self._apply_assignment(draft, assignee=assignee, group=group, monitor=monitor, reason=reason)
+        return self._commit(draft, ticket.version)
+
+    def _apply_assignment(
+        self, draft: _Draft, *, assignee: str | None, group: str | None, monitor: str | None, reason: str | None
+    ) -> None:
+        ticket = draft.ticket
+        before = {"assignee": ticket.assignee, "group": ticket.group, "monitor": ticket.monitor}
+        after = {
+            "assignee": assignee if assignee is not None else ticket.assignee,
+            "group": group if group is not None else ticket.group,
+            "monitor": monitor if monitor is not None else ticket.monitor,
+        }
+        draft.ticket = ticket.evolve(assignee=after["assignee"], group=after["group"], monitor=after["monitor"])
+        draft.add(EventKind.ASSIGNED, before, after, reason)
+        if ticket.status == lifecycle.NEW and after["assignee"]:
+            self._apply_status(draft, lifecycle.ASSIGNED, "assigned")
+
+    @tracer.capture_method
+    def comment(
+        self, number: str, caller: Identity, *, body: str, visibility: str, version: int | None = None
+    ) -> Ticket:
+        ticket = self._load_for_change(number, caller, version)
+        if visibility == "internal" and not caller.is_staff:
+            raise Forbidden("requesters add public comments only", field="visibility")
+        if ticket.status in lifecycle.TERMINAL_STATUSES:
+            raise ValidationFailed([{"field": "body", "reason": f"a {ticket.status} ticket takes no comments"}])
+        now = self.clock()
+        draft = _Draft(ticket, caller.user, now)
+        comment_id = f"c{ticket.event_seq + 1}"
+        draft.add(EventKind.COMMENTED, {}, {"comment_id": comment_id, "visibility": visibility, "body": body})
+        is_agent_reply = caller.is_staff and visibility == "public" and caller.user != ticket.requester
+        if is_agent_reply and ticket.first_response_at is None:
+            draft.ticket = draft.ticket.evolve(first_response_at=now)
+            draft.add(EventKind.FIRST_RESPONSE, {}, {"first_response_at": now.isoformat(), "comment_id": comment_id})
+        if caller.user == ticket.requester and ticket.status == lifecycle.WAITING and visibility == "public":
+            # The requester answered: the desk's turn again, and the paused clocks resume.
+            self._apply_status(draft, lifecycle.IN_PROGRESS, "requester replied")
+        return self._commit(draft, ticket.version)
+
+    @tracer.capture_method
+    def update(self, number: str, version: int, caller: Identity, changes: TicketChanges) -> Ticket:
+        caller.require(*lifecycle.STAFF_ROLES)
+        ticket = self._load_for_change(number, caller, version)
+        if ticket.status in lifecycle.TERMINAL_STATUSES:
+            raise ValidationFailed([{"field": "status", "reason": f"a {ticket.status} ticket cannot be edited"}])
+        now = self.clock()
+        draft = _Draft(ticket, caller.user, now)
+        plain: dict[str, Any] = {}
+        for name in ("title", "description", "service"):
+            value = getattr(changes, name)
+            if value is not None and value != getattr(ticket, name):
+                plain[name] = value
+        if changes.tags is not None and tuple(sorted(set(changes.tags))) != ticket.tags:
+            plain["tags"] = tuple(sorted(set(changes.tags)))
+        if plain:
+            before = {k: _jsonable(getattr(ticket, k)) for k in plain}
+            draft.ticket = draft.ticket.evolve(**plain)
+            draft.add(EventKind.UPDATED, before, {k: _jsonable(v) for k, v in plain.items()})
+        impact = changes.impact or ticket.impact
+        urgency = changes.urgency or ticket.urgency
+        if (impact, urgency) != (ticket.impact, ticket.urgency):
+            priority = priority_for(impact, urgency)
+            draft.ticket = draft.ticket.evolve(
+                impact=impact,
+                urgency=urgency,
+                priority=priority,
+                impact_defaulted=ticket.impact_defaulted and changes.impact is None,
+                urgency_defaulted=ticket.urgency_defaulted and changes.urgency is None,
+            )
+            draft.add(
+                EventKind.PRIORITY_CHANGED,
+                {"priority": ticket.priority, "impact": ticket.impact, "urgency": ticket.urgency},
+                {"priority": priority, "impact": impact, "urgency": urgency},
+            )
+        if not draft.events:
+            return ticket
+        return self._commit(draft, ticket.version)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def opened_snapshot(ticket: Ticket) -> dict[str, Any]:
+    """The ``after`` of an ``opened`` event."""
+    return {
+        "type": ticket.type,
+        "status": ticket.status,
+        "title": ticket.title,
+        "priority": ticket.priority,
+        "impact": ticket.impact,
+        "urgency": ticket.urgency,
+        "impact_defaulted": ticket.impact_defaulted,
+        "urgency_defaulted": ticket.urgency_defaulted,
+        "service": ticket.service,
+        "requester": ticket.requester,
+        "vip": ticket.vip,
+        "business_unit": ticket.business_unit,
+        "tags": list(ticket.tags),
+        "assignee": ticket.assignee,
+        "group": ticket.group,
+    }
+
+
+def ticket_view(ticket: Ticket) -> dict[str, Any]:
+    """The JSON shape of a ticket in API answers."""
+    return {
+        "number": ticket.number,
+        "type": ticket.type,
+        "title": ticket.title,
+        "description": ticket.description,
+        "status": ticket.status,
+        "requester": ticket.requester,
+        "impact": ticket.impact,
+        "urgency": ticket.urgency,
+        "priority": ticket.priority,
+        "impact_defaulted": ticket.impact_defaulted,
+        "urgency_defaulted": ticket.urgency_defaulted,
+        "service": ticket.service,
+        "tags": list(ticket.tags),
+        "assignee": ticket.assignee,
+        "group": ticket.group,
+        "monitor": ticket.monitor,
+        "created_at": _iso(ticket.created_at),
+        "updated_at": _iso(ticket.updated_at),
+        "first_response_at": _iso(ticket.first_response_at),
+        "resolved_at": _iso(ticket.resolved_at),
+        "closed_at": _iso(ticket.closed_at),
+        "reopen_count": ticket.reopen_count,
+        "vip": ticket.vip,
+        "business_unit": ticket.business_unit,
+        "version": ticket.version,
+        "sla": ticket.sla or None,
+        "next_deadline": _iso(ticket.next_deadline),
+        **{k: v for k, v in ticket.extra.items() if k not in ("internal",)},
+    }
+
+
+def event_view(event: TicketEvent) -> dict[str, Any]:
+    return event.to_dict()

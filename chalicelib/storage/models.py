@@ -1,0 +1,228 @@
+"""PynamoDB models: the tables and indexes of the desk.
+
+Table names and the endpoint come from :mod:`chalicelib.config`; :func:`bind_models` applies
+them (lazily, on first use) so importing this module never touches AWS. ``infra/tables.json``
+declares the same tables for deployment, and a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from chalicelib.config import Settings
+
+
+class _ListIndex(GlobalSecondaryIndex["TicketModel"]):
+    """Base of the list indexes: partition by one field, newest first by ``created_key``."""
+
+
+class TicketsByRequester(_ListIndex):
+    class Meta:
+        index_name = "by_requester"
+        projection = AllProjection()
+
+    requester = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class TicketsByAssignee(_ListIndex):
+    class Meta:
+        index_name = "by_assignee"
+        projection = AllProjection()
+
+    assignee = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class TicketsByGroup(_ListIndex):
+    class Meta:
+        index_name = "by_group"
+        projection = AllProjection()
+
+    support_group = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class TicketsByStatus(_ListIndex):
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class TicketsByType(_ListIndex):
+    class Meta:
+        index_name = "by_type"
+        projection = AllProjection()
+
+    type = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class TicketsByKind(_ListIndex):
+    """Every ticket under one key: the unfiltered, newest-first list."""
+
+    class Meta:
+        index_name = "by_kind"
+        projection = AllProjection()
+
+    kind = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class TicketsByDeadline(GlobalSecondaryIndex["TicketModel"]):
+    """Sparse: only tickets with a running clock carry ``deadline_shard``/``next_deadline``.
+
+    The partition is sharded (``deadline_shard`` = ``"0"``..``"N-1"``) so no key is hot; the
+    sweep queries each shard for ``next_deadline <= now``.
+    """
+
+    class Meta:
+        index_name = "by_deadline"
+        projection = KeysOnlyProjection()
+
+    deadline_shard = UnicodeAttribute(hash_key=True)
+    next_deadline = UnicodeAttribute(range_key=True)
+
+
+class TicketModel(Model):
+    class Meta:
+        table_name = "tickets"
+
+    number = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute(default="ticket")
+    type = UnicodeAttribute()
+    title = UnicodeAttribute()
+    description = UnicodeAttribute()
+    requester = UnicodeAttribute()
+    status = UnicodeAttribute()
+    impact = UnicodeAttribute()
+    urgency = UnicodeAttribute()
+    priority = UnicodeAttribute()
+    impact_defaulted = BooleanAttribute(default=False)
+    urgency_defaulted = BooleanAttribute(default=False)
+    service = UnicodeAttribute(null=True)
+    tags = UnicodeSetAttribute(null=True)
+    assignee = UnicodeAttribute(null=True)
+    support_group = UnicodeAttribute(null=True)
+    monitor = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    created_key = UnicodeAttribute()
+    first_response_at = UTCDateTimeAttribute(null=True)
+    resolved_at = UTCDateTimeAttribute(null=True)
+    closed_at = UTCDateTimeAttribute(null=True)
+    reopen_count = NumberAttribute(default=0)
+    event_seq = NumberAttribute(default=0)
+    vip = BooleanAttribute(default=False)
+    business_unit = UnicodeAttribute(null=True)
+    sla = JSONAttribute(null=True)
+    extra = JSONAttribute(null=True)
+    next_deadline = UnicodeAttribute(null=True)
+    deadline_shard = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+    by_requester = TicketsByRequester()
+    by_assignee = TicketsByAssignee()
+    by_group = TicketsByGroup()
+    by_status = TicketsByStatus()
+    by_type = TicketsByType()
+    by_kind = TicketsByKind()
+    by_deadline = TicketsByDeadline()
+
+
+class EventModel(Model):
+    """One immutable audit-trail entry; written only with ``attribute_not_exists``."""
+
+    class Meta:
+        table_name = "events"
+
+    ticket = UnicodeAttribute(hash_key=True)
+    seq = NumberAttribute(range_key=True)
+    at = UTCDateTimeAttribute()
+    actor = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    before = JSONAttribute(null=True)
+    after = JSONAttribute(null=True)
+    note = UnicodeAttribute(null=True)
+
+
+class CounterModel(Model):
+    """Atomic counters (ticket numbers per type)."""
+
+    class Meta:
+        table_name = "counters"
+
+    name = UnicodeAttribute(hash_key=True)
+    value = NumberAttribute(default=0)
+
+
+class ConfigByKind(GlobalSecondaryIndex["ConfigModel"]):
+    class Meta:
+        index_name = "by_kind"
+        projection = AllProjection()
+
+    kind = UnicodeAttribute(hash_key=True)
+    doc_key = UnicodeAttribute(range_key=True)
+
+
+class ConfigModel(Model):
+    """Versioned configuration documents (calendars, SLA policies, services, agents...).
+
+    ``doc_id`` is ``"<kind>#<name>"``; every version is its own item, never rewritten.
+    ``doc_key`` (``"<name>#<version:06d>"``) orders the versions of a kind for listing.
+    """
+
+    class Meta:
+        table_name = "config"
+
+    doc_id = UnicodeAttribute(hash_key=True)
+    version = NumberAttribute(range_key=True)
+    kind = UnicodeAttribute()
+    name = UnicodeAttribute()
+    doc_key = UnicodeAttribute()
+    body = JSONAttribute()
+    created_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+
+    by_kind = ConfigByKind()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (TicketModel, EventModel, CounterModel, ConfigModel)
+
+
+def table_names(settings: Settings) -> dict[type[Model], str]:
+    return {
+        TicketModel: settings.tickets_table,
+        EventModel: settings.events_table,
+        CounterModel: settings.counters_table,
+        ConfigModel: settings.config_table,
+    }
+
+
+def bind_models(settings: Settings) -> None:
+    """Point every model at this stage's table names, region and endpoint."""
+    for model, name in table_names(settings).items():
+        meta = model.Meta
+        if (
+            getattr(meta, "table_name", None) == name
+            and getattr(meta, "host", None) == settings.dynamodb_endpoint
+            and getattr(meta, "region", None) == settings.region
+        ):
+            continue
+        meta.table_name = name
+        meta.host = settings.dynamodb_endpoint  # type: ignore[attr-defined]
+        meta.region = settings.region  # type: ignore[attr-defined]
+        model._connection = None

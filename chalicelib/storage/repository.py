@@ -1,0 +1,266 @@
+"""The ticket repository on DynamoDB (PynamoDB models), mapping domain <-> items."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.config import get_settings
+from chalicelib.domain.errors import StaleVersion, ValidationFailed
+from chalicelib.domain.events import TicketEvent
+from chalicelib.domain.ticket import Ticket
+from chalicelib.observability import tracer
+from chalicelib.services.ports import TicketFilter, TicketPage
+from chalicelib.storage.models import CounterModel, EventModel, TicketModel, bind_models
+
+#: Shards of the sparse deadline index (see ``TicketsByDeadline``).
+DEADLINE_SHARDS = 8
+
+
+def format_instant(moment: datetime) -> str:
+    """A sortable UTC string for index keys (``2026-11-22T08:00:00.000000Z``)."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_instant(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+
+
+def deadline_shard(number: str) -> str:
+    """A stable shard for a ticket number (its numeric part modulo the shard count)."""
+    digits = "".join(ch for ch in number if ch.isdigit()) or "0"
+    return str(int(digits) % DEADLINE_SHARDS)
+
+
+@lru_cache(maxsize=4)
+def _connection(region: str, host: str | None) -> Connection:
+    return Connection(region=region, host=host)
+
+
+def transaction_connection() -> Connection:
+    settings = get_settings()
+    bind_models(settings)
+    return _connection(settings.region, settings.dynamodb_endpoint)
+
+
+def ticket_to_item(ticket: Ticket) -> TicketModel:
+    item = TicketModel(
+        ticket.number,
+        type=ticket.type,
+        title=ticket.title,
+        description=ticket.description,
+        requester=ticket.requester,
+        status=ticket.status,
+        impact=ticket.impact,
+        urgency=ticket.urgency,
+        priority=ticket.priority,
+        impact_defaulted=ticket.impact_defaulted,
+        urgency_defaulted=ticket.urgency_defaulted,
+        service=ticket.service,
+        tags=set(ticket.tags) or None,
+        assignee=ticket.assignee,
+        support_group=ticket.group,
+        monitor=ticket.monitor,
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+        created_key=f"{format_instant(ticket.created_at)}#{ticket.number}",
+        first_response_at=ticket.first_response_at,
+        resolved_at=ticket.resolved_at,
+        closed_at=ticket.closed_at,
+        reopen_count=ticket.reopen_count,
+        event_seq=ticket.event_seq,
+        vip=ticket.vip,
+        business_unit=ticket.business_unit,
+        sla=ticket.sla or None,
+        extra=ticket.extra or None,
+    )
+    if ticket.next_deadline is not None:
+        item.next_deadline = format_instant(ticket.next_deadline)
+        item.deadline_shard = deadline_shard(ticket.number)
+    return item
+
+
+def item_to_ticket(item: TicketModel) -> Ticket:
+    return Ticket(
+        number=item.number,
+        type=item.type,
+        title=item.title,
+        description=item.description,
+        requester=item.requester,
+        status=item.status,
+        impact=item.impact,
+        urgency=item.urgency,
+        priority=item.priority,
+        impact_defaulted=bool(item.impact_defaulted),
+        urgency_defaulted=bool(item.urgency_defaulted),
+        service=item.service,
+        tags=tuple(sorted(item.tags or ())),
+        assignee=item.assignee,
+        group=item.support_group,
+        monitor=item.monitor,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        first_response_at=item.first_response_at,
+        resolved_at=item.resolved_at,
+        closed_at=item.closed_at,
+        reopen_count=int(item.reopen_count or 0),
+        version=int(item.version or 1),
+        event_seq=int(item.event_seq or 0),
+        vip=bool(item.vip),
+        business_unit=item.business_unit,
+        sla=dict(item.sla or {}),
+        next_deadline=parse_instant(item.next_deadline) if item.next_deadline else None,
+        extra=dict(item.extra or {}),
+    )
+
+
+def event_to_item(event: TicketEvent) -> EventModel:
+    return EventModel(
+        event.ticket,
+        event.seq,
+        at=event.at,
+        actor=event.actor,
+        kind=event.kind,
+        before=event.before or None,
+        after=event.after or None,
+        note=event.note,
+    )
+
+
+def item_to_event(item: EventModel) -> TicketEvent:
+    return TicketEvent(
+        ticket=item.ticket,
+        seq=int(item.seq),
+        at=item.at,
+        actor=item.actor,
+        kind=item.kind,
+        before=dict(item.before or {}),
+        after=dict(item.after or {}),
+        note=item.note,
+    )
+
+
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        key = None
+    if not isinstance(key, dict) or not all(isinstance(v, dict) for v in key.values()):
+        raise ValidationFailed([{"field": "cursor", "reason": "not a cursor this desk issued"}])
+    return key
+
+
+def _is_condition_failure(exc: TransactWriteError) -> bool:
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
+
+
+class DynamoTicketRepository:
+    """Tickets, their events and the number counters on DynamoDB."""
+
+    def __init__(self) -> None:
+        bind_models(get_settings())
+
+    @tracer.capture_method
+    def allocate_number(self, ticket_type: str) -> str:
+        from chalicelib.domain.ticket import format_number
+
+        counter = CounterModel(f"ticket-number#{ticket_type}")
+        counter.update(actions=[CounterModel.value.add(1)])
+        return format_number(ticket_type, int(counter.value))
+
+    @tracer.capture_method
+    def create(self, ticket: Ticket, events: Sequence[TicketEvent]) -> None:
+        item = ticket_to_item(ticket)
+        with TransactWrite(connection=transaction_connection()) as tx:
+            tx.save(item, condition=TicketModel.number.does_not_exist())
+            for event in events:
+                tx.save(event_to_item(event), condition=EventModel.seq.does_not_exist())
+
+    @tracer.capture_method
+    def get(self, number: str) -> Ticket | None:
+        try:
+            return item_to_ticket(TicketModel.get(number, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    @tracer.capture_method
+    def save(self, ticket: Ticket, expected_version: int, events: Sequence[TicketEvent]) -> Ticket:
+        item = ticket_to_item(ticket)
+        item.version = expected_version
+        try:
+            with TransactWrite(connection=transaction_connection()) as tx:
+                tx.save(item)
+                for event in events:
+                    tx.save(event_to_item(event), condition=EventModel.seq.does_not_exist())
+        except TransactWriteError as exc:
+            if _is_condition_failure(exc):
+                current = self.get(ticket.number)
+                raise StaleVersion(expected_version, current.version if current else None) from exc
+            raise
+        return ticket.evolve(version=expected_version + 1)
+
+    @tracer.capture_method
+    def events(self, number: str) -> list[TicketEvent]:
+        return [item_to_event(i) for i in EventModel.query(number, consistent_read=True)]
+
+    @tracer.capture_method
+    def list(self, filters: TicketFilter, limit: int, cursor: str | None) -> TicketPage:
+        # The most selective filter picks the index; the others become filter conditions.
+        index: Any
+        if filters.requester is not None:
+            index, key = TicketModel.by_requester, filters.requester
+        elif filters.assignee is not None:
+            index, key = TicketModel.by_assignee, filters.assignee
+        elif filters.group is not None:
+            index, key = TicketModel.by_group, filters.group
+        elif filters.status is not None:
+            index, key = TicketModel.by_status, filters.status
+        elif filters.type is not None:
+            index, key = TicketModel.by_type, filters.type
+        else:
+            index, key = TicketModel.by_kind, "ticket"
+        conditions: list[Condition] = []
+        pairs: list[tuple[Any, str | None]] = [
+            (TicketModel.requester, filters.requester),
+            (TicketModel.assignee, filters.assignee),
+            (TicketModel.support_group, filters.group),
+            (TicketModel.status, filters.status),
+            (TicketModel.type, filters.type),
+        ]
+        for attribute, value in pairs:
+            if value is not None and attribute.attr_name != index._hash_key_attribute().attr_name:
+                conditions.append(attribute == value)
+        condition: Condition | None = None
+        for c in conditions:
+            condition = c if condition is None else condition & c
+        results = index.query(
+            key,
+            filter_condition=condition,
+            scan_index_forward=False,
+            limit=limit,
+            last_evaluated_key=decode_cursor(cursor),
+            page_size=limit if condition is None else max(limit, 25),
+        )
+        tickets = [item_to_ticket(item) for item in results]
+        next_key = results.last_evaluated_key if len(tickets) >= limit else None
+        return TicketPage(tickets=tickets, cursor=encode_cursor(next_key))

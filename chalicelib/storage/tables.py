@@ -1,0 +1,128 @@
+"""Table definitions derived from the PynamoDB models: local creation and the infra template.
+
+``infra/tables.json`` (CloudFormation) is written from :func:`cloudformation_template` by
+``python -m chalicelib.storage.tables > infra/tables.json``; ``tests/integration/test_infra.py``
+fails when the committed template and the models disagree on a key, type or index.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from pynamodb.models import Model
+
+from chalicelib.config import Settings
+from chalicelib.storage.models import ALL_MODELS, ConfigModel, CounterModel, EventModel, TicketModel, bind_models
+
+#: Logical names of the tables in the template, and the settings field holding each name.
+LOGICAL = {
+    TicketModel: ("TicketsTable", "tickets"),
+    EventModel: ("EventsTable", "events"),
+    CounterModel: ("CountersTable", "counters"),
+    ConfigModel: ("ConfigTable", "config"),
+}
+
+#: Powertools' idempotency table (its default attribute names).
+IDEMPOTENCY_SPEC: dict[str, Any] = {
+    "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+    "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+    "GlobalSecondaryIndexes": [],
+}
+
+
+def model_spec(model: type[Model]) -> dict[str, Any]:
+    """Keys, attribute types and indexes of a model, in CloudFormation's words, sorted."""
+    schema = model._get_schema()
+    gsis = [
+        {
+            "IndexName": gsi["index_name"],
+            "KeySchema": [
+                {"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in gsi["key_schema"]
+            ],
+            "Projection": {"ProjectionType": gsi["projection"]["ProjectionType"]},
+        }
+        for gsi in schema.get("global_secondary_indexes", [])
+    ]
+    return {
+        "KeySchema": [{"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in schema["key_schema"]],
+        "AttributeDefinitions": sorted(
+            ({"AttributeName": a["AttributeName"], "AttributeType": a["AttributeType"]}
+             for a in schema["attribute_definitions"]),
+            key=lambda a: a["AttributeName"],
+        ),
+        "GlobalSecondaryIndexes": sorted(gsis, key=lambda g: g["IndexName"]),
+    }
+
+
+def cloudformation_template() -> dict[str, Any]:
+    """The tables of one stage as a CloudFormation template (parameter ``Stage``)."""
+    resources: dict[str, Any] = {}
+    for model in ALL_MODELS:
+        logical, suffix = LOGICAL[model]
+        spec = model_spec(model)
+        props: dict[str, Any] = {
+            "TableName": {"Fn::Sub": f"desk-${{Stage}}-{suffix}"},
+            "BillingMode": "PAY_PER_REQUEST",
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "KeySchema": spec["KeySchema"],
+            "AttributeDefinitions": spec["AttributeDefinitions"],
+        }
+        if spec["GlobalSecondaryIndexes"]:
+            props["GlobalSecondaryIndexes"] = spec["GlobalSecondaryIndexes"]
+        resources[logical] = {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "Properties": props}
+    resources["IdempotencyTable"] = {
+        "Type": "AWS::DynamoDB::Table",
+        "Properties": {
+            "TableName": {"Fn::Sub": "desk-${Stage}-idempotency"},
+            "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": IDEMPOTENCY_SPEC["KeySchema"],
+            "AttributeDefinitions": IDEMPOTENCY_SPEC["AttributeDefinitions"],
+            "TimeToLiveSpecification": {"AttributeName": "expiration", "Enabled": True},
+        },
+    }
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "Service desk tables for one stage",
+        "Parameters": {"Stage": {"Type": "String", "AllowedValues": ["dev", "staging", "prod"]}},
+        "Resources": resources,
+        "Outputs": {
+            name: {"Value": {"Ref": name}} for name in sorted(resources)
+        },
+    }
+
+
+def create_tables(settings: Settings, dynamodb_client: Any) -> list[str]:
+    """Create this stage's tables where missing (local server and tests); returns the names."""
+    bind_models(settings)
+    existing = set(dynamodb_client.list_tables().get("TableNames", []))
+    created = []
+    for model in ALL_MODELS:
+        name = model.Meta.table_name
+        if name not in existing:
+            spec = model_spec(model)
+            kwargs: dict[str, Any] = {
+                "TableName": name,
+                "BillingMode": "PAY_PER_REQUEST",
+                "KeySchema": spec["KeySchema"],
+                "AttributeDefinitions": spec["AttributeDefinitions"],
+            }
+            if spec["GlobalSecondaryIndexes"]:
+                kwargs["GlobalSecondaryIndexes"] = spec["GlobalSecondaryIndexes"]
+            dynamodb_client.create_table(**kwargs)
+            created.append(name)
+    if settings.idempotency_table not in existing:
+        dynamodb_client.create_table(
+            TableName=settings.idempotency_table,
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=IDEMPOTENCY_SPEC["KeySchema"],
+            AttributeDefinitions=IDEMPOTENCY_SPEC["AttributeDefinitions"],
+        )
+        created.append(settings.idempotency_table)
+    return created
+
+
+if __name__ == "__main__":
+    json.dump(cloudformation_template(), sys.stdout, indent=2)
+    sys.stdout.write("\n")

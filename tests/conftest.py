@@ -1,0 +1,80 @@
+"""Shared fixtures: a moto-backed AWS, the dev stage's settings, tokens and a Chalice test client."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def stage_environment(stage: str = "dev") -> dict[str, str]:
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    env = dict(config.get("environment_variables", {}))
+    env.update(config["stages"][stage].get("environment_variables", {}))
+    return env
+
+
+def reset_caches() -> None:
+    from chalicelib.config import get_settings
+    from chalicelib.services import bootstrap
+    from chalicelib.storage import aws
+
+    get_settings.cache_clear()
+    aws.reset_clients()
+    bootstrap.reset()
+
+
+@pytest.fixture(autouse=True)
+def _fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    monkeypatch.delenv("DYNAMODB_ENDPOINT", raising=False)
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto in-process, with the dev stage's tables created."""
+    from moto import mock_aws
+
+    for name, value in stage_environment().items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        reset_caches()
+        from chalicelib.config import get_settings
+        from chalicelib.storage.aws import client
+        from chalicelib.storage.tables import create_tables
+
+        create_tables(get_settings(), client("dynamodb"))
+        yield
+        reset_caches()
+
+
+@pytest.fixture
+def client(aws: None) -> Iterator[Any]:
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app, stage_name="dev") as test_client:
+        yield test_client
+
+
+def token_for(user: str, role: str, **claims: Any) -> str:
+    from chalicelib.api.auth import mint_token
+    from chalicelib.config import get_settings
+
+    return mint_token(get_settings(), user, role, **claims)
+
+
+def auth(user: str = "alice", role: str = "requester", **claims: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(user, role, **claims)}", "Content-Type": "application/json"}

@@ -9,7 +9,7 @@ from chalice.app import Response
 
 from chalicelib.api.auth import auth_blueprint
 from chalicelib.api.tickets import tickets_blueprint
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import logger
 
 app = Chalice(app_name="service-desk")
 app.register_blueprint(auth_blueprint)
@@ -18,15 +18,12 @@ app.register_blueprint(tickets_blueprint)
 
 @app.middleware("http")
 def observe_request(event: Any, get_response: Any) -> Response:
-    """Correlate logs with the API Gateway request id and flush the request's metrics."""
+    """Correlate every log line of a request with API Gateway's request id."""
     request_id = (event.context or {}).get("requestId")
     logger.set_correlation_id(request_id)
     logger.append_keys(path=event.path, method=event.method)
-    try:
-        response: Response = get_response(event)
-        return response
-    finally:
-        metrics.flush_metrics()
+    response: Response = get_response(event)
+    return response
 
 
 @app.route("/health", methods=["GET"])

@@ -70,8 +70,8 @@ def client(aws: None) -> Iterator[Any]:
 
 
 def token_for(user: str, role: str, **claims: Any) -> str:
-    from chalicelib.api.auth import mint_token
     from chalicelib.config import get_settings
+    from chalicelib.services.tokens import mint_token
 
     return mint_token(get_settings(), user, role, **claims)
 

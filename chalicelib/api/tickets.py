@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
-from chalice.app import Request, Response
+from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api.auth import desk_authorizer
 from chalicelib.api.common import (
@@ -51,7 +50,10 @@ def open_ticket() -> Response:
         tags=tuple(body.tags),
     )
     key = request.headers.get("idempotency-key")
-    view = bootstrap.intake().open(command, who, key)
+    intake = bootstrap.intake()
+    if bp.lambda_context is not None:
+        intake.config.register_lambda_context(bp.lambda_context)
+    view = intake.open(command, who, key)
     return json_response(view, 201, {"Location": f"/tickets/{view['number']}"})
 
 

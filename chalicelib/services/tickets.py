@@ -18,7 +18,7 @@ from chalicelib.domain.errors import Forbidden, NotFound, StaleVersion, Validati
 from chalicelib.domain.events import EventKind, TicketEvent
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.ticket import Ticket, priority_for
-from chalicelib.observability import logger, metrics, tracer
+from chalicelib.observability import logger, record_ticket_opened, tracer
 from chalicelib.services.ports import Clock, TicketFilter, TicketPage, TicketRepository
 
 
@@ -160,9 +160,7 @@ class TicketService:
                 draft.add(**extra)
             draft.ticket = self.clocks.refresh(draft.ticket, draft.events, now)
         self.repository.create(draft.ticket, draft.events)
-        metrics.add_metric(name="TicketsOpened", unit="Count", value=1)
-        metrics.add_dimension(name="type", value=ticket.type)
-        metrics.add_metadata(key="priority", value=draft.ticket.priority)
+        record_ticket_opened(ticket.type, draft.ticket.priority)
         logger.info("ticket opened", extra={"ticket": number, "priority": draft.ticket.priority})
         return draft.ticket
 

@@ -1,0 +1,128 @@
+"""``desk``: the administrator's command line.
+
+    desk token --user alice --role agent      print a local (HS256) bearer token
+    desk tables                               create the stage's tables where missing
+    desk seed                                 store the default configuration documents
+    desk classifier train|predict|evaluate    bootstrap the classifier from an export
+
+Settings come from the environment; variables the environment lacks are taken from the
+stage's section of ``.chalice/config.json`` (``--stage``, default ``dev``) when that file is found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def _find_chalice_config() -> Path | None:
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        candidate = folder / ".chalice" / "config.json"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_stage_environment(stage: str) -> dict[str, str]:
+    """The environment variables ``.chalice/config.json`` gives ``stage`` (empty if no file)."""
+    path = _find_chalice_config()
+    if path is None:
+        return {}
+    config = json.loads(path.read_text())
+    if stage not in config.get("stages", {}):
+        raise SystemExit(f"desk: no stage {stage!r} in {path}")
+    env = dict(config.get("environment_variables", {}))
+    env.update(config["stages"][stage].get("environment_variables", {}))
+    return {k: str(v) for k, v in env.items()}
+
+
+def apply_stage_environment(stage: str) -> None:
+    for name, value in load_stage_environment(stage).items():
+        os.environ.setdefault(name, value)
+    from chalicelib.config import get_settings
+
+    get_settings.cache_clear()
+
+
+def _cmd_token(args: argparse.Namespace) -> int:
+    from chalicelib.config import get_settings
+    from chalicelib.services.tokens import mint_token
+
+    claims: dict[str, object] = {}
+    if args.vip:
+        claims["vip"] = True
+    if args.business_unit:
+        claims["business_unit"] = args.business_unit
+    try:
+        token = mint_token(get_settings(), args.user, args.role, ttl_seconds=args.ttl, **claims)
+    except (RuntimeError, ValueError) as exc:
+        print(f"desk token: {exc}", file=sys.stderr)
+        return 2
+    print(token)
+    return 0
+
+
+def _cmd_tables(args: argparse.Namespace) -> int:
+    from chalicelib.config import get_settings
+    from chalicelib.storage.aws import client
+    from chalicelib.storage.tables import create_tables
+
+    created = create_tables(get_settings(), client("dynamodb"))
+    print(f"created {len(created)} tables: {', '.join(created) or 'none (all present)'}", file=sys.stderr)
+    return 0
+
+
+def _cmd_seed(args: argparse.Namespace) -> int:
+    from chalicelib.services.seeding import seed_defaults
+
+    counts = seed_defaults()
+    print("seeded " + ", ".join(f"{n} {kind}" for kind, n in counts.items()), file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from chalicelib.domain.ticket import ROLES
+
+    parser = argparse.ArgumentParser(prog="desk", description="Service desk administration")
+    parser.add_argument("--stage", default=os.environ.get("DESK_STAGE", "dev"), help="stage (default dev)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    token = sub.add_parser("token", help="print a local bearer token")
+    token.add_argument("--user", required=True)
+    token.add_argument("--role", required=True, choices=ROLES)
+    token.add_argument("--vip", action="store_true", help="mark the user as a VIP requester")
+    token.add_argument("--business-unit", default=None)
+    token.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds")
+    token.set_defaults(handler=_cmd_token)
+
+    tables = sub.add_parser("tables", help="create the stage's tables where missing")
+    tables.set_defaults(handler=_cmd_tables)
+
+    seed = sub.add_parser("seed", help="store the default configuration documents")
+    seed.set_defaults(handler=_cmd_seed)
+
+    try:
+        from chalicelib.classifier_cli import add_classifier_commands
+    except ImportError:  # pragma: no cover - the classifier ships with the desk
+        pass
+    else:
+        add_classifier_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    apply_stage_environment(args.stage)
+    handler = args.handler
+    result = handler(args)
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,134 @@
+"""Runs the desk locally: moto's server as the embedded AWS, the tables, the seeds, the API.
+
+    python scripts/run_local.py [--port 8000] [--aws-port 0]
+
+Starts moto's server (DynamoDB, SNS, SQS) on a loopback port, creates the dev stage's tables,
+stores the default configuration, prints the API's URL and a ready agent token, then serves
+the API with ``chalice local`` and runs the scheduled functions on their schedules until
+interrupted. Everything talks to moto through the same endpoint settings the desk reads on AWS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"nothing answered on port {port} within {timeout:.0f}s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--aws-port", type=int, default=int(os.environ.get("AWS_PORT", "0")))
+    parser.add_argument("--stage", default="dev")
+    parser.add_argument("--no-scheduler", action="store_true", help="do not run the scheduled functions")
+    args = parser.parse_args()
+
+    from moto.server import ThreadedMotoServer
+
+    aws_port = args.aws_port or free_port()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
+    moto.start()
+    wait_for_port(aws_port)
+    endpoint = f"http://127.0.0.1:{aws_port}"
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+            "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+            "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+            "DYNAMODB_ENDPOINT": endpoint,
+            "SNS_ENDPOINT": endpoint,
+            "SQS_ENDPOINT": endpoint,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "PUBLIC_URL": f"http://127.0.0.1:{args.port}",
+        }
+    )
+
+    from chalicelib.cli import apply_stage_environment
+
+    os.chdir(ROOT)
+    apply_stage_environment(args.stage)
+
+    from chalicelib.config import get_settings
+    from chalicelib.services.seeding import seed_defaults
+    from chalicelib.services.tokens import mint_token
+    from chalicelib.storage.aws import client
+    from chalicelib.storage.tables import create_tables
+
+    settings = get_settings()
+    create_tables(settings, client("dynamodb"))
+    counts = seed_defaults()
+    token = mint_token(settings, "agent.local", "agent")
+
+    chalice = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("chalice")),
+            "local",
+            "--stage",
+            args.stage,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(args.port),
+            "--no-autoreload",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+    )
+    stop = threading.Event()
+
+    def shutdown(*_: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, shutdown)
+    signal.signal(signal.SIGTERM, shutdown)
+    try:
+        wait_for_port(args.port, timeout=60)
+        print(f"service desk: http://127.0.0.1:{args.port}", flush=True)
+        print(f"embedded AWS (moto): {endpoint}", flush=True)
+        print("seeded: " + (", ".join(f"{n} {k}" for k, n in counts.items()) or "nothing new"), flush=True)
+        print(f"agent token: {token}", flush=True)
+        print(f'try: curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:{args.port}/tickets', flush=True)
+        if not args.no_scheduler:
+            from scripts.local_scheduler import start_scheduler
+
+            start_scheduler(stop)
+        while not stop.is_set() and chalice.poll() is None:
+            stop.wait(0.5)
+    finally:
+        if chalice.poll() is None:
+            chalice.terminate()
+            try:
+                chalice.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                chalice.kill()
+        moto.stop()
+    return 0 if chalice.returncode in (0, None, -signal.SIGTERM) else int(chalice.returncode or 1)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

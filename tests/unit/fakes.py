@@ -1,0 +1,72 @@
+"""In-memory stand-ins for the services' collaborators: no I/O at all."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from chalicelib.domain.errors import StaleVersion
+from chalicelib.domain.events import TicketEvent
+from chalicelib.domain.ticket import Ticket, format_number
+from chalicelib.services.ports import TicketFilter, TicketPage
+
+
+@dataclass
+class FakeClock:
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class InMemoryTicketRepository:
+    def __init__(self) -> None:
+        self.tickets: dict[str, Ticket] = {}
+        self.event_log: dict[str, list[TicketEvent]] = {}
+        self.counters: dict[str, itertools.count[int]] = {}
+
+    def allocate_number(self, ticket_type: str) -> str:
+        counter = self.counters.setdefault(ticket_type, itertools.count(1))
+        return format_number(ticket_type, next(counter))
+
+    def create(self, ticket: Ticket, events: Sequence[TicketEvent]) -> None:
+        assert ticket.number not in self.tickets
+        self.tickets[ticket.number] = ticket
+        self.event_log[ticket.number] = list(events)
+
+    def get(self, number: str) -> Ticket | None:
+        return self.tickets.get(number)
+
+    def save(self, ticket: Ticket, expected_version: int, events: Sequence[TicketEvent]) -> Ticket:
+        current = self.tickets[ticket.number]
+        if current.version != expected_version:
+            raise StaleVersion(expected_version, current.version)
+        stored = ticket.evolve(version=expected_version + 1)
+        self.tickets[ticket.number] = stored
+        self.event_log[ticket.number].extend(events)
+        return stored
+
+    def events(self, number: str) -> list[TicketEvent]:
+        return list(self.event_log.get(number, []))
+
+    def list(self, filters: TicketFilter, limit: int, cursor: str | None) -> TicketPage:
+        rows = sorted(self.tickets.values(), key=lambda t: (t.created_at, t.number), reverse=True)
+        rows = [
+            t
+            for t in rows
+            if (filters.status is None or t.status == filters.status)
+            and (filters.type is None or t.type == filters.type)
+            and (filters.assignee is None or t.assignee == filters.assignee)
+            and (filters.group is None or t.group == filters.group)
+            and (filters.requester is None or t.requester == filters.requester)
+        ]
+        start = int(base64.b64decode(cursor)) if cursor else 0
+        page = rows[start : start + limit]
+        more = start + limit < len(rows)
+        return TicketPage(page, base64.b64encode(str(start + limit).encode()).decode() if more else None)

@@ -48,7 +48,11 @@ def main() -> int:
     parser.add_argument("--no-scheduler", action="store_true", help="do not run the scheduled functions")
     args = parser.parse_args()
 
+    import logging
+
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     aws_port = args.aws_port or free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)

@@ -1,6 +1,8 @@
 """What every route shares: reading the JSON body, validating it, and mapping errors to HTTP.
 
-This is the one place domain errors become HTTP answers (DESIGN principle 7).
+This is the one place domain errors become HTTP answers (DESIGN principle 7). Heavy modules
+(pydantic, the services and their AWS clients) are imported when a route first runs, not when
+the app is imported, to keep the Lambda's cold start short.
 """
 
 from __future__ import annotations
@@ -8,17 +10,19 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalice.app import Request, Response
-from pydantic import BaseModel, ValidationError
 
 from chalicelib.api.auth import identity_from_context
 from chalicelib.domain.errors import DeskError, ValidationFailed
 from chalicelib.domain.identity import Identity
 from chalicelib.observability import logger
 
-M = TypeVar("M", bound=BaseModel)
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound="BaseModel")
 
 #: Content types the JSON routes accept at the gateway, so that a wrong one reaches the
 #: route and gets a 400 naming ``Content-Type`` instead of the gateway's bare 415.
@@ -89,6 +93,8 @@ def parse_body(request: Request, schema: type[M]) -> M:
 
 
 def validate(schema: type[M], data: Any) -> M:
+    from pydantic import ValidationError
+
     try:
         return schema.model_validate(data)
     except ValidationError as exc:

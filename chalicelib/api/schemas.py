@@ -20,7 +20,8 @@ Version = Annotated[int, Field(ge=1, strict=True)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    # defer_build: validators are built on first use, not when the app is imported.
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
 
 class OpenTicketBody(Strict):
@@ -64,7 +65,7 @@ class UpdateTicketBody(Strict):
 
 
 class ListTicketsQuery(Strict):
-    model_config = ConfigDict(extra="forbid", strict=False)
+    model_config = ConfigDict(extra="forbid", strict=False, defer_build=True)
 
     status: Status | None = None
     type: TicketType | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api.auth import desk_authorizer
@@ -14,15 +16,6 @@ from chalicelib.api.common import (
     query_params,
     validate,
 )
-from chalicelib.api.schemas import (
-    AssignmentBody,
-    CommentBodyModel,
-    ListTicketsQuery,
-    OpenTicketBody,
-    TransitionBody,
-    UpdateTicketBody,
-)
-from chalicelib.services import bootstrap
 from chalicelib.services.ports import TicketFilter
 from chalicelib.services.tickets import OpenTicket, TicketChanges, event_view, ticket_view
 
@@ -34,9 +27,18 @@ def _request() -> Request:
     return bp.current_request
 
 
+def bootstrap() -> ModuleType:
+    """The services module, imported on first use (it loads boto3 and the AWS clients)."""
+    from chalicelib.services import bootstrap as module
+
+    return module
+
+
 @bp.route("/tickets", methods=["POST"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def open_ticket() -> Response:
+    from chalicelib.api.schemas import OpenTicketBody
+
     request = _request()
     who = caller(request)
     body = parse_body(request, OpenTicketBody)
@@ -50,7 +52,7 @@ def open_ticket() -> Response:
         tags=tuple(body.tags),
     )
     key = request.headers.get("idempotency-key")
-    intake = bootstrap.intake()
+    intake = bootstrap().intake()
     if bp.lambda_context is not None:
         intake.config.register_lambda_context(bp.lambda_context)
     view = intake.open(command, who, key)
@@ -60,6 +62,8 @@ def open_ticket() -> Response:
 @bp.route("/tickets", methods=["GET"], authorizer=desk_authorizer)
 @answers_errors
 def list_tickets() -> Response:
+    from chalicelib.api.schemas import ListTicketsQuery
+
     request = _request()
     who = caller(request)
     query = validate(ListTicketsQuery, query_params(request))
@@ -70,7 +74,7 @@ def list_tickets() -> Response:
         group=query.group,
         requester=query.requester,
     )
-    page = bootstrap.ticket_service().list_tickets(filters, who, query.limit, query.cursor)
+    page = bootstrap().ticket_service().list_tickets(filters, who, query.limit, query.cursor)
     return json_response({"tickets": [ticket_view(t) for t in page.tickets], "cursor": page.cursor})
 
 
@@ -78,12 +82,14 @@ def list_tickets() -> Response:
 @answers_errors
 def get_ticket(number: str) -> Response:
     who = caller(_request())
-    return json_response(ticket_view(bootstrap.ticket_service().get_ticket(number, who)))
+    return json_response(ticket_view(bootstrap().ticket_service().get_ticket(number, who)))
 
 
 @bp.route("/tickets/{number}", methods=["PATCH"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def update_ticket(number: str) -> Response:
+    from chalicelib.api.schemas import UpdateTicketBody
+
     request = _request()
     who = caller(request)
     body = parse_body(request, UpdateTicketBody)
@@ -95,7 +101,7 @@ def update_ticket(number: str) -> Response:
         urgency=body.urgency,
         tags=tuple(body.tags) if body.tags is not None else None,
     )
-    ticket = bootstrap.ticket_service().update(number, body.version, who, changes)
+    ticket = bootstrap().ticket_service().update(number, body.version, who, changes)
     return json_response(ticket_view(ticket))
 
 
@@ -104,10 +110,12 @@ def update_ticket(number: str) -> Response:
 )
 @answers_errors
 def transition_ticket(number: str) -> Response:
+    from chalicelib.api.schemas import TransitionBody
+
     request = _request()
     who = caller(request)
     body = parse_body(request, TransitionBody)
-    ticket = bootstrap.ticket_service().transition(number, body.to, body.version, who, body.reason)
+    ticket = bootstrap().ticket_service().transition(number, body.to, body.version, who, body.reason)
     return json_response(ticket_view(ticket))
 
 
@@ -116,10 +124,12 @@ def transition_ticket(number: str) -> Response:
 )
 @answers_errors
 def assign_ticket(number: str) -> Response:
+    from chalicelib.api.schemas import AssignmentBody
+
     request = _request()
     who = caller(request)
     body = parse_body(request, AssignmentBody)
-    ticket = bootstrap.ticket_service().assign(
+    ticket = bootstrap().ticket_service().assign(
         number,
         body.version,
         who,
@@ -136,10 +146,12 @@ def assign_ticket(number: str) -> Response:
 )
 @answers_errors
 def comment_ticket(number: str) -> Response:
+    from chalicelib.api.schemas import CommentBodyModel
+
     request = _request()
     who = caller(request)
     body = parse_body(request, CommentBodyModel)
-    ticket = bootstrap.ticket_service().comment(
+    ticket = bootstrap().ticket_service().comment(
         number, who, body=body.body, visibility=body.visibility, version=body.version
     )
     return json_response(ticket_view(ticket), 201)
@@ -149,5 +161,5 @@ def comment_ticket(number: str) -> Response:
 @answers_errors
 def ticket_events(number: str) -> Response:
     who = caller(_request())
-    events = bootstrap.ticket_service().history(number, who)
+    events = bootstrap().ticket_service().history(number, who)
     return json_response({"ticket": number, "events": [event_view(e) for e in events]})

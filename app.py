@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Chalice
-from chalice.app import Response
+from chalice.app import Chalice, Response
 
+from chalicelib.api.admin import admin_blueprint
 from chalicelib.api.auth import auth_blueprint
 from chalicelib.api.tickets import tickets_blueprint
 from chalicelib.observability import logger
@@ -14,6 +14,7 @@ from chalicelib.observability import logger
 app = Chalice(app_name="service-desk")
 app.register_blueprint(auth_blueprint)
 app.register_blueprint(tickets_blueprint)
+app.register_blueprint(admin_blueprint)
 
 
 @app.middleware("http")

@@ -53,6 +53,7 @@ class Settings:
     ``IDEMPOTENCY_TTL_SECONDS``     how long an Idempotency-Key is remembered; default 86400.
     ``TRIAGE_CONFIDENCE``           below this classification confidence a ticket goes to triage.
     ``PUBLIC_URL``                  base URL used in links sent to people.
+    ``CONFIG_CACHE_SECONDS``        how long a process reuses the latest configuration documents.
     """
 
     stage: str
@@ -73,6 +74,7 @@ class Settings:
     idempotency_ttl_seconds: int
     triage_confidence: float
     public_url: str
+    config_cache_seconds: float = 30.0
     page_size_max: int = 100
 
 
@@ -103,4 +105,5 @@ def get_settings() -> Settings:
         idempotency_ttl_seconds=_env_int("IDEMPOTENCY_TTL_SECONDS", 86400),
         triage_confidence=_env_float("TRIAGE_CONFIDENCE", 0.6),
         public_url=_env("PUBLIC_URL", "http://127.0.0.1:8000"),
+        config_cache_seconds=_env_float("CONFIG_CACHE_SECONDS", 30.0),
     )

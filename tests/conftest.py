@@ -51,10 +51,12 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     with mock_aws():
         reset_caches()
         from chalicelib.config import get_settings
+        from chalicelib.services.seeding import seed_defaults
         from chalicelib.storage.aws import client
         from chalicelib.storage.tables import create_tables
 
         create_tables(get_settings(), client("dynamodb"))
+        seed_defaults()
         yield
         reset_caches()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 Level = Literal["high", "medium", "low"]
 TicketType = Literal["incident", "service_request", "change_request", "problem"]
@@ -74,3 +74,28 @@ class ListTicketsQuery(Strict):
     requester: Name | None = None
     limit: Annotated[int, Field(ge=1, le=100)] = 25
     cursor: Annotated[str, StringConstraints(max_length=2_000)] | None = None
+
+
+class PreviewBody(Strict):
+    """A hypothetical ticket for ``POST /admin/sla-policies/preview``."""
+
+    model_config = ConfigDict(extra="forbid", strict=False, defer_build=True)
+
+    type: TicketType
+    priority: Literal["P1", "P2", "P3", "P4", "P5"] | None = None
+    impact: Level | None = None
+    urgency: Level | None = None
+    service: Name | None = None
+    vip: bool = False
+    business_unit: Name | None = None
+    opened_at: AwareDatetime | None = None
+
+
+class DueDateBody(Strict):
+    """The agent's date for an "as scheduled" target."""
+
+    model_config = ConfigDict(extra="forbid", strict=False, defer_build=True)
+
+    version: Annotated[int, Field(ge=1)]
+    clock: Literal["resolution", "first_response"] = "resolution"
+    due_at: AwareDatetime

@@ -163,3 +163,26 @@ def ticket_events(number: str) -> Response:
     who = caller(_request())
     events = bootstrap().ticket_service().history(number, who)
     return json_response({"ticket": number, "events": [event_view(e) for e in events]})
+
+
+@bp.route("/tickets/{number}/sla", methods=["GET"], authorizer=desk_authorizer)
+@answers_errors
+def ticket_sla(number: str) -> Response:
+    who = caller(_request())
+    return json_response(bootstrap().ticket_service().sla(number, who))
+
+
+@bp.route(
+    "/tickets/{number}/due-date", methods=["POST"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES
+)
+@answers_errors
+def set_due_date(number: str) -> Response:
+    from chalicelib.api.schemas import DueDateBody
+
+    request = _request()
+    who = caller(request)
+    body = parse_body(request, DueDateBody)
+    ticket = bootstrap().ticket_service().set_due_date(
+        number, body.version, who, clock=body.clock, due_at=body.due_at
+    )
+    return json_response(ticket_view(ticket))

@@ -6,13 +6,42 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 from chalicelib.config import get_settings
+from chalicelib.services.configuration import ConfigService
 from chalicelib.services.intake import IdempotentIntake
+from chalicelib.services.ports import Clock
+from chalicelib.services.sla import SlaClockKeeper
 from chalicelib.services.tickets import TicketService
 
 
-def utc_now() -> datetime:
+def real_now() -> datetime:
     """The real clock."""
     return datetime.now(timezone.utc)
+
+
+_clock: Clock = real_now
+
+
+def utc_now() -> datetime:
+    """The clock every service gets; :func:`use_clock` swaps it (replays, tests, what-ifs)."""
+    return _clock()
+
+
+def use_clock(clock: Clock | None) -> None:
+    """Make every service read time from ``clock`` (None: the real clock again)."""
+    global _clock
+    _clock = clock or real_now
+
+
+@lru_cache(maxsize=1)
+def config_service() -> ConfigService:
+    from chalicelib.storage.config_repository import DynamoConfigRepository
+
+    return ConfigService(DynamoConfigRepository(), utc_now, cache_seconds=get_settings().config_cache_seconds)
+
+
+@lru_cache(maxsize=1)
+def clock_keeper() -> SlaClockKeeper:
+    return SlaClockKeeper(config_service())
 
 
 @lru_cache(maxsize=1)
@@ -24,6 +53,7 @@ def ticket_service() -> TicketService:
         DynamoTicketRepository(),
         utc_now,
         reopen_window=timedelta(days=settings.reopen_window_days),
+        clocks=clock_keeper(),
     )
 
 
@@ -44,3 +74,5 @@ def reset() -> None:
     """Forget the built services (tests switch settings between cases)."""
     ticket_service.cache_clear()
     intake.cache_clear()
+    clock_keeper.cache_clear()
+    config_service.cache_clear()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from chalicelib.domain.events import TicketEvent
 from chalicelib.domain.ticket import Ticket
@@ -50,3 +50,37 @@ class TicketRepository(Protocol):
     def events(self, number: str) -> list[TicketEvent]: ...
 
     def list(self, filters: TicketFilter, limit: int, cursor: str | None) -> TicketPage: ...
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """One version of a configuration document (calendar, SLA policy, service...)."""
+
+    kind: str
+    name: str
+    version: int
+    body: dict[str, Any]
+    created_at: datetime
+    created_by: str
+
+    def view(self) -> dict[str, Any]:
+        return {
+            **self.body,
+            "name": self.name,
+            "version": self.version,
+            "created_at": self.created_at.isoformat(),
+            "created_by": self.created_by,
+        }
+
+
+class ConfigRepository(Protocol):
+    def add_version(
+        self, kind: str, name: str, version: int, body: dict[str, Any], actor: str, now: datetime
+    ) -> StoredDocument:
+        """Store a new version; ``Conflict`` if that version exists already."""
+
+    def latest(self, kind: str, name: str) -> StoredDocument | None: ...
+
+    def get(self, kind: str, name: str, version: int) -> StoredDocument | None: ...
+
+    def list_latest(self, kind: str) -> list[StoredDocument]: ...

@@ -1,9 +1,47 @@
-"""Stores the default configuration documents the desk ships with (``desk seed``, ``make run``)."""
+"""Stores the default configuration documents the desk ships with (``desk seed``, ``make run``).
+
+Seeding never overwrites: a document that exists (in any version) is left as it is.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any
 
-def seed_defaults() -> dict[str, int]:
+from chalicelib.domain.identity import SYSTEM
+from chalicelib.services.configuration import CALENDAR, SLA_POLICY, ConfigService
+
+#: (document kind, a function giving the default documents), in dependency order.
+DEFAULTS: list[tuple[str, Callable[[], Iterable[dict[str, Any]]]]] = []
+
+
+def _sla_defaults() -> None:
+    from chalicelib.domain.sla_defaults import default_calendars, default_policies
+
+    DEFAULTS.append((CALENDAR, default_calendars))
+    DEFAULTS.append((SLA_POLICY, default_policies))
+
+
+_sla_defaults()
+
+
+def register_defaults(kind: str, documents: Callable[[], Iterable[dict[str, Any]]]) -> None:
+    """Later capabilities add their default documents (catalog, agents...)."""
+    DEFAULTS.append((kind, documents))
+
+
+def seed_defaults(config: ConfigService | None = None) -> dict[str, int]:
     """Store every default document not stored yet; returns how many of each kind were written."""
+    if config is None:
+        from chalicelib.services.bootstrap import config_service
+
+        config = config_service()
     counts: dict[str, int] = {}
+    for kind, documents in DEFAULTS:
+        written = 0
+        for doc in documents():
+            if config.repository.latest(kind, doc["name"]) is None:
+                config.create(kind, doc, SYSTEM)
+                written += 1
+        counts[kind] = written
     return counts

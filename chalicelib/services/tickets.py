@@ -56,6 +56,10 @@ class ClockKeeper(Protocol):
         """Extra events to append when a ticket opens (e.g. which SLA policy applies)."""
         ...
 
+    def explain(self, events: Sequence[TicketEvent], now: datetime) -> dict[str, Any] | None:
+        """Every clock with its timeline as of ``now``; None when no SLA policy applies."""
+        ...
+
 
 class IntakeEnricher(Protocol):
     """Classifies and routes a new ticket before it is stored."""
@@ -192,6 +196,16 @@ class TicketService:
         if caller.is_staff:
             return events
         return [e for e in events if e.after.get("visibility") != "internal"]
+
+    def sla(self, number: str, caller: Identity) -> dict[str, Any]:
+        """The ticket's clocks replayed from its events as of now, with the why-timeline."""
+        self.get_ticket(number, caller)
+        explained = None
+        if self.clocks is not None:
+            explained = self.clocks.explain(self.repository.events(number), self.clock())
+        if explained is None:
+            return {"ticket": number, "policy": None, "clocks": {}}
+        return {"ticket": number, **explained}
 
     # -- changes --------------------------------------------------------------------------
 
@@ -337,6 +351,21 @@ class TicketService:
             )
         if not draft.events:
             return ticket
+        return self._commit(draft, ticket.version)
+
+
+    @tracer.capture_method
+    def set_due_date(self, number: str, version: int, caller: Identity, *, clock: str, due_at: datetime) -> Ticket:
+        """Set the date of an "as scheduled" target (Kesner's code 4: the agent schedules it)."""
+        caller.require(*lifecycle.STAFF_ROLES)
+        ticket = self._load_for_change(number, caller, version)
+        if ticket.status in lifecycle.TERMINAL_STATUSES:
+            raise ValidationFailed([{"field": "due_at", "reason": f"a {ticket.status} ticket has no running clock"}])
+        now = self.clock()
+        if due_at <= now:
+            raise ValidationFailed([{"field": "due_at", "reason": "must be in the future"}])
+        draft = _Draft(ticket, caller.user, now)
+        draft.add(EventKind.DUE_DATE_SET, {}, {"clock": clock, "due_at": due_at.isoformat()})
         return self._commit(draft, ticket.version)
 
 

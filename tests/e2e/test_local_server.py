@@ -80,7 +80,9 @@ def _call(server: dict[str, str], method: str, path: str, body: Any = None) -> t
 
 @pytest.mark.e2e
 def test_open_and_read_a_ticket_over_http(server: dict[str, str]) -> None:
-    status, ticket = _call(server, "POST", "/tickets", {"type": "incident", "title": "Mail down", "description": "No mail"})
+    status, ticket = _call(
+        server, "POST", "/tickets", {"type": "incident", "title": "Mail down", "description": "No mail"}
+    )
     assert status == 201, ticket
     assert ticket["number"].startswith("INC-")
     status, read = _call(server, "GET", f"/tickets/{ticket['number']}")

@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import auth, token_for
 
+
 def agent() -> dict[str, str]:
     return auth("ann", "agent")
 
@@ -229,7 +230,7 @@ def test_stale_version_is_409_and_changes_nothing(client: Any) -> None:
     stored = client.http.get(f"/tickets/{number}", headers=agent()).json_body
     assert stored["status"] == "in_progress" and stored["version"] == 2
     events = client.http.get(f"/tickets/{number}/events", headers=agent()).json_body["events"]
-    assert len(events) == 2
+    assert [e["kind"] for e in events] == ["opened", "sla_applied", "status_changed"]
 
 
 def test_concurrent_writers_one_wins(client: Any) -> None:
@@ -252,7 +253,9 @@ def test_resolve_reopen_and_close_by_requester(client: Any) -> None:
     number = _open(client).json_body["number"]
     t = _post(client, f"/tickets/{number}/transitions", {"to": "resolved", "version": 1}).json_body
     assert t["resolved_at"]
-    r = _post(client, f"/tickets/{number}/transitions", {"to": "in_progress", "version": 2, "reason": "still broken"}, auth())
+    r = _post(
+        client, f"/tickets/{number}/transitions", {"to": "in_progress", "version": 2, "reason": "still broken"}, auth()
+    )
     assert r.status_code == 200 and r.json_body["reopen_count"] == 1
     r = _post(client, f"/tickets/{number}/transitions", {"to": "resolved", "version": 3}, auth())
     assert r.status_code == 403
@@ -273,11 +276,15 @@ def test_transition_body_is_validated(client: Any) -> None:
 
 def test_assignment_records_resolver_and_monitor(client: Any) -> None:
     number = _open(client).json_body["number"]
-    r = _post(client, f"/tickets/{number}/assignment", {"version": 1, "assignee": "ann", "group": "network", "monitor": "max"})
+    r = _post(
+        client, f"/tickets/{number}/assignment", {"version": 1, "assignee": "ann", "group": "network", "monitor": "max"}
+    )
     assert r.status_code == 200
     t = r.json_body
     assert (t["status"], t["assignee"], t["group"], t["monitor"]) == ("assigned", "ann", "network", "max")
-    r = _post(client, f"/tickets/{number}/assignment", {"version": t["version"], "assignee": "ben", "reason": "transfer"})
+    r = _post(
+        client, f"/tickets/{number}/assignment", {"version": t["version"], "assignee": "ben", "reason": "transfer"}
+    )
     assert r.json_body["assignee"] == "ben" and r.json_body["monitor"] == "max"
     events = client.http.get(f"/tickets/{number}/events", headers=agent()).json_body["events"]
     transfer = [e for e in events if e["kind"] == "assigned"][-1]
@@ -305,20 +312,23 @@ def test_comments_and_first_response(client: Any) -> None:
 def test_patch_changes_priority_and_is_audited(client: Any) -> None:
     number = _open(client).json_body["number"]
     r = client.http.patch(
-        f"/tickets/{number}", headers=agent(), body=json.dumps({"version": 1, "impact": "high", "urgency": "high", "title": "VPN down for all"})
+        f"/tickets/{number}",
+        headers=agent(),
+        body=json.dumps({"version": 1, "impact": "high", "urgency": "high", "title": "VPN down for all"}),
     )
     assert r.status_code == 200, r.body
     assert r.json_body["priority"] == "P1" and r.json_body["title"] == "VPN down for all"
     kinds = [e["kind"] for e in client.http.get(f"/tickets/{number}/events", headers=agent()).json_body["events"]]
-    assert kinds == ["opened", "updated", "priority_changed"]
+    assert kinds == ["opened", "sla_applied", "updated", "priority_changed"]
 
 
 def test_events_are_the_audit_trail(client: Any) -> None:
     number = _open(client).json_body["number"]
     _post(client, f"/tickets/{number}/transitions", {"to": "in_progress", "version": 1})
     events = client.http.get(f"/tickets/{number}/events", headers=agent()).json_body["events"]
-    assert [e["seq"] for e in events] == [1, 2]
-    change = events[1]
+    assert [e["seq"] for e in events] == [1, 2, 3]
+    assert [e["kind"] for e in events] == ["opened", "sla_applied", "status_changed"]
+    change = events[2]
     assert change["kind"] == "status_changed" and change["actor"] == "ann"
     assert change["before"] == {"status": "new"} and change["after"] == {"status": "in_progress"}
     assert change["at"]

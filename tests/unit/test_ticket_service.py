@@ -113,7 +113,7 @@ def test_assign_moves_new_ticket_to_assigned_and_records_responsibility(service:
     number = open_one(service)
     t = service.assign(number, 1, AGENT, assignee="ann", group="network", monitor="mgr")
     assert (t.status, t.assignee, t.group, t.monitor) == ("assigned", "ann", "network", "mgr")
-    assigned = [e for e in service.history(number, AGENT) if e.kind == "assigned"][0]
+    assigned = next(e for e in service.history(number, AGENT) if e.kind == "assigned")
     assert assigned.before == {"assignee": None, "group": None, "monitor": None}
     assert assigned.after == {"assignee": "ann", "group": "network", "monitor": "mgr"}
 
@@ -139,7 +139,7 @@ def test_priority_change_is_an_event(service: TicketService) -> None:
     number = open_one(service)
     t = service.update(number, 1, AGENT, TicketChanges(impact="high", urgency="high"))
     assert t.priority == "P1" and not t.impact_defaulted
-    change = [e for e in service.history(number, AGENT) if e.kind == "priority_changed"][0]
+    change = next(e for e in service.history(number, AGENT) if e.kind == "priority_changed")
     assert change.before["priority"] == "P3" and change.after["priority"] == "P1"
 
 

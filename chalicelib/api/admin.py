@@ -1,0 +1,131 @@
+"""Admin routes for versioned configuration documents, and the SLA policy preview.
+
+Each document kind gets the same five routes under its collection path:
+``GET``/``POST /admin/<collection>``, ``GET``/``PUT /admin/<collection>/{name}``
+(``?version=N`` reads an older version; ``PUT`` stores the next version).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from types import ModuleType
+
+from chalice.app import Blueprint, Request, Response
+
+from chalicelib.api.auth import desk_authorizer
+from chalicelib.api.common import (
+    ACCEPTED_CONTENT_TYPES,
+    answers_errors,
+    caller,
+    json_response,
+    parse_body,
+    query_params,
+    read_json,
+)
+from chalicelib.domain.errors import ValidationFailed
+from chalicelib.domain.ticket import STAFF_ROLES, priority_for
+
+admin_blueprint = Blueprint(__name__)
+bp = admin_blueprint
+
+#: URL collection -> document kind.
+COLLECTIONS = {"calendars": "calendar", "sla-policies": "sla_policy"}
+
+
+def _request() -> Request:
+    return bp.current_request
+
+
+def bootstrap() -> ModuleType:
+    from chalicelib.services import bootstrap as module
+
+    return module
+
+
+def _version_param(request: Request) -> int | None:
+    raw = query_params(request).get("version")
+    if raw is None:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValidationFailed([{"field": "version", "reason": "must be a positive integer"}])
+    return int(raw)
+
+
+def _kind(collection: str) -> str:
+    return COLLECTIONS[collection]
+
+
+def _register(collection: str) -> None:
+    kind = _kind(collection)
+
+    @bp.route(f"/admin/{collection}", methods=["GET"], authorizer=desk_authorizer, name=f"list_{kind}")
+    @answers_errors
+    def list_documents() -> Response:
+        caller(_request()).require(*STAFF_ROLES)
+        docs = bootstrap().config_service().list_documents(kind)
+        return json_response({"items": [d.view() for d in docs]})
+
+    @bp.route(
+        f"/admin/{collection}",
+        methods=["POST"],
+        authorizer=desk_authorizer,
+        content_types=ACCEPTED_CONTENT_TYPES,
+        name=f"create_{kind}",
+    )
+    @answers_errors
+    def create_document() -> Response:
+        request = _request()
+        who = caller(request)
+        stored = bootstrap().config_service().create(kind, read_json(request), who)
+        return json_response(stored.view(), 201, {"Location": f"/admin/{collection}/{stored.name}"})
+
+    @bp.route(f"/admin/{collection}/{{name}}", methods=["GET"], authorizer=desk_authorizer, name=f"get_{kind}")
+    @answers_errors
+    def get_document(name: str) -> Response:
+        request = _request()
+        caller(request).require(*STAFF_ROLES)
+        return json_response(bootstrap().config_service().get(kind, name, _version_param(request)).view())
+
+    @bp.route(
+        f"/admin/{collection}/{{name}}",
+        methods=["PUT"],
+        authorizer=desk_authorizer,
+        content_types=ACCEPTED_CONTENT_TYPES,
+        name=f"update_{kind}",
+    )
+    @answers_errors
+    def update_document(name: str) -> Response:
+        request = _request()
+        who = caller(request)
+        stored = bootstrap().config_service().update(kind, name, read_json(request), who)
+        return json_response(stored.view())
+
+
+for _collection in COLLECTIONS:
+    _register(_collection)
+
+
+@bp.route(
+    "/admin/sla-policies/preview", methods=["POST"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES
+)
+@answers_errors
+def preview_policy() -> Response:
+    from chalicelib.api.schemas import PreviewBody
+
+    request = _request()
+    caller(request).require(*STAFF_ROLES)
+    body = parse_body(request, PreviewBody)
+    priority: str | None = body.priority
+    if priority is None:
+        if body.impact is None or body.urgency is None:
+            raise ValidationFailed([{"field": "priority", "reason": "give a priority, or both impact and urgency"}])
+        priority = priority_for(body.impact, body.urgency)
+    facts = {
+        "type": body.type,
+        "priority": priority,
+        "service": body.service,
+        "vip": body.vip,
+        "business_unit": body.business_unit,
+    }
+    opened_at = body.opened_at or datetime.now(timezone.utc)
+    return json_response(bootstrap().clock_keeper().preview(facts, opened_at))

@@ -1,0 +1,160 @@
+"""Versioned configuration: validated documents, one immutable item per version.
+
+Calendars, SLA policies (and later the catalog, agents, groups and escalation rules) are
+documents. Creating one stores version 1; an update stores the next version and never rewrites
+an earlier one, so a ticket that recorded "policy X version 3" can always be replayed under it.
+
+Reads of the *latest* documents are cached per process for ``cache_seconds`` (a change reaches
+every Lambda container within that time); a specific version never changes, so it is cached
+for good.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.domain.calendar import BusinessCalendar
+from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.domain.identity import Identity
+from chalicelib.domain.sla import SlaPolicy
+from chalicelib.services.ports import Clock, ConfigRepository, StoredDocument
+
+CALENDAR = "calendar"
+SLA_POLICY = "sla_policy"
+
+#: Validates a document body and returns its normalised form (``ValidationFailed`` otherwise).
+Validator = Callable[[dict[str, Any], "ConfigService"], dict[str, Any]]
+
+
+def _validate_calendar(body: dict[str, Any], config: ConfigService) -> dict[str, Any]:
+    return BusinessCalendar.from_dict(body).to_dict()
+
+
+def _validate_policy(body: dict[str, Any], config: ConfigService) -> dict[str, Any]:
+    known = [doc.name for doc in config.latest_all(CALENDAR)]
+    return SlaPolicy.from_dict(body, known_calendars=known).to_dict()
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    name: str
+    label: str
+    validate: Validator
+    #: Roles that may create and update documents of this kind.
+    editors: tuple[str, ...] = ("admin",)
+
+
+KINDS: dict[str, DocumentKind] = {
+    CALENDAR: DocumentKind(CALENDAR, "calendar", _validate_calendar),
+    SLA_POLICY: DocumentKind(SLA_POLICY, "SLA policy", _validate_policy),
+}
+
+
+def register_kind(kind: DocumentKind) -> None:
+    """Later capabilities add their document kinds (catalog, agents...)."""
+    KINDS[kind.name] = kind
+
+
+class ConfigService:
+    def __init__(self, repository: ConfigRepository, clock: Clock, *, cache_seconds: float = 30.0) -> None:
+        self.repository = repository
+        self.clock = clock
+        self.cache_seconds = cache_seconds
+        self._latest: dict[str, tuple[float, list[StoredDocument]]] = {}
+        self._exact: dict[tuple[str, str, int], StoredDocument] = {}
+
+    # -- admin ----------------------------------------------------------------------------
+
+    def _kind(self, kind: str) -> DocumentKind:
+        return KINDS[kind]
+
+    def _prepare(self, kind: DocumentKind, raw: Any, name: str | None) -> dict[str, Any]:
+        if not isinstance(raw, dict):
+            raise ValidationFailed([{"field": "body", "reason": "must be a JSON object"}])
+        body: dict[str, Any] = {str(k): v for k, v in raw.items() if k not in ("created_at", "created_by")}
+        if name is not None:
+            if "name" in body and body["name"] != name:
+                raise ValidationFailed([{"field": "name", "reason": f"must be {name!r}, the name in the path"}])
+            body["name"] = name
+        if not isinstance(body.get("name"), str) or not body["name"].strip():
+            raise ValidationFailed([{"field": "name", "reason": "is required"}])
+        return body
+
+    def create(self, kind_name: str, body: Any, caller: Identity) -> StoredDocument:
+        kind = self._kind(kind_name)
+        caller.require(*kind.editors)
+        body = self._prepare(kind, body, None)
+        name = body["name"]
+        if self.repository.latest(kind.name, name) is not None:
+            raise Conflict(f"{kind.label} {name} exists; update it to make a new version", field="name")
+        body["version"] = 1
+        normalised = kind.validate(body, self)
+        normalised["version"] = 1
+        return self._store(kind, name, 1, normalised, caller)
+
+    def update(self, kind_name: str, name: str, body: Any, caller: Identity) -> StoredDocument:
+        """Store the next version. A ``version`` in the body must be the latest one read."""
+        kind = self._kind(kind_name)
+        caller.require(*kind.editors)
+        body = self._prepare(kind, body, name)
+        current = self.repository.latest(kind.name, name)
+        if current is None:
+            raise NotFound(f"no {kind.label} {name}", field="name")
+        read = body.get("version", current.version)
+        if read != current.version:
+            raise Conflict(
+                f"{kind.label} {name} is at version {current.version}, not {read}; read it again",
+                field="version",
+            )
+        version = current.version + 1
+        body["version"] = version
+        normalised = kind.validate(body, self)
+        normalised["version"] = version
+        return self._store(kind, name, version, normalised, caller)
+
+    def _store(
+        self, kind: DocumentKind, name: str, version: int, body: dict[str, Any], caller: Identity
+    ) -> StoredDocument:
+        stored = self.repository.add_version(kind.name, name, version, body, caller.user, self.clock())
+        self._latest.pop(kind.name, None)
+        return stored
+
+    def get(self, kind_name: str, name: str, version: int | None = None) -> StoredDocument:
+        kind = self._kind(kind_name)
+        doc = self.repository.latest(kind.name, name) if version is None else self.exact(kind.name, name, version)
+        if doc is None:
+            suffix = "" if version is None else f" version {version}"
+            raise NotFound(f"no {kind.label} {name}{suffix}", field="name")
+        return doc
+
+    def list_documents(self, kind_name: str) -> list[StoredDocument]:
+        return self.repository.list_latest(self._kind(kind_name).name)
+
+    # -- cached reads for the services ----------------------------------------------------
+
+    def latest_all(self, kind: str) -> list[StoredDocument]:
+        """The latest version of every document of ``kind`` (cached ``cache_seconds``)."""
+        now = time.monotonic()
+        cached = self._latest.get(kind)
+        if cached is not None and now - cached[0] < self.cache_seconds:
+            return cached[1]
+        docs = self.repository.list_latest(kind)
+        self._latest[kind] = (now, docs)
+        for doc in docs:
+            self._exact.setdefault((kind, doc.name, doc.version), doc)
+        return docs
+
+    def exact(self, kind: str, name: str, version: int) -> StoredDocument | None:
+        key = (kind, name, version)
+        if key not in self._exact:
+            doc = self.repository.get(kind, name, version)
+            if doc is None:
+                return None
+            self._exact[key] = doc
+        return self._exact[key]
+
+    def forget_cache(self) -> None:
+        self._latest.clear()

@@ -1,0 +1,126 @@
+"""SLA clocks for tickets: choose the policy at intake, replay the clocks on every change.
+
+The policy (and the versions of its calendars) are chosen when the ticket opens and recorded
+in an ``sla_applied`` event; every later computation replays the ticket's events under exactly
+those versions, so editing a policy never rewrites an open ticket's history. A priority change
+picks the new priority's targets in the same policy, carried or restarted as the policy says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from chalicelib.domain.calendar import BusinessCalendar
+from chalicelib.domain.errors import ValidationFailed
+from chalicelib.domain.events import EventKind, TicketEvent
+from chalicelib.domain.sla import SlaPolicy, TicketClocks, TicketFacts, compute_clocks, preview, select_policy
+from chalicelib.domain.ticket import Ticket
+from chalicelib.services.configuration import CALENDAR, SLA_POLICY, ConfigService
+
+
+@lru_cache(maxsize=256)
+def _calendar(doc_key: tuple[str, int], body: str) -> BusinessCalendar:
+    import json
+
+    return BusinessCalendar.from_dict(json.loads(body))
+
+
+@lru_cache(maxsize=256)
+def _policy(doc_key: tuple[str, int], body: str) -> SlaPolicy:
+    import json
+
+    return SlaPolicy.from_dict(json.loads(body))
+
+
+def _json(body: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(body, sort_keys=True)
+
+
+def facts_of(ticket: Ticket) -> TicketFacts:
+    return TicketFacts.of(
+        {
+            "type": ticket.type,
+            "priority": ticket.priority,
+            "service": ticket.service,
+            "vip": ticket.vip,
+            "business_unit": ticket.business_unit,
+        }
+    )
+
+
+class SlaClockKeeper:
+    """Implements ``ClockKeeper`` for :class:`~chalicelib.services.tickets.TicketService`."""
+
+    def __init__(self, config: ConfigService) -> None:
+        self.config = config
+
+    # -- configuration --------------------------------------------------------------------
+
+    def policies(self) -> list[SlaPolicy]:
+        return [_policy((d.name, d.version), _json(d.body)) for d in self.config.latest_all(SLA_POLICY)]
+
+    def calendars(self) -> dict[str, BusinessCalendar]:
+        return {
+            d.name: _calendar((d.name, d.version), _json(d.body)) for d in self.config.latest_all(CALENDAR)
+        }
+
+    def _policy_at(self, name: str, version: int) -> SlaPolicy | None:
+        doc = self.config.exact(SLA_POLICY, name, version)
+        return None if doc is None else _policy((name, version), _json(doc.body))
+
+    def _calendar_at(self, name: str, version: int) -> BusinessCalendar | None:
+        doc = self.config.exact(CALENDAR, name, version)
+        return None if doc is None else _calendar((name, version), _json(doc.body))
+
+    # -- ClockKeeper ----------------------------------------------------------------------
+
+    def opening_events(self, ticket: Ticket, now: datetime) -> list[dict[str, Any]]:
+        policy = select_policy(self.policies(), facts_of(ticket))
+        if policy is None:
+            return []
+        current = self.calendars()
+        versions = {name: current[name].version for name in sorted(policy.calendars_used()) if name in current}
+        return [
+            {
+                "kind": EventKind.SLA_APPLIED,
+                "after": {"policy": policy.name, "policy_version": policy.version, "calendars": versions},
+            }
+        ]
+
+    def clocks(self, events: Sequence[TicketEvent], now: datetime) -> TicketClocks | None:
+        """The ticket's clocks as of ``now``, or None when no SLA policy applies."""
+        applied = [e for e in events if e.kind == EventKind.SLA_APPLIED]
+        if not applied:
+            return None
+        record = applied[-1].after
+        policy = self._policy_at(str(record["policy"]), int(record["policy_version"]))
+        if policy is None:
+            return None
+        calendars: dict[str, BusinessCalendar] = {}
+        for name, version in dict(record.get("calendars") or {}).items():
+            calendar = self._calendar_at(name, int(version))
+            if calendar is not None:
+                calendars[name] = calendar
+        return compute_clocks(events, policy, calendars, now)
+
+    def explain(self, events: Sequence[TicketEvent], now: datetime) -> dict[str, Any] | None:
+        clocks = self.clocks(events, now)
+        return None if clocks is None else clocks.to_dict()
+
+    def refresh(self, ticket: Ticket, events: Sequence[TicketEvent], now: datetime) -> Ticket:
+        clocks = self.clocks(events, now)
+        if clocks is None:
+            return ticket.evolve(sla={}, next_deadline=None)
+        return ticket.evolve(sla=clocks.summary(), next_deadline=clocks.next_deadline)
+
+    # -- preview --------------------------------------------------------------------------
+
+    def preview(self, facts: dict[str, Any], opened_at: datetime) -> dict[str, Any]:
+        if facts.get("priority") is None:
+            raise ValidationFailed([{"field": "priority", "reason": "is required"}])
+        return preview(self.policies(), self.calendars(), TicketFacts.of(facts), opened_at)

@@ -54,6 +54,17 @@ class Settings:
     ``TRIAGE_CONFIDENCE``           below this classification confidence a ticket goes to triage.
     ``PUBLIC_URL``                  base URL used in links sent to people.
     ``CONFIG_CACHE_SECONDS``        how long a process reuses the latest configuration documents.
+    ``CLAIMS_TABLE``, ``OUTBOX_TABLE``  exactly-once claims and the notice outbox.
+    ``NOTICES_QUEUE_URL``           SQS queue between the outbox and the notifier.
+    ``NOTIFY_CHANNELS``             channels notices go to: ``outbox`` (always kept), ``sns``,
+                                    ``slack``, ``email``; comma-separated.
+    ``ALERTS_TOPIC_ARN``            SNS topic for operations alerts.
+    ``SLACK_WEBHOOK_URL``           Slack incoming webhook for operations alerts.
+    ``EMAIL_SENDER``                SES sender address of requester notices.
+    ``SERVICE_MANAGER``             user id of the Service Manager (patrol digest, escalations).
+    ``SERVICE_MANAGER_TIMEZONE``    the Service Manager's IANA zone (patrol time, "today").
+    ``PATROL_TIME``                 local time of the morning patrol digest; default ``08:00``.
+    ``AUTO_CLOSE_BUSINESS_DAYS``    resolved tickets close after this many business days unanswered.
     """
 
     stage: str
@@ -66,6 +77,17 @@ class Settings:
     counters_table: str
     idempotency_table: str
     config_table: str
+    claims_table: str
+    outbox_table: str
+    notices_queue_url: str
+    alerts_topic_arn: str
+    slack_webhook_url: str
+    email_sender: str
+    notify_channels: tuple[str, ...]
+    service_manager: str
+    service_manager_timezone: str
+    patrol_time: str
+    auto_close_business_days: int
     jwt_hs256_secret: str
     jwt_jwks_url: str
     jwt_issuer: str
@@ -97,6 +119,17 @@ def get_settings() -> Settings:
         counters_table=_table(stage, "COUNTERS_TABLE", "counters"),
         idempotency_table=_table(stage, "IDEMPOTENCY_TABLE", "idempotency"),
         config_table=_table(stage, "CONFIG_TABLE", "config"),
+        claims_table=_table(stage, "CLAIMS_TABLE", "claims"),
+        outbox_table=_table(stage, "OUTBOX_TABLE", "outbox"),
+        notices_queue_url=_env("NOTICES_QUEUE_URL"),
+        alerts_topic_arn=_env("ALERTS_TOPIC_ARN"),
+        slack_webhook_url=_env("SLACK_WEBHOOK_URL"),
+        email_sender=_env("EMAIL_SENDER"),
+        notify_channels=tuple(c.strip() for c in _env("NOTIFY_CHANNELS", "outbox").split(",") if c.strip()),
+        service_manager=_env("SERVICE_MANAGER", "service.manager"),
+        service_manager_timezone=_env("SERVICE_MANAGER_TIMEZONE", "America/Chicago"),
+        patrol_time=_env("PATROL_TIME", "08:00"),
+        auto_close_business_days=_env_int("AUTO_CLOSE_BUSINESS_DAYS", 3),
         jwt_hs256_secret=_env("JWT_HS256_SECRET"),
         jwt_jwks_url=_env("JWT_JWKS_URL"),
         jwt_issuer=_env("JWT_ISSUER"),

@@ -104,3 +104,13 @@ class IdempotencyMismatch(DeskError):
 
 class RequestInProgress(Conflict):
     code = "request_in_progress"
+
+
+class AlreadyClaimed(Conflict):
+    """A side effect (alert, escalation step, notice) whose id was claimed before."""
+
+    code = "already_claimed"
+
+    def __init__(self, claim_id: str) -> None:
+        super().__init__(f"{claim_id} was already claimed")
+        self.claim_id = claim_id

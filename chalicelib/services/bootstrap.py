@@ -7,9 +7,12 @@ from functools import lru_cache
 
 from chalicelib.config import get_settings
 from chalicelib.services.configuration import ConfigService
+from chalicelib.services.delivery import NoticeQueue, Notifier, OutboxRelay, OutboxStore, SqsNoticeQueue
 from chalicelib.services.intake import IdempotentIntake
+from chalicelib.services.notices import NoticeFactory
 from chalicelib.services.ports import Clock
 from chalicelib.services.sla import SlaClockKeeper
+from chalicelib.services.sweep import SlaSweep
 from chalicelib.services.tickets import TicketService
 
 
@@ -76,3 +79,46 @@ def reset() -> None:
     intake.cache_clear()
     clock_keeper.cache_clear()
     config_service.cache_clear()
+    for built in (notice_factory, sla_sweep, outbox, notice_queue, notifier, outbox_relay):
+        built.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def notice_factory() -> NoticeFactory:
+    settings = get_settings()
+    return NoticeFactory(channels=settings.notify_channels, public_url=settings.public_url)
+
+
+@lru_cache(maxsize=1)
+def sla_sweep() -> SlaSweep:
+    from chalicelib.storage.outbox import DeadlineIndex
+    from chalicelib.storage.repository import DynamoTicketRepository
+
+    return SlaSweep(DynamoTicketRepository(), DeadlineIndex(), clock_keeper(), notice_factory(), utc_now)
+
+
+@lru_cache(maxsize=1)
+def outbox() -> OutboxStore:
+    from chalicelib.storage.outbox import DynamoOutbox
+
+    return DynamoOutbox()
+
+
+@lru_cache(maxsize=1)
+def notice_queue() -> NoticeQueue | None:
+    from chalicelib.storage.aws import client
+
+    url = get_settings().notices_queue_url
+    return SqsNoticeQueue(client("sqs"), url) if url else None
+
+
+@lru_cache(maxsize=1)
+def notifier() -> Notifier:
+    from chalicelib.notify.senders import build_senders
+
+    return Notifier(outbox(), build_senders(get_settings()), utc_now, queue=notice_queue())
+
+
+@lru_cache(maxsize=1)
+def outbox_relay() -> OutboxRelay:
+    return OutboxRelay(outbox(), notice_queue(), utc_now, notifier())

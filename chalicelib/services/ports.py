@@ -34,18 +34,39 @@ class TicketPage:
     cursor: str | None
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A side effect claimed exactly once by its deterministic id."""
+
+    claim_id: str
+    at: datetime
+    ticket: str | None = None
+    detail: dict[str, Any] | None = None
+
+
 class TicketRepository(Protocol):
     def allocate_number(self, ticket_type: str) -> str:
         """A new number for ``ticket_type``: atomic, never reused."""
 
-    def create(self, ticket: Ticket, events: Sequence[TicketEvent]) -> None:
-        """Write a new ticket and its first events together, or nothing."""
+    def create(
+        self, ticket: Ticket, events: Sequence[TicketEvent], notices: Sequence[dict[str, Any]] = ()
+    ) -> None:
+        """Write a new ticket, its first events and its notices together, or nothing."""
 
     def get(self, number: str) -> Ticket | None: ...
 
-    def save(self, ticket: Ticket, expected_version: int, events: Sequence[TicketEvent]) -> Ticket:
-        """Write ``ticket`` and append ``events`` in one step if the stored version is
-        ``expected_version``; raise ``StaleVersion`` otherwise. Returns the stored ticket."""
+    def save(
+        self,
+        ticket: Ticket,
+        expected_version: int,
+        events: Sequence[TicketEvent],
+        *,
+        claims: Sequence[Claim] = (),
+        notices: Sequence[dict[str, Any]] = (),
+    ) -> Ticket:
+        """Write ``ticket``, append ``events``, claim ``claims`` and queue ``notices`` in one step
+        if the stored version is ``expected_version``; raise ``StaleVersion`` otherwise, or
+        ``AlreadyClaimed`` when a claim was taken before. Returns the stored ticket."""
 
     def events(self, number: str) -> list[TicketEvent]: ...
 

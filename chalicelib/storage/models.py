@@ -200,7 +200,72 @@ class ConfigModel(Model):
     by_kind = ConfigByKind()
 
 
-ALL_MODELS: tuple[type[Model], ...] = (TicketModel, EventModel, CounterModel, ConfigModel)
+class ClaimModel(Model):
+    """A side effect claimed once: its deterministic id is written with ``attribute_not_exists``."""
+
+    class Meta:
+        table_name = "claims"
+
+    claim_id = UnicodeAttribute(hash_key=True)
+    at = UTCDateTimeAttribute()
+    ticket = UnicodeAttribute(null=True)
+    detail = JSONAttribute(null=True)
+
+
+class OutboxPending(GlobalSecondaryIndex["OutboxModel"]):
+    """Sparse: notices not yet handed to the queue."""
+
+    class Meta:
+        index_name = "by_pending"
+        projection = KeysOnlyProjection()
+
+    pending_shard = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class OutboxByDay(GlobalSecondaryIndex["OutboxModel"]):
+    """Every notice under its UTC day, newest first: ``GET /admin/outbox``."""
+
+    class Meta:
+        index_name = "by_day"
+        projection = AllProjection()
+
+    day = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class OutboxModel(Model):
+    """One notice for one recipient on one channel, from creation to delivery."""
+
+    class Meta:
+        table_name = "outbox"
+
+    notice_id = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute()
+    day = UnicodeAttribute()
+    ticket = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    notice = JSONAttribute()
+    state = UnicodeAttribute(default="pending")
+    pending_shard = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(default=0)
+    last_error = UnicodeAttribute(null=True)
+    queued_at = UTCDateTimeAttribute(null=True)
+    delivered_at = UTCDateTimeAttribute(null=True)
+
+    by_pending = OutboxPending()
+    by_day = OutboxByDay()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    TicketModel,
+    EventModel,
+    CounterModel,
+    ConfigModel,
+    ClaimModel,
+    OutboxModel,
+)
 
 
 def table_names(settings: Settings) -> dict[type[Model], str]:
@@ -209,6 +274,8 @@ def table_names(settings: Settings) -> dict[type[Model], str]:
         EventModel: settings.events_table,
         CounterModel: settings.counters_table,
         ConfigModel: settings.config_table,
+        ClaimModel: settings.claims_table,
+        OutboxModel: settings.outbox_table,
     }
 
 

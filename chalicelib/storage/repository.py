@@ -16,12 +16,15 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_settings
-from chalicelib.domain.errors import StaleVersion, ValidationFailed
+from chalicelib.domain.errors import AlreadyClaimed, StaleVersion, ValidationFailed
 from chalicelib.domain.events import TicketEvent
 from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import tracer
-from chalicelib.services.ports import TicketFilter, TicketPage
-from chalicelib.storage.models import CounterModel, EventModel, TicketModel, bind_models
+from chalicelib.services.ports import Claim, TicketFilter, TicketPage
+from chalicelib.storage.models import ClaimModel, CounterModel, EventModel, OutboxModel, TicketModel, bind_models
+
+#: Shards of the outbox's pending index.
+OUTBOX_SHARDS = 4
 
 #: Shards of the sparse deadline index (see ``TicketsByDeadline``).
 DEADLINE_SHARDS = 8
@@ -169,9 +172,41 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     return key
 
 
-def _is_condition_failure(exc: TransactWriteError) -> bool:
+def _failed_positions(exc: TransactWriteError) -> list[int]:
     reasons = getattr(exc, "cancellation_reasons", None) or []
-    return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
+    return [i for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"]
+
+
+def claim_to_item(claim: Claim) -> ClaimModel:
+    return ClaimModel(claim.claim_id, at=claim.at, ticket=claim.ticket, detail=claim.detail or None)
+
+
+def notice_to_item(notice: dict[str, Any]) -> OutboxModel:
+    """An outbox item for a notice (``chalicelib.notify.channels.Notice.to_dict()``)."""
+    created = datetime.fromisoformat(notice["created_at"])
+    key = f"{format_instant(created)}#{notice['notice_id']}"
+    return OutboxModel(
+        notice["notice_id"],
+        created_key=key,
+        day=format_instant(created)[:10],
+        ticket=notice.get("ticket"),
+        channel=notice["channel"],
+        kind=notice["kind"],
+        notice=notice,
+        state="pending",
+        pending_shard=str(sum(map(ord, notice["notice_id"])) % OUTBOX_SHARDS),
+    )
+
+
+def _write_together(
+    tx: TransactWrite,
+    claims: Sequence[Claim],
+    notices: Sequence[dict[str, Any]],
+) -> None:
+    for claim in claims:
+        tx.save(claim_to_item(claim), condition=ClaimModel.claim_id.does_not_exist())
+    for notice in notices:
+        tx.save(notice_to_item(notice), condition=OutboxModel.notice_id.does_not_exist())
 
 
 class DynamoTicketRepository:
@@ -189,12 +224,15 @@ class DynamoTicketRepository:
         return format_number(ticket_type, int(counter.value))
 
     @tracer.capture_method
-    def create(self, ticket: Ticket, events: Sequence[TicketEvent]) -> None:
+    def create(
+        self, ticket: Ticket, events: Sequence[TicketEvent], notices: Sequence[dict[str, Any]] = ()
+    ) -> None:
         item = ticket_to_item(ticket)
         with TransactWrite(connection=transaction_connection()) as tx:
             tx.save(item, condition=TicketModel.number.does_not_exist())
             for event in events:
                 tx.save(event_to_item(event), condition=EventModel.seq.does_not_exist())
+            _write_together(tx, (), notices)
 
     @tracer.capture_method
     def get(self, number: str) -> Ticket | None:
@@ -204,7 +242,17 @@ class DynamoTicketRepository:
             return None
 
     @tracer.capture_method
-    def save(self, ticket: Ticket, expected_version: int, events: Sequence[TicketEvent]) -> Ticket:
+    def save(
+        self,
+        ticket: Ticket,
+        expected_version: int,
+        events: Sequence[TicketEvent],
+        *,
+        claims: Sequence[Claim] = (),
+        notices: Sequence[dict[str, Any]] = (),
+    ) -> Ticket:
+        """One transaction: the ticket (if still at ``expected_version``), its new events, the
+        claims of side effects (each only if never claimed) and their notices for the outbox."""
         item = ticket_to_item(ticket)
         item.version = expected_version
         try:
@@ -212,11 +260,17 @@ class DynamoTicketRepository:
                 tx.save(item)
                 for event in events:
                     tx.save(event_to_item(event), condition=EventModel.seq.does_not_exist())
+                _write_together(tx, claims, notices)
         except TransactWriteError as exc:
-            if _is_condition_failure(exc):
-                current = self.get(ticket.number)
-                raise StaleVersion(expected_version, current.version if current else None) from exc
-            raise
+            failed = _failed_positions(exc)
+            if not failed:
+                raise
+            first_claim = 1 + len(events)
+            claimed = [claims[i - first_claim] for i in failed if first_claim <= i < first_claim + len(claims)]
+            if 0 not in failed and claimed:
+                raise AlreadyClaimed(claimed[0].claim_id) from exc
+            current = self.get(ticket.number)
+            raise StaleVersion(expected_version, current.version if current else None) from exc
         return ticket.evolve(version=expected_version + 1)
 
     @tracer.capture_method

@@ -14,7 +14,16 @@ from typing import Any
 from pynamodb.models import Model
 
 from chalicelib.config import Settings
-from chalicelib.storage.models import ALL_MODELS, ConfigModel, CounterModel, EventModel, TicketModel, bind_models
+from chalicelib.storage.models import (
+    ALL_MODELS,
+    ClaimModel,
+    ConfigModel,
+    CounterModel,
+    EventModel,
+    OutboxModel,
+    TicketModel,
+    bind_models,
+)
 
 #: Logical names of the tables in the template, and the settings field holding each name.
 LOGICAL = {
@@ -22,6 +31,8 @@ LOGICAL = {
     EventModel: ("EventsTable", "events"),
     CounterModel: ("CountersTable", "counters"),
     ConfigModel: ("ConfigTable", "config"),
+    ClaimModel: ("ClaimsTable", "claims"),
+    OutboxModel: ("OutboxTable", "outbox"),
 }
 
 #: Powertools' idempotency table (its default attribute names).
@@ -82,15 +93,62 @@ def cloudformation_template() -> dict[str, Any]:
             "TimeToLiveSpecification": {"AttributeName": "expiration", "Enabled": True},
         },
     }
+    resources.update(messaging_resources())
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": "Service desk tables for one stage",
+        "Description": "Service desk tables, queues and topics for one stage",
         "Parameters": {"Stage": {"Type": "String", "AllowedValues": ["dev", "staging", "prod"]}},
         "Resources": resources,
         "Outputs": {
             name: {"Value": {"Ref": name}} for name in sorted(resources)
         },
     }
+
+
+def messaging_resources() -> dict[str, Any]:
+    """The notice queue (with its dead-letter queue) and the operations alerts topic."""
+    return {
+        "NoticesDeadLetterQueue": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": {"Fn::Sub": "desk-${Stage}-notices-dlq"},
+                "MessageRetentionPeriod": 1209600,
+            },
+        },
+        "NoticesQueue": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": {"Fn::Sub": "desk-${Stage}-notices"},
+                "VisibilityTimeout": 120,
+                "RedrivePolicy": {
+                    "deadLetterTargetArn": {"Fn::GetAtt": ["NoticesDeadLetterQueue", "Arn"]},
+                    "maxReceiveCount": MAX_DELIVERY_ATTEMPTS,
+                },
+            },
+        },
+        "AlertsTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": {"Fn::Sub": "desk-${Stage}-alerts"}},
+        },
+    }
+
+
+#: Deliveries tried per notice before SQS moves it to the dead-letter queue.
+MAX_DELIVERY_ATTEMPTS = 5
+
+
+def create_messaging(settings: Settings, sqs_client: Any, sns_client: Any) -> dict[str, str]:
+    """Create the notice queues and the alerts topic where missing (local server); returns
+    ``{"NOTICES_QUEUE_URL": ..., "NOTICES_DLQ_URL": ..., "ALERTS_TOPIC_ARN": ...}``."""
+    prefix = f"desk-{settings.stage}"
+    dlq_url = sqs_client.create_queue(QueueName=f"{prefix}-notices-dlq")["QueueUrl"]
+    dlq_arn = sqs_client.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_DELIVERY_ATTEMPTS)})
+    queue_url = sqs_client.create_queue(
+        QueueName=f"{prefix}-notices", Attributes={"VisibilityTimeout": "30", "RedrivePolicy": redrive}
+    )["QueueUrl"]
+    topic_arn = sns_client.create_topic(Name=f"{prefix}-alerts")["TopicArn"]
+    return {"NOTICES_QUEUE_URL": queue_url, "NOTICES_DLQ_URL": dlq_url, "ALERTS_TOPIC_ARN": topic_arn}
 
 
 def create_tables(settings: Settings, dynamodb_client: Any) -> list[str]:

@@ -7,11 +7,12 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
-from chalicelib.domain.errors import StaleVersion
+from chalicelib.domain.errors import AlreadyClaimed, StaleVersion
 from chalicelib.domain.events import TicketEvent
 from chalicelib.domain.ticket import Ticket, format_number
-from chalicelib.services.ports import TicketFilter, TicketPage
+from chalicelib.services.ports import Claim, TicketFilter, TicketPage
 
 
 @dataclass
@@ -30,26 +31,42 @@ class InMemoryTicketRepository:
         self.tickets: dict[str, Ticket] = {}
         self.event_log: dict[str, list[TicketEvent]] = {}
         self.counters: dict[str, itertools.count[int]] = {}
+        self.claims: dict[str, Claim] = {}
+        self.outbox: list[dict[str, Any]] = []
 
     def allocate_number(self, ticket_type: str) -> str:
         counter = self.counters.setdefault(ticket_type, itertools.count(1))
         return format_number(ticket_type, next(counter))
 
-    def create(self, ticket: Ticket, events: Sequence[TicketEvent]) -> None:
+    def create(self, ticket: Ticket, events: Sequence[TicketEvent], notices: Sequence[dict[str, Any]] = ()) -> None:
         assert ticket.number not in self.tickets
         self.tickets[ticket.number] = ticket
         self.event_log[ticket.number] = list(events)
+        self.outbox.extend(notices)
 
     def get(self, number: str) -> Ticket | None:
         return self.tickets.get(number)
 
-    def save(self, ticket: Ticket, expected_version: int, events: Sequence[TicketEvent]) -> Ticket:
+    def save(
+        self,
+        ticket: Ticket,
+        expected_version: int,
+        events: Sequence[TicketEvent],
+        *,
+        claims: Sequence[Claim] = (),
+        notices: Sequence[dict[str, Any]] = (),
+    ) -> Ticket:
         current = self.tickets[ticket.number]
         if current.version != expected_version:
             raise StaleVersion(expected_version, current.version)
+        for claim in claims:
+            if claim.claim_id in self.claims:
+                raise AlreadyClaimed(claim.claim_id)
         stored = ticket.evolve(version=expected_version + 1)
         self.tickets[ticket.number] = stored
         self.event_log[ticket.number].extend(events)
+        self.claims.update({c.claim_id: c for c in claims})
+        self.outbox.extend(notices)
         return stored
 
     def events(self, number: str) -> list[TicketEvent]:

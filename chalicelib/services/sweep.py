@@ -1,0 +1,142 @@
+"""The SLA sweep: fire every due warning and breach exactly once, and move ``next_deadline`` on.
+
+Each run queries the sparse ``by_deadline`` index for tickets whose ``next_deadline`` has come
+(so its cost grows with the due tickets, not with all tickets), replays each one's clocks, and
+writes, in one transaction per ticket: the ``sla_warning``/``sla_breached`` events, the claims
+of their deterministic ids, their notices for the outbox, and the ticket with its clocks and next
+deadline moved on. A concurrent or retried sweep loses that transaction (the ticket's version or
+a claim has moved) and re-reads the ticket, whose events now say the alert fired: nothing twice,
+nothing lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from chalicelib.domain.errors import AlreadyClaimed, StaleVersion
+from chalicelib.domain.events import EventKind, TicketEvent
+from chalicelib.domain.sla import due_alerts
+from chalicelib.domain.ticket import Ticket
+from chalicelib.observability import logger
+from chalicelib.services.notices import NoticeFactory
+from chalicelib.services.ports import Claim, Clock, TicketRepository
+from chalicelib.services.sla import SlaClockKeeper
+
+MAX_ATTEMPTS = 5
+
+
+class DueTickets(Protocol):
+    def due(self, now: datetime) -> Iterable[str]:
+        """Numbers of the tickets whose ``next_deadline`` is at or before ``now``."""
+        ...
+
+
+class Escalations(Protocol):
+    """Escalation steps due on a ticket (see ``chalicelib.services.escalation``)."""
+
+    def plan(
+        self, ticket: Ticket, events: Sequence[TicketEvent], now: datetime
+    ) -> tuple[Ticket, list[dict[str, Any]], list[Claim], list[dict[str, Any]]]:
+        """(ticket changed by the steps, events to append, claims, notices)."""
+        ...
+
+
+@dataclass
+class SweepReport:
+    due: int = 0
+    alerts: int = 0
+    escalations: int = 0
+    notices: int = 0
+    retries: int = 0
+    tickets_read: int = 0
+    fired: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "due": self.due,
+            "alerts": self.alerts,
+            "escalations": self.escalations,
+            "notices": self.notices,
+            "retries": self.retries,
+            "tickets_read": self.tickets_read,
+        }
+
+
+class SlaSweep:
+    def __init__(
+        self,
+        repository: TicketRepository,
+        index: DueTickets,
+        keeper: SlaClockKeeper,
+        notices: NoticeFactory,
+        clock: Clock,
+        escalations: Escalations | None = None,
+    ) -> None:
+        self.repository = repository
+        self.index = index
+        self.keeper = keeper
+        self.notices = notices
+        self.clock = clock
+        self.escalations = escalations
+
+    def run(self) -> SweepReport:
+        now = self.clock()
+        report = SweepReport()
+        for number in self.index.due(now):
+            report.due += 1
+            self._sweep_ticket(number, now, report)
+        logger.info("sla sweep", extra=report.to_dict())
+        return report
+
+    def _sweep_ticket(self, number: str, now: datetime, report: SweepReport) -> None:
+        for _attempt in range(MAX_ATTEMPTS):
+            ticket = self.repository.get(number)
+            report.tickets_read += 1
+            if ticket is None or ticket.next_deadline is None or ticket.next_deadline > now:
+                return  # another sweep (or a change) moved it on meanwhile
+            events = self.repository.events(number)
+            try:
+                self._fire(ticket, events, now, report)
+                return
+            except (StaleVersion, AlreadyClaimed):
+                report.retries += 1
+        logger.warning("ticket kept changing during the sweep", extra={"ticket": number})
+
+    def _fire(self, ticket: Ticket, events: list[TicketEvent], now: datetime, report: SweepReport) -> None:
+        clocks = self.keeper.clocks(events, now)
+        new_events: list[TicketEvent] = []
+        claims: list[Claim] = []
+        notices: list[dict[str, Any]] = []
+        seq = ticket.event_seq
+
+        def append(kind: str, after: dict[str, Any], note: str | None = None) -> None:
+            nonlocal seq
+            seq += 1
+            new_events.append(TicketEvent(ticket.number, seq, now, "system", kind, {}, after, note))
+
+        if clocks is not None:
+            for alert in due_alerts(clocks, now):
+                alert_id = alert.alert_id(ticket.number)
+                kind = EventKind.SLA_BREACHED if alert.kind == "breach" else EventKind.SLA_WARNING
+                append(kind, {**alert.event_after(), "alert_id": alert_id})
+                claims.append(Claim(alert_id, now, ticket.number, alert.to_dict()))
+                left = clocks.clocks[alert.clock].left_seconds if alert.clock in clocks.clocks else None
+                notices.extend(self.notices.sla_alert(ticket, alert, left, now))
+        changed = ticket.evolve(event_seq=seq)
+        if self.escalations is not None:
+            changed, step_events, step_claims, step_notices = self.escalations.plan(
+                changed, [*events, *new_events], now
+            )
+            for step in step_events:
+                append(step["kind"], step.get("after", {}), step.get("note"))
+            claims.extend(step_claims)
+            notices.extend(step_notices)
+            report.escalations += len(step_claims)
+        changed = self.keeper.refresh(changed.evolve(event_seq=seq), [*events, *new_events], now)
+        self.repository.save(changed, ticket.version, new_events, claims=claims, notices=notices)
+        report.alerts += sum(1 for e in new_events if e.kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACHED))
+        report.notices += len(notices)
+        report.fired.extend(c.claim_id for c in claims)

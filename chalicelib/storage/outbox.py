@@ -1,0 +1,133 @@
+"""The notice outbox, the claims table and the due-ticket index on DynamoDB."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from chalicelib.config import get_settings
+from chalicelib.storage.models import ClaimModel, OutboxModel, TicketModel, bind_models
+from chalicelib.storage.repository import (
+    DEADLINE_SHARDS,
+    OUTBOX_SHARDS,
+    decode_cursor,
+    encode_cursor,
+    format_instant,
+)
+
+
+class DeadlineIndex:
+    """Tickets whose next warning or breach is due: a Query per shard of the sparse index."""
+
+    def __init__(self) -> None:
+        bind_models(get_settings())
+        self.items_read = 0
+
+    def due(self, now: datetime) -> Iterator[str]:
+        bound = format_instant(now)
+        for shard in range(DEADLINE_SHARDS):
+            for item in TicketModel.by_deadline.query(str(shard), TicketModel.next_deadline <= bound):
+                self.items_read += 1
+                yield item.number
+
+
+class DynamoOutbox:
+    def __init__(self) -> None:
+        bind_models(get_settings())
+
+    def pending(self) -> Iterator[str]:
+        for shard in range(OUTBOX_SHARDS):
+            for item in OutboxModel.by_pending.query(str(shard)):
+                yield item.notice_id
+
+    def get(self, notice_id: str) -> dict[str, Any] | None:
+        try:
+            item = OutboxModel.get(notice_id, consistent_read=True)
+        except OutboxModel.DoesNotExist:
+            return None
+        return {
+            **dict(item.notice),
+            "state": item.state,
+            "attempts": int(item.attempts or 0),
+            "last_error": item.last_error,
+            "delivered_at": item.delivered_at.isoformat() if item.delivered_at else None,
+        }
+
+    def mark_queued(self, notice_id: str, now: datetime) -> bool:
+        """Leave the pending index; False if another relay queued it first."""
+        try:
+            OutboxModel(notice_id).update(
+                actions=[
+                    OutboxModel.state.set("queued"),
+                    OutboxModel.pending_shard.remove(),
+                    OutboxModel.queued_at.set(now),
+                ],
+                condition=OutboxModel.state == "pending",
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def record_failure(self, notice_id: str, reason: str, final: bool) -> None:
+        OutboxModel(notice_id).update(
+            actions=[
+                OutboxModel.attempts.add(1),
+                OutboxModel.last_error.set(reason[:1000]),
+                OutboxModel.state.set("failed" if final else "retrying"),
+            ]
+        )
+
+    def mark_delivered(self, notice_id: str, now: datetime) -> bool:
+        """Record the delivery; False if it was delivered before (a redelivered message)."""
+        try:
+            OutboxModel(notice_id).update(
+                actions=[
+                    OutboxModel.state.set("delivered"),
+                    OutboxModel.delivered_at.set(now),
+                    OutboxModel.attempts.add(1),
+                ],
+                condition=OutboxModel.state != "delivered",
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def list_day(self, day: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        results = OutboxModel.by_day.query(
+            day, scan_index_forward=False, limit=limit, last_evaluated_key=decode_cursor(cursor)
+        )
+        items = [
+            {
+                **dict(item.notice),
+                "state": item.state,
+                "attempts": int(item.attempts or 0),
+                "last_error": item.last_error,
+                "delivered_at": item.delivered_at.isoformat() if item.delivered_at else None,
+            }
+            for item in results
+        ]
+        more = results.last_evaluated_key if len(items) >= limit else None
+        return items, encode_cursor(more)
+
+
+class DynamoClaims:
+    """Claims outside a ticket transaction (the daily patrol digest)."""
+
+    def __init__(self) -> None:
+        bind_models(get_settings())
+
+    def claim(self, claim_id: str, now: datetime, detail: dict[str, Any] | None = None) -> bool:
+        try:
+            ClaimModel(claim_id, at=now, detail=detail).save(condition=ClaimModel.claim_id.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from chalice.app import Chalice, Response
+from chalice.app import Chalice, CloudWatchEvent, Rate, Response, SQSEvent
 
 from chalicelib.api.admin import admin_blueprint
 from chalicelib.api.auth import auth_blueprint
+from chalicelib.api.reports import reports_blueprint
 from chalicelib.api.tickets import tickets_blueprint
+from chalicelib.config import notices_queue_name
 from chalicelib.observability import logger
 
 app = Chalice(app_name="service-desk")
 app.register_blueprint(auth_blueprint)
 app.register_blueprint(tickets_blueprint)
 app.register_blueprint(admin_blueprint)
+app.register_blueprint(reports_blueprint)
 
 
 @app.middleware("http")
@@ -30,3 +34,45 @@ def observe_request(event: Any, get_response: Any) -> Response:
 @app.route("/health", methods=["GET"])
 def health() -> dict[str, str]:
     return {"status": "ok"}
+
+
+# -- scheduled functions and the notifier ---------------------------------------------------------
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="sla_sweep")
+def sla_sweep(event: CloudWatchEvent) -> dict[str, Any]:
+    """Every minute: fire due warnings, breaches and escalation steps, then hand notices to the queue."""
+    from chalicelib.services import bootstrap
+
+    report = bootstrap.sla_sweep().run()
+    relayed = bootstrap.outbox_relay().relay()
+    return {**report.to_dict(), "queued": relayed.queued, "delivered_inline": relayed.delivered_inline}
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES), name="morning_patrol")
+def morning_patrol(event: CloudWatchEvent) -> dict[str, Any]:
+    """Sends the Service Manager's digest once a day, at the first run after the patrol time."""
+    from chalicelib.services import bootstrap
+
+    sent = bootstrap.morning_patrol().send_if_due()
+    relayed = bootstrap.outbox_relay().relay() if sent else None
+    return {"sent": sent, "queued": relayed.queued if relayed else 0}
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="auto_close")
+def auto_close(event: CloudWatchEvent) -> dict[str, Any]:
+    """Closes resolved tickets left unanswered for the configured number of business days."""
+    from chalicelib.services import bootstrap
+
+    return {"closed": bootstrap.auto_closer().run()}
+
+
+@app.on_sqs_message(queue=notices_queue_name(), batch_size=1, name="deliver_notices")
+def deliver_notices(event: SQSEvent) -> None:
+    """Delivers each queued notice to its channel; a failure raises so SQS retries it."""
+    from chalicelib.services import bootstrap
+
+    notifier = bootstrap.notifier()
+    for record in event:
+        attempt = int(record.to_dict().get("attributes", {}).get("ApproximateReceiveCount", "1"))
+        notifier.deliver(json.loads(record.body), attempt)

@@ -44,7 +44,7 @@ class Settings:
     ``DESK_STAGE``                  stage name (dev, staging, prod); default ``dev``.
     ``AWS_REGION``                  region of every client; default ``us-east-1``.
     ``DYNAMODB_ENDPOINT``           DynamoDB endpoint URL; unset on AWS.
-    ``SNS_ENDPOINT``, ``SQS_ENDPOINT``  the same for SNS and SQS.
+    ``SNS_ENDPOINT``, ``SQS_ENDPOINT``, ``SES_ENDPOINT``  the same for SNS, SQS and SES.
     ``TICKETS_TABLE`` ...           table names; default ``desk-<stage>-<table>``.
     ``JWT_HS256_SECRET``            shared secret for HS256 tokens (local and test stages).
     ``JWT_JWKS_URL``                JWKS of a Cognito user pool; when set, RS256 tokens are
@@ -61,10 +61,13 @@ class Settings:
     ``ALERTS_TOPIC_ARN``            SNS topic for operations alerts.
     ``SLACK_WEBHOOK_URL``           Slack incoming webhook for operations alerts.
     ``EMAIL_SENDER``                SES sender address of requester notices.
+    ``EMAIL_DOMAIN``                domain of requesters' addresses when their user id is not one.
     ``SERVICE_MANAGER``             user id of the Service Manager (patrol digest, escalations).
+    ``ON_CALL``                     who a page to the on-call rota goes to (user or pager alias).
     ``SERVICE_MANAGER_TIMEZONE``    the Service Manager's IANA zone (patrol time, "today").
     ``PATROL_TIME``                 local time of the morning patrol digest; default ``08:00``.
     ``AUTO_CLOSE_BUSINESS_DAYS``    resolved tickets close after this many business days unanswered.
+    ``CLOSURE_CALENDAR``            the calendar those business days are counted on; default ``office``.
     """
 
     stage: str
@@ -72,6 +75,7 @@ class Settings:
     dynamodb_endpoint: str | None
     sns_endpoint: str | None
     sqs_endpoint: str | None
+    ses_endpoint: str | None
     tickets_table: str
     events_table: str
     counters_table: str
@@ -83,11 +87,14 @@ class Settings:
     alerts_topic_arn: str
     slack_webhook_url: str
     email_sender: str
+    email_domain: str
     notify_channels: tuple[str, ...]
     service_manager: str
+    on_call: str
     service_manager_timezone: str
     patrol_time: str
     auto_close_business_days: int
+    closure_calendar: str
     jwt_hs256_secret: str
     jwt_jwks_url: str
     jwt_issuer: str
@@ -114,6 +121,7 @@ def get_settings() -> Settings:
         dynamodb_endpoint=_env("DYNAMODB_ENDPOINT") or None,
         sns_endpoint=_env("SNS_ENDPOINT") or None,
         sqs_endpoint=_env("SQS_ENDPOINT") or None,
+        ses_endpoint=_env("SES_ENDPOINT") or None,
         tickets_table=_table(stage, "TICKETS_TABLE", "tickets"),
         events_table=_table(stage, "EVENTS_TABLE", "events"),
         counters_table=_table(stage, "COUNTERS_TABLE", "counters"),
@@ -125,11 +133,14 @@ def get_settings() -> Settings:
         alerts_topic_arn=_env("ALERTS_TOPIC_ARN"),
         slack_webhook_url=_env("SLACK_WEBHOOK_URL"),
         email_sender=_env("EMAIL_SENDER"),
+        email_domain=_env("EMAIL_DOMAIN", "example.com"),
         notify_channels=tuple(c.strip() for c in _env("NOTIFY_CHANNELS", "outbox").split(",") if c.strip()),
         service_manager=_env("SERVICE_MANAGER", "service.manager"),
+        on_call=_env("ON_CALL", "on-call"),
         service_manager_timezone=_env("SERVICE_MANAGER_TIMEZONE", "America/Chicago"),
         patrol_time=_env("PATROL_TIME", "08:00"),
         auto_close_business_days=_env_int("AUTO_CLOSE_BUSINESS_DAYS", 3),
+        closure_calendar=_env("CLOSURE_CALENDAR", "office"),
         jwt_hs256_secret=_env("JWT_HS256_SECRET"),
         jwt_jwks_url=_env("JWT_JWKS_URL"),
         jwt_issuer=_env("JWT_ISSUER"),
@@ -140,3 +151,9 @@ def get_settings() -> Settings:
         public_url=_env("PUBLIC_URL", "http://127.0.0.1:8000"),
         config_cache_seconds=_env_float("CONFIG_CACHE_SECONDS", 30.0),
     )
+
+
+def notices_queue_name() -> str:
+    """The notice queue's name, read when the app is imported (Chalice wires the queue's event
+    source at deployment): ``NOTICES_QUEUE_NAME``, default ``desk-<stage>-notices``."""
+    return _env("NOTICES_QUEUE_NAME") or f"desk-{_env('DESK_STAGE', 'dev')}-notices"

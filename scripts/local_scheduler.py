@@ -50,6 +50,45 @@ def scheduled_event() -> dict[str, Any]:
     }
 
 
+def poll_notice_queue(stop: threading.Event) -> None:
+    """Plays the SQS event source: hands each queued notice to the notifier Lambda's handler and
+    deletes it on success; a failure leaves it for SQS to redeliver (and dead-letter)."""
+    from app import app
+    from chalicelib.config import get_settings
+    from chalicelib.storage.aws import client
+
+    url = get_settings().notices_queue_url
+    if not url:
+        return
+    sqs = client("sqs")
+    handler = app.handler_map["deliver_notices"]
+    while not stop.is_set():
+        received = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, AttributeNames=["ApproximateReceiveCount"]
+        )
+        for message in received.get("Messages", []):
+            event = {
+                "Records": [
+                    {
+                        "messageId": message["MessageId"],
+                        "receiptHandle": message["ReceiptHandle"],
+                        "body": message["Body"],
+                        "attributes": message.get("Attributes", {}),
+                        "messageAttributes": {},
+                        "eventSource": "aws:sqs",
+                        "eventSourceARN": "arn:aws:sqs:local",
+                        "awsRegion": "us-east-1",
+                    }
+                ]
+            }
+            try:
+                handler(event, None)
+            except Exception:
+                logger.warning("notice delivery failed; SQS will retry it", extra={"message": message["MessageId"]})
+                continue
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
 def start_scheduler(stop: threading.Event, speedup: float = 1.0) -> threading.Thread:
     def loop() -> None:
         jobs = scheduled_functions()
@@ -67,4 +106,5 @@ def start_scheduler(stop: threading.Event, speedup: float = 1.0) -> threading.Th
 
     thread = threading.Thread(target=loop, name="scheduler", daemon=True)
     thread.start()
+    threading.Thread(target=poll_notice_queue, args=(stop,), name="notifier", daemon=True).start()
     return thread

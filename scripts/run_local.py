@@ -52,7 +52,10 @@ def main() -> int:
 
     from moto.server import ThreadedMotoServer
 
+    from scripts.moto_tuning import cheap_transaction_snapshots
+
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    cheap_transaction_snapshots()
 
     aws_port = args.aws_port or free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
@@ -81,10 +84,13 @@ def main() -> int:
     from chalicelib.services.seeding import seed_defaults
     from chalicelib.services.tokens import mint_token
     from chalicelib.storage.aws import client
-    from chalicelib.storage.tables import create_tables
+    from chalicelib.storage.tables import create_messaging, create_tables
 
     settings = get_settings()
     create_tables(settings, client("dynamodb"))
+    os.environ.update(create_messaging(settings, client("sqs"), client("sns")))
+    get_settings.cache_clear()
+    settings = get_settings()
     counts = seed_defaults()
     token = mint_token(settings, "agent.local", "agent")
 

@@ -43,8 +43,12 @@ def _fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """moto in-process, with the dev stage's tables created."""
+    """moto in-process, with the dev stage's tables created and the default documents seeded."""
     from moto import mock_aws
+
+    from scripts.moto_tuning import cheap_transaction_snapshots
+
+    cheap_transaction_snapshots()
 
     for name, value in stage_environment().items():
         monkeypatch.setenv(name, value)

@@ -29,7 +29,7 @@ admin_blueprint = Blueprint(__name__)
 bp = admin_blueprint
 
 #: URL collection -> document kind.
-COLLECTIONS = {"calendars": "calendar", "sla-policies": "sla_policy"}
+COLLECTIONS = {"calendars": "calendar", "sla-policies": "sla_policy", "escalation-rules": "escalation"}
 
 
 def _request() -> Request:

@@ -8,8 +8,11 @@ from functools import lru_cache
 from chalicelib.config import get_settings
 from chalicelib.services.configuration import ConfigService
 from chalicelib.services.delivery import NoticeQueue, Notifier, OutboxRelay, OutboxStore, SqsNoticeQueue
+from chalicelib.services.directory import Directory
+from chalicelib.services.escalation import TicketEscalations
 from chalicelib.services.intake import IdempotentIntake
 from chalicelib.services.notices import NoticeFactory
+from chalicelib.services.patrol import AutoCloser, MorningPatrol
 from chalicelib.services.ports import Clock
 from chalicelib.services.sla import SlaClockKeeper
 from chalicelib.services.sweep import SlaSweep
@@ -43,8 +46,19 @@ def config_service() -> ConfigService:
 
 
 @lru_cache(maxsize=1)
+def directory() -> Directory:
+    settings = get_settings()
+    return Directory(config_service(), service_manager=settings.service_manager, on_call=settings.on_call)
+
+
+@lru_cache(maxsize=1)
+def escalations() -> TicketEscalations:
+    return TicketEscalations(config_service(), notice_factory(), directory())
+
+
+@lru_cache(maxsize=1)
 def clock_keeper() -> SlaClockKeeper:
-    return SlaClockKeeper(config_service())
+    return SlaClockKeeper(config_service(), escalations())
 
 
 @lru_cache(maxsize=1)
@@ -57,6 +71,7 @@ def ticket_service() -> TicketService:
         utc_now,
         reopen_window=timedelta(days=settings.reopen_window_days),
         clocks=clock_keeper(),
+        notices=notice_factory(),
     )
 
 
@@ -79,14 +94,26 @@ def reset() -> None:
     intake.cache_clear()
     clock_keeper.cache_clear()
     config_service.cache_clear()
-    for built in (notice_factory, sla_sweep, outbox, notice_queue, notifier, outbox_relay):
+    for built in (
+        notice_factory,
+        sla_sweep,
+        outbox,
+        notice_queue,
+        notifier,
+        outbox_relay,
+        directory,
+        escalations,
+        morning_patrol,
+    ):
         built.cache_clear()
 
 
 @lru_cache(maxsize=1)
 def notice_factory() -> NoticeFactory:
     settings = get_settings()
-    return NoticeFactory(channels=settings.notify_channels, public_url=settings.public_url)
+    return NoticeFactory(
+        channels=settings.notify_channels, public_url=settings.public_url, email_domain=settings.email_domain
+    )
 
 
 @lru_cache(maxsize=1)
@@ -94,7 +121,7 @@ def sla_sweep() -> SlaSweep:
     from chalicelib.storage.outbox import DeadlineIndex
     from chalicelib.storage.repository import DynamoTicketRepository
 
-    return SlaSweep(DynamoTicketRepository(), DeadlineIndex(), clock_keeper(), notice_factory(), utc_now)
+    return SlaSweep(DynamoTicketRepository(), DeadlineIndex(), clock_keeper(), notice_factory(), utc_now, escalations())
 
 
 @lru_cache(maxsize=1)
@@ -122,3 +149,35 @@ def notifier() -> Notifier:
 @lru_cache(maxsize=1)
 def outbox_relay() -> OutboxRelay:
     return OutboxRelay(outbox(), notice_queue(), utc_now, notifier())
+
+
+@lru_cache(maxsize=1)
+def morning_patrol() -> MorningPatrol:
+    from chalicelib.storage.outbox import DynamoClaims
+    from chalicelib.storage.repository import DynamoTicketRepository
+
+    settings = get_settings()
+    return MorningPatrol(
+        DynamoTicketRepository(),
+        DynamoClaims(),
+        notice_factory(),
+        utc_now,
+        service_manager=settings.service_manager,
+        timezone=settings.service_manager_timezone,
+        patrol_time=settings.patrol_time,
+    )
+
+
+def auto_closer() -> AutoCloser:
+    from chalicelib.domain.calendar import BusinessCalendar
+    from chalicelib.storage.repository import DynamoTicketRepository
+
+    settings = get_settings()
+    calendar = config_service().get("calendar", settings.closure_calendar)
+    return AutoCloser(
+        DynamoTicketRepository(),
+        ticket_service(),
+        utc_now,
+        calendar=BusinessCalendar.from_dict(calendar.body),
+        business_days=settings.auto_close_business_days,
+    )

@@ -47,9 +47,18 @@ class DocumentKind:
     editors: tuple[str, ...] = ("admin",)
 
 
+def _validate_escalation(body: dict[str, Any], config: ConfigService) -> dict[str, Any]:
+    from chalicelib.domain.escalation import EscalationRules
+
+    return EscalationRules.from_dict(body).to_dict()
+
+
+ESCALATION = "escalation"
+
 KINDS: dict[str, DocumentKind] = {
     CALENDAR: DocumentKind(CALENDAR, "calendar", _validate_calendar),
     SLA_POLICY: DocumentKind(SLA_POLICY, "SLA policy", _validate_policy),
+    ESCALATION: DocumentKind(ESCALATION, "escalation rules", _validate_escalation),
 }
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from chalicelib.domain.identity import SYSTEM
-from chalicelib.services.configuration import CALENDAR, SLA_POLICY, ConfigService
+from chalicelib.services.configuration import CALENDAR, ESCALATION, SLA_POLICY, ConfigService
 
 #: (document kind, a function giving the default documents), in dependency order.
 DEFAULTS: list[tuple[str, Callable[[], Iterable[dict[str, Any]]]]] = []
@@ -22,7 +22,14 @@ def _sla_defaults() -> None:
     DEFAULTS.append((SLA_POLICY, default_policies))
 
 
+def _escalation_defaults() -> None:
+    from chalicelib.domain.escalation import default_escalation_rules
+
+    DEFAULTS.append((ESCALATION, default_escalation_rules))
+
+
 _sla_defaults()
+_escalation_defaults()
 
 
 def register_defaults(kind: str, documents: Callable[[], Iterable[dict[str, Any]]]) -> None:

@@ -17,7 +17,7 @@ from chalicelib.domain.calendar import BusinessCalendar
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
 from chalicelib.domain.sla import SlaPolicy, TicketClocks, TicketFacts, compute_clocks, preview, select_policy
-from chalicelib.domain.ticket import Ticket
+from chalicelib.domain.ticket import TERMINAL_STATUSES, Ticket
 from chalicelib.services.configuration import CALENDAR, SLA_POLICY, ConfigService
 
 
@@ -56,8 +56,11 @@ def facts_of(ticket: Ticket) -> TicketFacts:
 class SlaClockKeeper:
     """Implements ``ClockKeeper`` for :class:`~chalicelib.services.tickets.TicketService`."""
 
-    def __init__(self, config: ConfigService) -> None:
+    def __init__(self, config: ConfigService, escalations: Any = None) -> None:
         self.config = config
+        #: ``TicketEscalations``: pins the escalation rules at intake and adds their next step
+        #: to the ticket's ``next_deadline``.
+        self.escalations = escalations
 
     # -- configuration --------------------------------------------------------------------
 
@@ -65,9 +68,7 @@ class SlaClockKeeper:
         return [_policy((d.name, d.version), _json(d.body)) for d in self.config.latest_all(SLA_POLICY)]
 
     def calendars(self) -> dict[str, BusinessCalendar]:
-        return {
-            d.name: _calendar((d.name, d.version), _json(d.body)) for d in self.config.latest_all(CALENDAR)
-        }
+        return {d.name: _calendar((d.name, d.version), _json(d.body)) for d in self.config.latest_all(CALENDAR)}
 
     def _policy_at(self, name: str, version: int) -> SlaPolicy | None:
         doc = self.config.exact(SLA_POLICY, name, version)
@@ -85,12 +86,10 @@ class SlaClockKeeper:
             return []
         current = self.calendars()
         versions = {name: current[name].version for name in sorted(policy.calendars_used()) if name in current}
-        return [
-            {
-                "kind": EventKind.SLA_APPLIED,
-                "after": {"policy": policy.name, "policy_version": policy.version, "calendars": versions},
-            }
-        ]
+        after: dict[str, Any] = {"policy": policy.name, "policy_version": policy.version, "calendars": versions}
+        if self.escalations is not None:
+            after["escalation"] = self.escalations.pinned(policy.name)
+        return [{"kind": EventKind.SLA_APPLIED, "after": after}]
 
     def clocks(self, events: Sequence[TicketEvent], now: datetime) -> TicketClocks | None:
         """The ticket's clocks as of ``now``, or None when no SLA policy applies."""
@@ -116,7 +115,12 @@ class SlaClockKeeper:
         clocks = self.clocks(events, now)
         if clocks is None:
             return ticket.evolve(sla={}, next_deadline=None)
-        return ticket.evolve(sla=clocks.summary(), next_deadline=clocks.next_deadline)
+        ticket = ticket.evolve(sla=clocks.summary(), next_deadline=clocks.next_deadline)
+        if self.escalations is not None and ticket.status not in TERMINAL_STATUSES:
+            step_at = self.escalations.next_at(ticket, events, now)
+            if step_at is not None and (ticket.next_deadline is None or step_at < ticket.next_deadline):
+                ticket = ticket.evolve(next_deadline=step_at)
+        return ticket
 
     # -- preview --------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from chalicelib.domain.events import EventKind, TicketEvent
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.ticket import Ticket, priority_for
 from chalicelib.observability import logger, record_ticket_opened, tracer
+from chalicelib.services.notices import NoticeFactory
 from chalicelib.services.ports import Clock, TicketFilter, TicketPage, TicketRepository
 
 
@@ -113,12 +114,14 @@ class TicketService:
         reopen_window: timedelta = timedelta(days=14),
         clocks: ClockKeeper | None = None,
         enricher: IntakeEnricher | None = None,
+        notices: NoticeFactory | None = None,
     ) -> None:
         self.repository = repository
         self.clock = clock
         self.reopen_window = reopen_window
         self.clocks = clocks
         self.enricher = enricher
+        self.notices = notices
 
     # -- intake ---------------------------------------------------------------------------
 
@@ -163,7 +166,8 @@ class TicketService:
             for extra in self.clocks.opening_events(draft.ticket, now):
                 draft.add(**extra)
             draft.ticket = self.clocks.refresh(draft.ticket, draft.events, now)
-        self.repository.create(draft.ticket, draft.events)
+        notices = self.notices.acknowledgement(draft.ticket, now) if self.notices else []
+        self.repository.create(draft.ticket, draft.events, notices)
         record_ticket_opened(ticket.type, draft.ticket.priority)
         logger.info("ticket opened", extra={"ticket": number, "priority": draft.ticket.priority})
         return draft.ticket
@@ -220,7 +224,20 @@ class TicketService:
         if self.clocks is not None:
             history = [*self.repository.events(ticket.number), *draft.events]
             ticket = self.clocks.refresh(ticket, history, draft.now)
-        return self.repository.save(ticket, expected_version, draft.events)
+        notices: list[dict[str, Any]] = []
+        if self.notices is not None:
+            for event in draft.events:
+                if event.kind == EventKind.STATUS_CHANGED:
+                    notices.extend(
+                        self.notices.status_change(
+                            ticket.evolve(status=event.after["status"]),
+                            event.before.get("status", ""),
+                            event.seq,
+                            draft.now,
+                            event.note,
+                        )
+                    )
+        return self.repository.save(ticket, expected_version, draft.events, notices=notices)
 
     @tracer.capture_method
     def transition(self, number: str, to: str, version: int, caller: Identity, reason: str | None = None) -> Ticket:

@@ -21,6 +21,7 @@ def client(service: str) -> Any:
         "dynamodb": settings.dynamodb_endpoint,
         "sns": settings.sns_endpoint,
         "sqs": settings.sqs_endpoint,
+        "ses": settings.ses_endpoint,
     }.get(service)
     session: Any = boto3.session.Session()
     return session.client(service, region_name=settings.region, endpoint_url=endpoint)

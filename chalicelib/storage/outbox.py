@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.config import get_settings
-from chalicelib.storage.models import ClaimModel, OutboxModel, TicketModel, bind_models
+from chalicelib.storage.models import OutboxModel, TicketModel, bind_models
 from chalicelib.storage.repository import (
     DEADLINE_SHARDS,
     OUTBOX_SHARDS,
@@ -123,11 +123,24 @@ class DynamoClaims:
     def __init__(self) -> None:
         bind_models(get_settings())
 
-    def claim(self, claim_id: str, now: datetime, detail: dict[str, Any] | None = None) -> bool:
+    def claim(
+        self, claim_id: str, now: datetime, detail: dict[str, Any] | None = None, notices: Sequence[dict[str, Any]] = ()
+    ) -> bool:
+        """Claim ``claim_id`` and queue ``notices`` in one transaction; False if claimed before."""
+        from pynamodb.exceptions import TransactWriteError
+        from pynamodb.transactions import TransactWrite
+
+        from chalicelib.storage.models import ClaimModel as Claim
+        from chalicelib.storage.repository import notice_to_item, transaction_connection
+
         try:
-            ClaimModel(claim_id, at=now, detail=detail).save(condition=ClaimModel.claim_id.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            with TransactWrite(connection=transaction_connection()) as tx:
+                tx.save(Claim(claim_id, at=now, detail=detail), condition=Claim.claim_id.does_not_exist())
+                for notice in notices:
+                    tx.save(notice_to_item(notice), condition=OutboxModel.notice_id.does_not_exist())
+        except TransactWriteError as exc:
+            reasons = getattr(exc, "cancellation_reasons", None) or []
+            if any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
                 return False
             raise
         return True

@@ -1,0 +1,795 @@
+"""Escalation rules: what the desk does when an SLA clock warns or breaches, or a ticket keeps reopening.
+
+Pure: no I/O, no ``datetime.now()``.
+
+Documents
+=========
+Escalation rules are versioned configuration attached to SLA policies (validate with
+:meth:`EscalationRules.from_dict`)::
+
+    {"name": "default", "version": 1, "description": "...",
+     "policies": ["incident-default"],            # empty or omitted: every policy
+     "steps": [
+       {"on": "warning", "threshold": 0.75, "clocks": ["resolution"], "priorities": ["P1"],
+        "types": ["incident"], "actions": [{"notify": "assignee"}]},
+       {"on": "breach", "actions": [{"notify": "group_lead"}, {"reassign_group": "service-desk-tier2"}]},
+       {"on": "breach", "after": "2h", "actions": [{"notify": "service_manager"}]},
+       {"on": "breach", "priorities": ["P1"], "types": ["incident"], "actions": [{"page": "on_call"}]},
+       {"on": "reopened", "count_at_least": 2, "actions": [{"notify": "service_manager"}]}]}
+
+A step fires on a **trigger**:
+
+* ``warning``: an SLA warning alert (``threshold`` picks one warning fraction; omitted: any);
+* ``breach``: an SLA breach alert;
+* ``reopened``: the ticket's ``reopen_count`` reaching ``count_at_least`` (default 1).
+
+and only when every filter it gives holds: ``clocks`` (warning and breach steps), ``priorities``
+and ``types`` (an omitted or empty list matches anything). ``after`` (warning and breach steps) is
+a *wall-clock* delay after the alert instant: ``"30m"``, ``"2h"``, ``"1d"``, ``"1h30m"`` or integer
+seconds; it is hierarchical escalation (up the management line as time passes), while
+``reassign_group`` is functional escalation (to a group with more skill).
+
+Actions, each an object with exactly one key:
+
+* ``{"notify": recipient}``: a notice to the recipient;
+* ``{"page": recipient}``: the same, marked urgent (it may interrupt; see ``quiet_hours``);
+* ``{"reassign_group": group}``: move the ticket to the named support group.
+
+A recipient is a role (:data:`RECIPIENT_ROLES`) or a literal user id written ``user:<id>``.
+Turning roles into people (who leads the ticket's group, who is on call) is the services' job.
+
+Firing
+======
+:func:`due_steps` matches the alerts a ticket has fired (``sla.Alert`` objects or their
+``to_dict()`` form) against the rules. Every step has a deterministic :attr:`EscalationStep.step_id`
+(see :func:`step_id`) built from the ticket, the rule name and version, the step index, the clock
+and the clock's cycle; for ``reopened`` steps the reopen count reached takes the place of clock and
+cycle. So the same inputs always give the same ids (a sweep claims the id with a conditional write
+before acting, and a retried sweep cannot act twice), a reopen (new cycle) gives new ids, and each
+further reopen past ``count_at_least`` fires the step again.
+
+A step fires at most once per clock cycle: a ``warning`` step without ``threshold`` fires on the
+first warning of the cycle only. A step is due at the alert instant plus ``after`` (the reopen
+instant for ``reopened`` steps, else ``now``). :func:`next_escalation_at` tells the sweep when to
+come back for steps not yet due.
+
+When several versions of one rule set are given, only the highest version of each name takes part.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol, runtime_checkable
+
+from chalicelib.domain.errors import ValidationFailed
+from chalicelib.domain.events import EventKind, TicketEvent
+from chalicelib.domain.sla import CLOCK_NAMES, PRIORITIES, format_threshold
+from chalicelib.domain.ticket import TICKET_TYPES
+
+WARNING = "warning"
+BREACH = "breach"
+REOPENED = "reopened"
+TRIGGERS = (WARNING, BREACH, REOPENED)
+
+NOTIFY = "notify"
+PAGE = "page"
+REASSIGN_GROUP = "reassign_group"
+ACTION_KINDS = (NOTIFY, PAGE, REASSIGN_GROUP)
+
+#: Roles a notice can be addressed to; the services resolve them to people for each ticket.
+RECIPIENT_ROLES = ("assignee", "monitor", "group_lead", "service_manager", "requester", "on_call")
+USER_PREFIX = "user:"
+
+#: The tier-2 support group of the shipped rules (functional escalation on breach).
+TIER2_GROUP = "service-desk-tier2"
+
+RULES_FIELDS = frozenset({"name", "version", "description", "policies", "steps"})
+STEP_FIELDS = frozenset(
+    {"on", "description", "threshold", "clocks", "priorities", "types", "after", "count_at_least", "actions"}
+)
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+_USER_RE = re.compile(r"^[^\s:][^\s]{0,199}$")
+_AFTER_RE = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+_Errors = list[dict[str, str]]
+
+
+def _fail(errors: _Errors, path: str, reason: str) -> None:
+    errors.append({"field": path, "reason": reason})
+
+
+def parse_after(value: object) -> int:
+    """Seconds of an ``after`` delay: ``"30m"``, ``"2h"``, ``"1d"``, ``"1h30m"``, ``"90s"`` or integer
+    seconds (zero allowed). ``ValueError`` with the reason otherwise."""
+    if isinstance(value, bool):
+        raise ValueError("must be a duration such as '30m', '2h', '1d' or integer seconds")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError("must not be negative")
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be a duration such as '30m', '2h', '1d' or integer seconds")
+    text = value.strip()
+    match = _AFTER_RE.match(text)
+    if not text or match is None:
+        raise ValueError(f"{value!r} is not a duration such as '30m', '2h', '1d', '1h30m' or '90s'")
+    days, hours, minutes, seconds = (int(group) if group else 0 for group in match.groups())
+    return days * 86_400 + hours * 3600 + minutes * 60 + seconds
+
+
+def is_recipient(value: object) -> bool:
+    """A role of :data:`RECIPIENT_ROLES` or ``user:<id>``."""
+    if not isinstance(value, str):
+        return False
+    if value in RECIPIENT_ROLES:
+        return True
+    return value.startswith(USER_PREFIX) and bool(_USER_RE.match(value[len(USER_PREFIX) :]))
+
+
+# ============================================================================================
+# Documents
+
+
+@dataclass(frozen=True)
+class EscalationAction:
+    """One action of a step: ``kind`` is notify, page or reassign_group; ``target`` the recipient or group."""
+
+    kind: str
+    target: str
+
+    @property
+    def urgent(self) -> bool:
+        """A page may interrupt the recipient outside working hours."""
+        return self.kind == PAGE
+
+    @property
+    def recipient(self) -> str | None:
+        return None if self.kind == REASSIGN_GROUP else self.target
+
+    def to_dict(self) -> dict[str, str]:
+        return {self.kind: self.target}
+
+
+@dataclass(frozen=True)
+class StepRule:
+    """One configured step; ``index`` is its position in the document (part of every step id)."""
+
+    index: int
+    on: str
+    actions: tuple[EscalationAction, ...]
+    description: str = ""
+    threshold: float | None = None
+    clocks: tuple[str, ...] = ()
+    priorities: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    after: str | int | None = None
+    count_at_least: int = 1
+
+    @property
+    def after_seconds(self) -> int:
+        return 0 if self.after is None else parse_after(self.after)
+
+    def matches_ticket(self, facts: EscalationFacts) -> bool:
+        return (not self.priorities or facts.priority in self.priorities) and (
+            not self.types or facts.type in self.types
+        )
+
+    def matches_alert(self, alert: AlertFacts) -> bool:
+        if alert.kind != self.on or (self.clocks and alert.clock not in self.clocks):
+            return False
+        return self.threshold is None or format_threshold(alert.threshold) == format_threshold(self.threshold)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"on": self.on}
+        if self.description:
+            out["description"] = self.description
+        if self.threshold is not None:
+            out["threshold"] = self.threshold
+        for key in ("clocks", "priorities", "types"):
+            value: tuple[str, ...] = getattr(self, key)
+            if value:
+                out[key] = list(value)
+        if self.after is not None:
+            out["after"] = self.after
+        if self.on == REOPENED:
+            out["count_at_least"] = self.count_at_least
+        out["actions"] = [action.to_dict() for action in self.actions]
+        return out
+
+
+@dataclass(frozen=True)
+class EscalationRules:
+    """A validated escalation rule set. Build with :meth:`from_dict`."""
+
+    name: str
+    steps: tuple[StepRule, ...]
+    version: int = 1
+    description: str = ""
+    #: SLA policy names the rules attach to; empty: every policy.
+    policies: tuple[str, ...] = ()
+
+    def applies_to(self, policy: str | None) -> bool:
+        return not self.policies or policy in self.policies
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> EscalationRules:
+        """Validate a rules document; raise ``ValidationFailed`` listing every problem with its field path."""
+        if not isinstance(doc, Mapping):
+            raise ValidationFailed([{"field": "rules", "reason": "must be an object"}])
+        errors: _Errors = []
+        for key in sorted(set(doc) - RULES_FIELDS, key=str):
+            _fail(errors, str(key), "unknown field")
+        name = doc.get("name")
+        if name is None:
+            _fail(errors, "name", "is required")
+        elif not isinstance(name, str) or not _NAME_RE.match(name):
+            _fail(errors, "name", "must be 1-100 characters: letters, digits, '_', '-', '.'")
+        version = doc.get("version", 1)
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            _fail(errors, "version", "must be an integer >= 1")
+        description = doc.get("description", "")
+        if not isinstance(description, str):
+            _fail(errors, "description", "must be a string")
+        policies = _names(doc.get("policies"), "policies", errors, pattern=_NAME_RE, reason="must be a policy name")
+        steps_doc = doc.get("steps")
+        steps: list[StepRule] = []
+        if steps_doc is None:
+            _fail(errors, "steps", "is required")
+        elif not isinstance(steps_doc, list):
+            _fail(errors, "steps", "must be a list of steps")
+        elif not steps_doc:
+            _fail(errors, "steps", "must hold at least one step")
+        else:
+            for index, step_doc in enumerate(steps_doc):
+                step = _parse_step(index, step_doc, errors)
+                if step is not None:
+                    steps.append(step)
+        if errors:
+            raise ValidationFailed(errors)
+        assert isinstance(name, str) and isinstance(version, int) and isinstance(description, str)
+        return cls(name=name, steps=tuple(steps), version=version, description=description, policies=policies)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "description": self.description,
+            "policies": list(self.policies),
+            "steps": [step.to_dict() for step in self.steps],
+        }
+
+
+def _names(
+    value: object,
+    path: str,
+    errors: _Errors,
+    *,
+    choices: Sequence[str] = (),
+    pattern: re.Pattern[str] | None = None,
+    reason: str = "",
+) -> tuple[str, ...]:
+    """A list of unique strings from ``choices`` (or matching ``pattern``); omitted or null is empty."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        _fail(errors, path, "must be a list")
+        return ()
+    out: list[str] = []
+    for i, item in enumerate(value):
+        if choices and item not in choices:
+            _fail(errors, f"{path}[{i}]", f"must be one of {', '.join(choices)}")
+        elif pattern is not None and (not isinstance(item, str) or not pattern.match(item)):
+            _fail(errors, f"{path}[{i}]", reason or "is not valid")
+        elif item in out:
+            _fail(errors, f"{path}[{i}]", f"{item!r} is listed twice")
+        else:
+            out.append(item)
+    return tuple(out)
+
+
+def _parse_step(index: int, doc: object, errors: _Errors) -> StepRule | None:
+    path = f"steps[{index}]"
+    if not isinstance(doc, Mapping):
+        _fail(errors, path, "must be an object")
+        return None
+    before = len(errors)
+    for key in sorted(set(doc) - STEP_FIELDS, key=str):
+        _fail(errors, f"{path}.{key}", "unknown field")
+    on = doc.get("on")
+    if on is None:
+        _fail(errors, f"{path}.on", f"is required: one of {', '.join(TRIGGERS)}")
+    elif on not in TRIGGERS:
+        _fail(errors, f"{path}.on", f"must be one of {', '.join(TRIGGERS)}")
+    description = doc.get("description", "")
+    if not isinstance(description, str):
+        _fail(errors, f"{path}.description", "must be a string")
+
+    threshold = doc.get("threshold")
+    if threshold is not None:
+        if on != WARNING:
+            _fail(errors, f"{path}.threshold", "applies to warning steps only")
+        elif isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold < 1:
+            _fail(errors, f"{path}.threshold", "must be a fraction between 0 and 1 (exclusive), such as 0.75")
+    clocks = _names(doc.get("clocks"), f"{path}.clocks", errors, choices=CLOCK_NAMES)
+    if clocks and on == REOPENED:
+        _fail(errors, f"{path}.clocks", "applies to warning and breach steps only")
+    priorities = _names(doc.get("priorities"), f"{path}.priorities", errors, choices=PRIORITIES)
+    types = _names(doc.get("types"), f"{path}.types", errors, choices=TICKET_TYPES)
+
+    after = doc.get("after")
+    if after is not None:
+        if on == REOPENED:
+            _fail(errors, f"{path}.after", "applies to warning and breach steps only")
+        else:
+            try:
+                parse_after(after)
+            except ValueError as exc:
+                _fail(errors, f"{path}.after", str(exc))
+    count = doc.get("count_at_least")
+    if count is not None:
+        if on != REOPENED:
+            _fail(errors, f"{path}.count_at_least", "applies to reopened steps only")
+        elif isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            _fail(errors, f"{path}.count_at_least", "must be an integer >= 1")
+
+    actions = _parse_actions(doc.get("actions"), f"{path}.actions", errors)
+    if len(errors) > before:
+        return None
+    return StepRule(
+        index=index,
+        on=str(on),
+        actions=actions,
+        description=str(description),
+        threshold=None if threshold is None else float(threshold),
+        clocks=clocks,
+        priorities=priorities,
+        types=types,
+        after=after,
+        count_at_least=1 if count is None else int(count),
+    )
+
+
+def _parse_actions(value: object, path: str, errors: _Errors) -> tuple[EscalationAction, ...]:
+    if value is None:
+        _fail(errors, path, "is required")
+        return ()
+    if not isinstance(value, list) or not value:
+        _fail(errors, path, "must be a non-empty list of actions")
+        return ()
+    out: list[EscalationAction] = []
+    for i, doc in enumerate(value):
+        here = f"{path}[{i}]"
+        if not isinstance(doc, Mapping) or len(doc) != 1:
+            _fail(errors, here, f"must be an object with exactly one of {', '.join(ACTION_KINDS)}")
+            continue
+        ((kind, target),) = doc.items()
+        if kind not in ACTION_KINDS:
+            _fail(errors, f"{here}.{kind}", f"unknown action; use one of {', '.join(ACTION_KINDS)}")
+        elif kind == REASSIGN_GROUP:
+            if not isinstance(target, str) or not _NAME_RE.match(target):
+                _fail(errors, f"{here}.{kind}", "must be a group name")
+            else:
+                out.append(EscalationAction(kind, target))
+        elif not is_recipient(target):
+            _fail(errors, f"{here}.{kind}", f"must be one of {', '.join(RECIPIENT_ROLES)} or 'user:<id>'")
+        else:
+            out.append(EscalationAction(kind, target))
+    return tuple(out)
+
+
+# ============================================================================================
+# Shipped rules
+
+
+def default_escalation_rules() -> list[dict[str, Any]]:
+    """The escalation rules the desk ships with: one rule set, ``default``, for every SLA policy.
+
+    ====  ==================================  ===========================================================
+    step  trigger                             actions
+    ====  ==================================  ===========================================================
+    0     any SLA warning                     notify the assignee
+    1     breach of any clock                 notify the group lead
+    2     breach of first response or         reassign to ``service-desk-tier2`` (incidents only)
+          resolution of an incident
+    3     2 h (wall clock) after a breach     notify the service manager
+    4     breach of first response or         page on-call (P1 incidents only)
+          resolution of a P1 incident
+    5     a ticket reopened 2+ times          notify the service manager
+    ====  ==================================  ===========================================================
+
+    The words behind them: seed 002 (CMMI-SVC) asks the delivery approach to cover "Assigning and
+    transferring responsibility for resolving requests" and "Communicating appropriate information
+    to operations staff, management, customers, and end users"; seed 000 makes the Service Manager
+    the one to "Brief management on exceptional tickets to investigate and understand", and says work
+    "is not necessarily interrupted for anything except incidents", so only P1 incidents page.
+    """
+    return [
+        {
+            "name": "default",
+            "version": 1,
+            "description": "The shipped escalation rules: warn the assignee, escalate breaches to the group "
+            "lead and tier 2, then to the service manager; page on-call for P1 incidents.",
+            "policies": [],
+            "steps": [
+                {
+                    "on": WARNING,
+                    "description": "Communicating appropriate information to operations staff (seed 002): "
+                    "the assignee hears before the breach.",
+                    "actions": [{NOTIFY: "assignee"}],
+                },
+                {
+                    "on": BREACH,
+                    "description": "Communicating appropriate information to operations staff (seed 002): "
+                    "the group lead hears of every breach.",
+                    "actions": [{NOTIFY: "group_lead"}],
+                },
+                {
+                    "on": BREACH,
+                    "clocks": ["first_response", "resolution"],
+                    "types": ["incident"],
+                    "description": "Assigning and transferring responsibility for resolving requests "
+                    "(seed 002): a breached incident moves to the tier-2 group (functional escalation).",
+                    "actions": [{REASSIGN_GROUP: TIER2_GROUP}],
+                },
+                {
+                    "on": BREACH,
+                    "after": "2h",
+                    "description": "Brief management on exceptional tickets to investigate and understand "
+                    "(seed 000): a breach still open two hours later reaches the service manager "
+                    "(hierarchical escalation).",
+                    "actions": [{NOTIFY: "service_manager"}],
+                },
+                {
+                    "on": BREACH,
+                    "clocks": ["first_response", "resolution"],
+                    "priorities": ["P1"],
+                    "types": ["incident"],
+                    "description": "Work is not necessarily interrupted for anything except incidents "
+                    "(seed 000): a P1 incident breach pages on-call.",
+                    "actions": [{PAGE: "on_call"}],
+                },
+                {
+                    "on": REOPENED,
+                    "count_at_least": 2,
+                    "description": "Brief management on exceptional tickets to investigate and understand "
+                    "(seed 000): a ticket reopened twice or more reaches the service manager.",
+                    "actions": [{NOTIFY: "service_manager"}],
+                },
+            ],
+        }
+    ]
+
+
+# ============================================================================================
+# Firing
+
+
+@runtime_checkable
+class AlertLike(Protocol):
+    """What :func:`due_steps` reads of an alert; ``chalicelib.domain.sla.Alert`` fits."""
+
+    @property
+    def clock(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def threshold(self) -> float: ...
+
+    @property
+    def cycle(self) -> int: ...
+
+    @property
+    def at(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class AlertFacts:
+    """An alert as escalation reads it."""
+
+    clock: str
+    kind: str
+    threshold: float
+    cycle: int
+    at: datetime
+
+    @classmethod
+    def of(cls, alert: AlertLike | Mapping[str, Any]) -> AlertFacts:
+        """From an ``sla.Alert`` (or anything alike) or its ``to_dict()`` form."""
+        if isinstance(alert, Mapping):
+            at = alert.get("at")
+            moment = datetime.fromisoformat(at) if isinstance(at, str) else at
+            if not isinstance(moment, datetime):
+                raise ValueError("alert 'at' must be an ISO-8601 instant")
+            return cls(
+                clock=str(alert["clock"]),
+                kind=str(alert["kind"]),
+                threshold=float(alert.get("threshold", 1.0)),
+                cycle=int(alert["cycle"]),
+                at=_aware(moment, "alert at"),
+            )
+        return cls(
+            clock=alert.clock,
+            kind=alert.kind,
+            threshold=float(alert.threshold),
+            cycle=int(alert.cycle),
+            at=_aware(alert.at, "alert at"),
+        )
+
+
+@dataclass(frozen=True)
+class EscalationFacts:
+    """What escalation looks at on a ticket. Build from a mapping (a ticket view works) with :meth:`of`."""
+
+    number: str
+    type: str | None = None
+    priority: str | None = None
+    #: The SLA policy the ticket runs under.
+    policy: str | None = None
+    reopen_count: int = 0
+    #: When the ticket was last reopened; the due instant of ``reopened`` steps (``now`` if unknown).
+    reopened_at: datetime | None = None
+
+    @classmethod
+    def of(cls, facts: EscalationFacts | Mapping[str, Any]) -> EscalationFacts:
+        """Keys: ``number`` (or ``ticket``), ``type``, ``priority``, ``policy`` (else ``sla.policy``),
+        ``reopen_count``, ``reopened_at`` (datetime or ISO string)."""
+        if isinstance(facts, EscalationFacts):
+            return facts
+        number = facts.get("number", facts.get("ticket"))
+        if not isinstance(number, str) or not number:
+            raise ValueError("ticket facts need the ticket 'number'")
+        policy = facts.get("policy")
+        sla = facts.get("sla")
+        if policy is None and isinstance(sla, Mapping):
+            policy = sla.get("policy")
+        reopened = facts.get("reopened_at")
+        if isinstance(reopened, str):
+            reopened = datetime.fromisoformat(reopened)
+        count = facts.get("reopen_count") or 0
+        return cls(
+            number=number,
+            type=facts.get("type"),
+            priority=facts.get("priority"),
+            policy=policy if isinstance(policy, str) else None,
+            reopen_count=int(count),
+            reopened_at=None if reopened is None else _aware(reopened, "reopened_at"),
+        )
+
+
+def step_id(
+    ticket: str, rules: str, version: int, index: int, clock: str | None, cycle: int | None, reopen_count: int = 0
+) -> str:
+    """``{ticket}:esc:{rules}:v{version}:{index}:{clock}:{cycle}`` for alert steps and
+    ``{ticket}:esc:{rules}:v{version}:{index}:reopened:{reopen_count}`` for reopened steps."""
+    if clock is None or cycle is None:
+        return f"{ticket}:esc:{rules}:v{version}:{index}:{REOPENED}:{reopen_count}"
+    return f"{ticket}:esc:{rules}:v{version}:{index}:{clock}:{cycle}"
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    """One step to carry out for one ticket; claim :attr:`step_id` before acting."""
+
+    step_id: str
+    ticket: str
+    rules: str
+    rules_version: int
+    index: int
+    on: str
+    actions: tuple[EscalationAction, ...]
+    #: When the step is (or becomes) due: the alert instant plus ``after``, or the reopen instant.
+    due_at: datetime
+    clock: str | None = None
+    cycle: int | None = None
+    #: The instant of the alert that triggered it (None for reopened steps).
+    alert_at: datetime | None = None
+    threshold: float | None = None
+    reopen_count: int | None = None
+    after_seconds: int = 0
+    description: str = ""
+
+    @property
+    def urgent(self) -> bool:
+        return any(action.urgent for action in self.actions)
+
+    @property
+    def reassign_to(self) -> str | None:
+        """The group of the last ``reassign_group`` action, if any."""
+        groups = [action.target for action in self.actions if action.kind == REASSIGN_GROUP]
+        return groups[-1] if groups else None
+
+    @property
+    def recipients(self) -> list[tuple[str, bool]]:
+        """``(recipient, urgent)`` for every notify / page action, in order."""
+        return [(action.target, action.urgent) for action in self.actions if action.kind != REASSIGN_GROUP]
+
+    def describe(self) -> str:
+        """A one-line account, e.g. ``"resolution breach (cycle 1) + 2h: notify service_manager"``."""
+        if self.on == REOPENED:
+            trigger = f"reopened {self.reopen_count} times"
+        else:
+            label = self.on if self.threshold is None or self.on == BREACH else f"warning at {self.threshold:g}"
+            trigger = f"{self.clock} {label} (cycle {self.cycle})"
+        if self.after_seconds:
+            trigger += f" + {_short(self.after_seconds)}"
+        actions = ", ".join(f"{a.kind.replace('_', ' ')} {a.target}" for a in self.actions)
+        return f"{trigger}: {actions}"
+
+    def event_after(self) -> dict[str, Any]:
+        """The ``after`` payload of the ``escalated`` event recording the step (read by :func:`done_from_events`)."""
+        return {
+            "step_id": self.step_id,
+            "rules": self.rules,
+            "rules_version": self.rules_version,
+            "step": self.index,
+            "on": self.on,
+            "clock": self.clock,
+            "cycle": self.cycle,
+            "reopen_count": self.reopen_count,
+            "due_at": _iso(self.due_at),
+            "actions": [action.to_dict() for action in self.actions],
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.event_after(),
+            "ticket": self.ticket,
+            "alert_at": _iso(self.alert_at),
+            "threshold": self.threshold,
+            "after_seconds": self.after_seconds,
+            "urgent": self.urgent,
+            "description": self.description,
+            "summary": self.describe(),
+        }
+
+
+def done_from_events(events: Sequence[TicketEvent]) -> frozenset[str]:
+    """Step ids recorded by ``escalated`` events (see :meth:`EscalationStep.event_after`)."""
+    return frozenset(
+        str(event.after["step_id"])
+        for event in events
+        if event.kind == EventKind.ESCALATED and isinstance(event.after.get("step_id"), str)
+    )
+
+
+def _latest(rules: EscalationRules | Sequence[EscalationRules]) -> list[EscalationRules]:
+    given = [rules] if isinstance(rules, EscalationRules) else list(rules)
+    latest: dict[str, EscalationRules] = {}
+    for rule_set in given:
+        held = latest.get(rule_set.name)
+        if held is None or rule_set.version > held.version:
+            latest[rule_set.name] = rule_set
+    return [latest[name] for name in sorted(latest)]
+
+
+def all_steps(
+    rules: EscalationRules | Sequence[EscalationRules],
+    *,
+    ticket_facts: EscalationFacts | Mapping[str, Any],
+    alerts_fired: Sequence[AlertLike | Mapping[str, Any]],
+    now: datetime,
+) -> list[EscalationStep]:
+    """Every step the fired alerts and the reopen count call for, due or not yet due."""
+    _aware(now, "now")
+    facts = EscalationFacts.of(ticket_facts)
+    alerts = sorted((AlertFacts.of(alert) for alert in alerts_fired), key=lambda a: (a.at, a.clock, a.threshold))
+    found: dict[str, EscalationStep] = {}
+    for rule_set in _latest(rules):
+        if not rule_set.applies_to(facts.policy):
+            continue
+        for step in rule_set.steps:
+            if not step.matches_ticket(facts):
+                continue
+            if step.on == REOPENED:
+                if facts.reopen_count >= step.count_at_least:
+                    ident = step_id(
+                        facts.number, rule_set.name, rule_set.version, step.index, None, None, facts.reopen_count
+                    )
+                    found.setdefault(
+                        ident,
+                        EscalationStep(
+                            step_id=ident,
+                            ticket=facts.number,
+                            rules=rule_set.name,
+                            rules_version=rule_set.version,
+                            index=step.index,
+                            on=step.on,
+                            actions=step.actions,
+                            due_at=_utc(facts.reopened_at or now),
+                            reopen_count=facts.reopen_count,
+                            description=step.description,
+                        ),
+                    )
+                continue
+            delay = step.after_seconds
+            for alert in alerts:  # earliest first: the first matching alert of a cycle wins
+                if not step.matches_alert(alert):
+                    continue
+                ident = step_id(facts.number, rule_set.name, rule_set.version, step.index, alert.clock, alert.cycle)
+                found.setdefault(
+                    ident,
+                    EscalationStep(
+                        step_id=ident,
+                        ticket=facts.number,
+                        rules=rule_set.name,
+                        rules_version=rule_set.version,
+                        index=step.index,
+                        on=step.on,
+                        actions=step.actions,
+                        due_at=_utc(alert.at + timedelta(seconds=delay)),
+                        clock=alert.clock,
+                        cycle=alert.cycle,
+                        alert_at=_utc(alert.at),
+                        threshold=alert.threshold if alert.kind == WARNING else None,
+                        after_seconds=delay,
+                        description=step.description,
+                    ),
+                )
+    return sorted(found.values(), key=lambda s: (s.due_at, s.rules, s.index, s.clock or "", s.cycle or 0))
+
+
+def due_steps(
+    rules: EscalationRules | Sequence[EscalationRules],
+    *,
+    ticket_facts: EscalationFacts | Mapping[str, Any],
+    alerts_fired: Sequence[AlertLike | Mapping[str, Any]],
+    now: datetime,
+    done: Collection[str] = (),
+) -> list[EscalationStep]:
+    """The steps to carry out at ``now``: due (``due_at <= now``) and not in ``done`` (step ids already
+    claimed, e.g. :func:`done_from_events`). Sorted by due instant, then rule set, step index, clock."""
+    return [
+        step
+        for step in all_steps(rules, ticket_facts=ticket_facts, alerts_fired=alerts_fired, now=now)
+        if step.due_at <= now and step.step_id not in done
+    ]
+
+
+def next_escalation_at(
+    rules: EscalationRules | Sequence[EscalationRules],
+    *,
+    ticket_facts: EscalationFacts | Mapping[str, Any],
+    alerts_fired: Sequence[AlertLike | Mapping[str, Any]],
+    now: datetime,
+    done: Collection[str] = (),
+) -> datetime | None:
+    """When the sweep must come back: the earliest ``due_at`` of a step not in ``done``.
+
+    With ``done`` given (the ids claimed so far, including this sweep's), a step left over from an
+    interrupted sweep keeps its past instant, so the ticket stays due until it is carried out.
+    Without ``done``, steps due at or before ``now`` count as carried out by the current sweep and
+    only later ones are considered. ``None`` when nothing is left.
+    """
+    steps = all_steps(rules, ticket_facts=ticket_facts, alerts_fired=alerts_fired, now=now)
+    if done:
+        pending = [step.due_at for step in steps if step.step_id not in done]
+    else:
+        pending = [step.due_at for step in steps if step.due_at > now]
+    return min(pending, default=None)
+
+
+def _aware(moment: datetime, what: str) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware")
+    return moment
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else _utc(moment).isoformat()
+
+
+def _short(seconds: int) -> str:
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{minutes}m" if minutes else ""]
+    return "".join(parts) + (f"{secs}s" if secs else "") or "0s"

@@ -1,0 +1,630 @@
+"""Classification at intake: which process, which service, how big and how urgent, which group.
+
+Seed 000: "Incoming tickets are classified in terms of one of the three ITIL process categories.
+Important: which process is invoked. How urgent the ticket is." and "Service Manager is involved in
+classification and routing of tickets." Classification combines, in order of trust:
+
+1. what the requester said (a chosen type, service, impact or urgency);
+2. the service catalog's own terms (:func:`chalicelib.domain.catalog.match_service`);
+3. admin-defined :class:`ClassificationRule` documents, which win over the learned model;
+4. the learned models (one per field: ``type``, ``service``, ``group``, ``impact``, ``urgency``),
+   trusted only at or above ``threshold``;
+5. the documented defaults.
+
+Per field:
+
+* **process** (ticket type): the requester's choice is kept. A confident disagreement (a rule setting
+  another type, or else the type model at or above the threshold predicting another type) is flagged
+  for triage: ``"requester chose service_request, model says incident (0.91: words 'outage' ...)"``.
+* **impact**, **urgency**: the requester's value is kept when given. When left out, a rule or a
+  confident model fills it in; otherwise the impact falls back to the chosen service's
+  ``default_impact`` (source ``catalog``) and anything still open to
+  :data:`~chalicelib.domain.ticket.DEFAULT_LEVEL` ("medium", source ``default``). Both fallbacks are
+  listed in ``defaulted`` for the Service Manager to review (seed 000: "If business need is not
+  conveyed in the ticket, the ticket gets processed and prioritized according to our best
+  understanding of the business need").
+* **service**: the requester's supported choice, else the catalog match, else a rule, else the
+  service model; the first of those at or above the threshold is taken. A requested service missing
+  from the catalog (or unsupported) is *out of catalog*: recorded, flagged, never rejected.
+* **group**: the chosen service's owning group (source ``catalog``), else a rule, else the group
+  model, else :data:`~chalicelib.domain.catalog.TRIAGE_GROUP` (``service-desk``, source ``default``).
+
+A prediction below the threshold is never taken; its label is kept in ``suggested`` for triage.
+``needs_triage`` holds when the service or group decision had a candidate below the threshold, when
+the group fell back to triage, when the ticket is out of catalog, or when the type is disputed.
+``auto_route`` is false when the service or group is uncertain, out of catalog or defaulted: such a
+ticket goes to the triage group without an assignee. A disputed type alone does not stop routing to a
+confidently known group; the Service Manager reviews the type (requesters may ask to change it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+from chalicelib.domain.catalog import (
+    NAME_PATTERN,
+    TRIAGE_GROUP,
+    FoldedText,
+    Service,
+    compile_pattern,
+    match_service,
+)
+from chalicelib.domain.errors import ValidationFailed
+from chalicelib.domain.ticket import DEFAULT_LEVEL, LEVELS, TICKET_TYPES
+
+Source = Literal["requester", "rule", "model", "catalog", "default"]
+#: The fields a rule may set and a model may predict.
+FIELDS = ("type", "service", "group", "impact", "urgency")
+RULE_FIELDS = frozenset({"name", "pattern", "keywords", "set", "version", "description"})
+EXAMPLE_SOURCES = ("correction", "closed")
+
+
+class PredictionLike(Protocol):
+    """What a model returns (``chalicelib.domain.classifier.Prediction`` provides it)."""
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def confidence(self) -> float: ...
+
+    @property
+    def explanation(self) -> str: ...
+
+
+class TextModel(Protocol):
+    """What classification needs of a model (``chalicelib.domain.classifier.Model`` provides it)."""
+
+    @property
+    def model_version(self) -> str: ...
+
+    def predict(self, text: str) -> PredictionLike: ...
+
+
+# --------------------------------------------------------------------------------------------
+# Rules
+
+
+@dataclass(frozen=True)
+class ClassificationRule:
+    """An admin-defined rule: when its ``pattern`` matches or any of its ``keywords`` occurs (same
+    matching as the catalog: word boundaries, case and accent insensitive, German compounds), it sets
+    the fields in ``sets``. Rules are consulted in list order; for each field the first rule that
+    fires and sets it wins."""
+
+    name: str
+    sets: tuple[tuple[str, str], ...]
+    pattern: str | None = None
+    keywords: tuple[str, ...] = ()
+    version: int = 1
+    description: str = ""
+    compiled: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.pattern is not None and self.compiled is None:
+            object.__setattr__(self, "compiled", re.compile(self.pattern))
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> ClassificationRule:
+        """Validate a rule document; raise ``ValidationFailed`` listing every problem found."""
+        if not isinstance(doc, Mapping):
+            raise ValidationFailed([{"field": "rule", "reason": "must be an object"}])
+        errors: list[dict[str, str]] = []
+
+        def fail(path: str, reason: str) -> None:
+            errors.append({"field": path, "reason": reason})
+
+        for key in sorted(set(doc) - RULE_FIELDS, key=str):
+            fail(str(key), "unknown field")
+        name = doc.get("name")
+        if not isinstance(name, str) or not NAME_PATTERN.match(name):
+            fail("name", "is required: lowercase letters, digits and '-' (at most 63)")
+        compiled = None
+        if doc.get("pattern") is not None:
+            compiled = compile_pattern(doc.get("pattern"), "pattern", fail)
+        keywords: list[str] = []
+        raw_keywords = doc.get("keywords")
+        if raw_keywords is not None:
+            if not isinstance(raw_keywords, list | tuple):
+                fail("keywords", "must be a list of strings")
+            else:
+                for index, keyword in enumerate(raw_keywords):
+                    if not isinstance(keyword, str) or not re.search(r"[^\W_]", keyword):
+                        fail(f"keywords[{index}]", "must be a string with letters or digits")
+                    else:
+                        keywords.append(keyword)
+        if doc.get("pattern") is None and not raw_keywords:
+            fail("pattern", "a rule needs a pattern or keywords")
+        sets = _parse_sets(doc.get("set"), fail)
+        version = doc.get("version", 1)
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            fail("version", "must be an integer of at least 1")
+        description = doc.get("description", "")
+        if not isinstance(description, str):
+            fail("description", "must be a string")
+        if errors:
+            raise ValidationFailed(errors)
+        return cls(
+            name=str(name),
+            sets=sets,
+            pattern=compiled.pattern if compiled is not None else None,
+            keywords=tuple(keywords),
+            version=int(version),
+            description=str(description),
+            compiled=compiled,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "set": dict(self.sets), "version": self.version}
+        if self.pattern is not None:
+            out["pattern"] = self.pattern
+        if self.keywords:
+            out["keywords"] = list(self.keywords)
+        if self.description:
+            out["description"] = self.description
+        return out
+
+    def value_for(self, field_name: str) -> str | None:
+        return dict(self.sets).get(field_name)
+
+    def fires(self, text: FoldedText) -> str | None:
+        """What fired, e.g. ``"keyword 'outage'"``, or ``None`` when the rule does not apply."""
+        if self.compiled is not None and text.search(self.compiled):
+            return f"pattern '{self.pattern}'"
+        for keyword in self.keywords:
+            if text.contains(keyword):
+                return f"keyword '{keyword}'"
+        return None
+
+
+def _parse_sets(value: object, fail: Callable[[str, str], None]) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, Mapping) or not value:
+        fail("set", f"must be an object setting at least one of {', '.join(FIELDS)}")
+        return ()
+    out: list[tuple[str, str]] = []
+    for key, item in value.items():
+        path = f"set.{key}"
+        if key not in FIELDS:
+            fail(path, f"unknown field; a rule may set {', '.join(FIELDS)}")
+        elif key == "type" and item not in TICKET_TYPES:
+            fail(path, f"must be one of {', '.join(TICKET_TYPES)}")
+        elif key in ("impact", "urgency") and item not in LEVELS:
+            fail(path, f"must be one of {', '.join(LEVELS)}")
+        elif key in ("service", "group") and (not isinstance(item, str) or not NAME_PATTERN.match(item)):
+            fail(path, "must be a name: lowercase letters, digits and '-'")
+        else:
+            out.append((str(key), str(item)))
+    return tuple(sorted(out))
+
+
+def load_rules(
+    docs: Sequence[Mapping[str, Any]],
+    *,
+    catalog: Sequence[Service] | None = None,
+    groups: Collection[str] | None = None,
+) -> list[ClassificationRule]:
+    """Validate a rule list (names unique) and, when given, that the services and groups it sets
+    exist; errors are reported as ``rules[i].field``."""
+    errors: list[dict[str, str]] = []
+    rules: list[ClassificationRule] = []
+    seen: dict[str, int] = {}
+    services = {s.name for s in catalog} if catalog is not None else None
+    for index, doc in enumerate(docs):
+        try:
+            rule = ClassificationRule.from_dict(doc)
+        except ValidationFailed as exc:
+            errors.extend({"field": f"rules[{index}].{e['field']}", "reason": e["reason"]} for e in exc.errors)
+            continue
+        if rule.name in seen:
+            errors.append({"field": f"rules[{index}].name", "reason": f"duplicates rules[{seen[rule.name]}]"})
+            continue
+        seen[rule.name] = index
+        service = rule.value_for("service")
+        if services is not None and service is not None and service not in services:
+            errors.append({"field": f"rules[{index}].set.service", "reason": f"unknown service {service!r}"})
+        group = rule.value_for("group")
+        if groups is not None and group is not None and group not in groups:
+            errors.append({"field": f"rules[{index}].set.group", "reason": f"unknown group {group!r}"})
+        rules.append(rule)
+    if errors:
+        raise ValidationFailed(errors)
+    return rules
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True)
+class FieldPrediction:
+    """One classified field. ``suggested`` keeps a candidate that was not taken (below the threshold,
+    or disputing the requester's type), so triage sees it."""
+
+    value: str | None
+    confidence: float
+    explanation: str
+    source: Source
+    model_version: str | None = None
+    suggested: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "confidence": round(self.confidence, 4),
+            "explanation": self.explanation,
+            "source": self.source,
+            "model_version": self.model_version,
+            "suggested": self.suggested,
+        }
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The intake decision for one ticket; :meth:`to_dict` is stored on the ticket and in the
+    ``classified`` event."""
+
+    process: FieldPrediction
+    service: FieldPrediction
+    impact: FieldPrediction
+    urgency: FieldPrediction
+    group: FieldPrediction
+    threshold: float
+    needs_triage: bool
+    triage_reasons: tuple[str, ...]
+    auto_route: bool
+    out_of_catalog: bool = False
+    requested_service: str | None = None
+    #: ``(rule name, rule version)`` of each rule that fired, in rule order.
+    rules_fired: tuple[tuple[str, int], ...] = ()
+    #: Predictions that were ignored (an unknown label, a rule naming an unknown group...).
+    notes: tuple[str, ...] = ()
+
+    @property
+    def defaulted(self) -> tuple[str, ...]:
+        """Fields that took a default because nobody stated them and no rule or confident model knew
+        them: impact or urgency from the service's ``default_impact`` or the desk default, and the
+        group when it fell back to triage."""
+        out = [name for name, level in (("impact", self.impact), ("urgency", self.urgency)) if _guessed(level)]
+        if self.group.source == "default":
+            out.append("group")
+        return tuple(out)
+
+    @property
+    def impact_defaulted(self) -> bool:
+        return _guessed(self.impact)
+
+    @property
+    def urgency_defaulted(self) -> bool:
+        return _guessed(self.urgency)
+
+    def values(self) -> dict[str, str | None]:
+        """The classified values by field name (``type``, ``service``, ``group``, ``impact``, ``urgency``)."""
+        return {
+            "type": self.process.value,
+            "service": self.service.value,
+            "group": self.group.value,
+            "impact": self.impact.value,
+            "urgency": self.urgency.value,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "process": self.process.to_dict(),
+            "service": self.service.to_dict(),
+            "impact": self.impact.to_dict(),
+            "urgency": self.urgency.to_dict(),
+            "group": self.group.to_dict(),
+            "threshold": self.threshold,
+            "needs_triage": self.needs_triage,
+            "triage_reasons": list(self.triage_reasons),
+            "auto_route": self.auto_route,
+            "out_of_catalog": self.out_of_catalog,
+            "requested_service": self.requested_service,
+            "defaulted": list(self.defaulted),
+            "rules_fired": [{"name": name, "version": version} for name, version in self.rules_fired],
+            "notes": list(self.notes),
+        }
+
+
+def _guessed(level: FieldPrediction) -> bool:
+    return level.source in ("catalog", "default")
+
+
+# --------------------------------------------------------------------------------------------
+# Classification
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    value: str
+    confidence: float
+    explanation: str
+    source: Source
+    model_version: str | None = None
+    #: The model's own explanation of its prediction (``words: ...``).
+    detail: str = ""
+
+    def taken(self) -> FieldPrediction:
+        return FieldPrediction(self.value, self.confidence, self.explanation, self.source, self.model_version)
+
+
+def _model_candidate(
+    models: Mapping[str, TextModel], name: str, text: str, allowed: Collection[str] | None
+) -> tuple[_Candidate | None, str | None]:
+    """The model's prediction for field ``name`` as a candidate, or a note on why it was ignored."""
+    model = models.get(name)
+    if model is None:
+        return None, None
+    prediction = model.predict(text)
+    version = str(model.model_version)
+    if allowed is not None and prediction.label not in allowed:
+        return None, f"{name}: model {version} predicted unknown {name} {prediction.label!r}; ignored"
+    explanation = f"model {version}: {prediction.label} ({prediction.confidence:.2f}: {prediction.explanation})"
+    candidate = _Candidate(
+        prediction.label, float(prediction.confidence), explanation, "model", version, prediction.explanation
+    )
+    return candidate, None
+
+
+def _first_confident(
+    candidates: Sequence[_Candidate], threshold: float
+) -> tuple[_Candidate | None, _Candidate | None]:
+    """The first candidate at or above ``threshold``, and the first one below it seen before that."""
+    weak: _Candidate | None = None
+    for candidate in candidates:
+        if candidate.confidence >= threshold:
+            return candidate, weak
+        if weak is None:
+            weak = candidate
+    return None, weak
+
+
+def _fired_rules(rules: Sequence[ClassificationRule], text: FoldedText) -> list[tuple[ClassificationRule, str]]:
+    fired: list[tuple[ClassificationRule, str]] = []
+    for rule in rules:
+        what = rule.fires(text)
+        if what is not None:
+            fired.append((rule, what))
+    return fired
+
+
+def _rule_candidate(fired: Sequence[tuple[ClassificationRule, str]], name: str) -> _Candidate | None:
+    for rule, what in fired:
+        value = rule.value_for(name)
+        if value is not None:
+            return _Candidate(value, 1.0, f"rule '{rule.name}' v{rule.version}: {what} sets {name} {value}", "rule")
+    return None
+
+
+def _level(
+    name: str,
+    given: str | None,
+    fired: Sequence[tuple[ClassificationRule, str]],
+    models: Mapping[str, TextModel],
+    text: str,
+    threshold: float,
+    notes: list[str],
+    service: Service | None = None,
+) -> FieldPrediction:
+    if given:
+        return FieldPrediction(given, 1.0, f"requester set {name} {given}", "requester")
+    candidates: list[_Candidate] = []
+    rule = _rule_candidate(fired, name)
+    if rule is not None:
+        candidates.append(rule)
+    model, note = _model_candidate(models, name, text, LEVELS)
+    if note:
+        notes.append(note)
+    if model is not None:
+        candidates.append(model)
+    taken, weak = _first_confident(candidates, threshold)
+    if taken is not None:
+        return taken.taken()
+    value: str = DEFAULT_LEVEL
+    source: Source = "default"
+    explanation = f"not stated by the requester; default {DEFAULT_LEVEL} until the business need is known"
+    if service is not None and name == "impact":
+        value, source = service.default_impact, "catalog"
+        explanation = (
+            f"not stated by the requester; default impact {value} of service {service.name} "
+            "until the business need is known"
+        )
+    if weak is not None:
+        explanation += f" ({weak.explanation}, below the threshold {threshold:.2f})"
+        return FieldPrediction(value, 0.0, explanation, source, weak.model_version, weak.value)
+    return FieldPrediction(value, 0.0, explanation, source)
+
+
+def _check_inputs(requested_type: str, impact: str | None, urgency: str | None, threshold: float) -> None:
+    errors: list[dict[str, str]] = []
+    if requested_type not in TICKET_TYPES:
+        errors.append({"field": "type", "reason": f"must be one of {', '.join(TICKET_TYPES)}"})
+    for name, value in (("impact", impact), ("urgency", urgency)):
+        if value and value not in LEVELS:
+            errors.append({"field": name, "reason": f"must be one of {', '.join(LEVELS)}"})
+    if not 0.0 <= threshold <= 1.0:
+        errors.append({"field": "threshold", "reason": "must be between 0 and 1"})
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def classify(
+    *,
+    text: str,
+    requested_type: str,
+    requested_service: str | None,
+    impact: str | None,
+    urgency: str | None,
+    catalog: Sequence[Service],
+    models: Mapping[str, TextModel],
+    rules: Sequence[ClassificationRule],
+    threshold: float,
+    groups: Collection[str] | None = None,
+) -> Classification:
+    """Classify a new ticket (see the module rules). ``text`` is the title and description together;
+    ``groups`` are the known group names (a rule or model naming another group is ignored; ``None``
+    accepts any). Raises ``ValidationFailed`` for a type, impact or urgency outside the known values.
+    """
+    _check_inputs(requested_type, impact, urgency, threshold)
+    prepared = FoldedText(text or "")
+    fired = _fired_rules(rules, prepared)
+    notes: list[str] = []
+    reasons: list[str] = []
+    by_name = {s.name: s for s in catalog}
+    supported = {name for name, s in by_name.items() if s.supported}
+
+    # -- process: the requester's type is kept; a confident disagreement is flagged.
+    process = FieldPrediction(requested_type, 1.0, f"requester chose {requested_type}", "requester")
+    dispute: _Candidate | None = _rule_candidate(fired, "type")
+    if dispute is None:
+        model, note = _model_candidate(models, "type", text, TICKET_TYPES)
+        if note:
+            notes.append(note)
+        if model is not None and model.confidence >= threshold:
+            dispute = model
+    if dispute is not None and dispute.value != requested_type:
+        if dispute.source == "model":
+            says = f"model says {dispute.value} ({dispute.confidence:.2f}: {dispute.detail})"
+        else:
+            says = f"rule says {dispute.value} ({dispute.explanation})"
+        reason = f"requester chose {requested_type}, {says}"
+        reasons.append(reason)
+        process = FieldPrediction(requested_type, 1.0, reason, "requester", dispute.model_version, dispute.value)
+
+    # -- service
+    match = match_service(catalog, text, requested_service)
+    service_candidates: list[_Candidate] = []
+    if match.service is not None:
+        source: Source = "requester" if match.source == "requester" else "rule"
+        service_candidates.append(_Candidate(match.service, match.confidence, match.explanation, source))
+    if match.out_of_catalog:
+        reasons.append(f"out of catalog: {match.explanation}")
+        out_source: Source = "requester" if match.source == "requester" else "rule"
+        service = FieldPrediction(None, match.confidence, match.explanation, out_source, None, match.requested)
+    else:
+        rule_service = _rule_candidate(fired, "service")
+        if rule_service is not None:
+            if rule_service.value in supported:
+                service_candidates.append(rule_service)
+            else:
+                notes.append(f"service: {rule_service.explanation}, which is not a supported catalog service; ignored")
+        model_service, note = _model_candidate(models, "service", text, supported)
+        if note:
+            notes.append(note)
+        if model_service is not None:
+            service_candidates.append(model_service)
+        taken, weak = _first_confident(service_candidates, threshold)
+        if taken is not None:
+            service = taken.taken()
+        elif weak is not None:
+            reasons.append(f"service: {weak.explanation} is below the threshold {threshold:.2f}")
+            service = FieldPrediction(
+                None, weak.confidence, f"uncertain: {weak.explanation}", weak.source, weak.model_version, weak.value
+            )
+        else:
+            service = FieldPrediction(None, 0.0, f"no service identified ({match.explanation})", "default")
+
+    # -- group
+    group_candidates: list[_Candidate] = []
+    if service.value is not None:
+        owner = by_name[service.value].support_group
+        if groups is None or owner in groups:
+            owns = f"{owner} owns service {service.value}"
+            group_candidates.append(_Candidate(owner, service.confidence, owns, "catalog", service.model_version))
+        else:
+            notes.append(f"group: service {service.value} names unknown group {owner!r}; ignored")
+    rule_group = _rule_candidate(fired, "group")
+    if rule_group is not None:
+        if groups is None or rule_group.value in groups:
+            group_candidates.append(rule_group)
+        else:
+            notes.append(f"group: {rule_group.explanation}, which is not a known group; ignored")
+    model_group, note = _model_candidate(models, "group", text, groups)
+    if note:
+        notes.append(note)
+    if model_group is not None:
+        group_candidates.append(model_group)
+    taken_group, weak_group = _first_confident(group_candidates, threshold)
+    if taken_group is not None:
+        group = taken_group.taken()
+        group_certain = True
+    else:
+        group_certain = False
+        if weak_group is not None:
+            why = f"{weak_group.explanation} is below the threshold {threshold:.2f}"
+            reasons.append(f"group: {why}; {TRIAGE_GROUP} triages")
+            group = FieldPrediction(
+                TRIAGE_GROUP, 0.0, f"triage: {why}", "default", weak_group.model_version, weak_group.value
+            )
+        else:
+            reasons.append(f"group: no service or group identified; {TRIAGE_GROUP} triages")
+            group = FieldPrediction(TRIAGE_GROUP, 0.0, "triage: no service or group identified", "default")
+
+    chosen = by_name.get(service.value) if service.value is not None else None
+    impact_prediction = _level("impact", impact, fired, models, text, threshold, notes, chosen)
+    urgency_prediction = _level("urgency", urgency, fired, models, text, threshold, notes)
+
+    service_uncertain = service.value is None and service.suggested is not None
+    auto_route = group_certain and not service_uncertain and not match.out_of_catalog
+    return Classification(
+        process=process,
+        service=service,
+        impact=impact_prediction,
+        urgency=urgency_prediction,
+        group=group,
+        threshold=threshold,
+        needs_triage=bool(reasons),
+        triage_reasons=tuple(reasons),
+        notes=tuple(notes),
+        auto_route=auto_route,
+        out_of_catalog=match.out_of_catalog,
+        requested_service=match.requested if match.source == "requester" else None,
+        rules_fired=tuple((rule.name, rule.version) for rule, _what in fired),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Labelled examples
+
+
+def labelled_example(
+    ticket_text: str,
+    corrected: Mapping[str, str | None],
+    *,
+    at: datetime,
+    source: str = "correction",
+) -> dict[str, Any]:
+    """A training example from a ticket's final fields: every correction (and every closed ticket)
+    teaches the models. ``corrected`` holds the fields' final values (``type``, ``service``,
+    ``group``, ``impact``, ``urgency``; missing ones are ``None``, i.e. unknown). ``at`` is when the
+    example was made (timezone-aware). Raises ``ValidationFailed`` naming each bad field."""
+    errors: list[dict[str, str]] = []
+    for key in sorted(set(corrected) - set(FIELDS), key=str):
+        errors.append({"field": str(key), "reason": f"unknown field; use {', '.join(FIELDS)}"})
+    checks: dict[str, Collection[str]] = {"type": TICKET_TYPES, "impact": LEVELS, "urgency": LEVELS}
+    for name, allowed in checks.items():
+        value = corrected.get(name)
+        if value is not None and value not in allowed:
+            errors.append({"field": name, "reason": f"must be one of {', '.join(allowed)}"})
+    for name in ("service", "group"):
+        value = corrected.get(name)
+        if value is not None and (not isinstance(value, str) or not NAME_PATTERN.match(value)):
+            errors.append({"field": name, "reason": "must be a name: lowercase letters, digits and '-'"})
+    if not isinstance(ticket_text, str) or not ticket_text.strip():
+        errors.append({"field": "text", "reason": "must be non-empty text"})
+    if source not in EXAMPLE_SOURCES:
+        errors.append({"field": "source", "reason": f"must be one of {', '.join(EXAMPLE_SOURCES)}"})
+    if at.tzinfo is None or at.utcoffset() is None:
+        errors.append({"field": "at", "reason": "must be timezone-aware"})
+    if errors:
+        raise ValidationFailed(errors)
+    example: dict[str, Any] = {"text": ticket_text}
+    for name in FIELDS:
+        example[name] = corrected.get(name)
+    example["source"] = source
+    example["at"] = at.astimezone(UTC).isoformat()
+    return example

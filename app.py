@@ -67,6 +67,14 @@ def auto_close(event: CloudWatchEvent) -> dict[str, Any]:
     return {"closed": bootstrap.auto_closer().run()}
 
 
+@app.schedule(Rate(1, unit=Rate.DAYS), name="retrain_classifier")
+def retrain_classifier(event: CloudWatchEvent) -> dict[str, Any]:
+    """Retrains the intake models from labelled history (closed tickets and corrections)."""
+    from chalicelib.services import bootstrap
+
+    return bootstrap.learning().retrain()
+
+
 @app.on_sqs_message(queue=notices_queue_name(), batch_size=1, name="deliver_notices")
 def deliver_notices(event: SQSEvent) -> None:
     """Delivers each queued notice to its channel; a failure raises so SQS retries it."""

@@ -4,6 +4,7 @@
     desk tables                               create the stage's tables where missing
     desk seed                                 store the default configuration documents
     desk classifier train|predict|evaluate    bootstrap the classifier from an export
+    desk classifier install|retrain           install a trained model; retrain from the desk's history
 
 Settings come from the environment; variables the environment lacks are taken from the
 stage's section of ``.chalice/config.json`` (``--stage``, default ``dev``) when that file is found.
@@ -111,7 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     except ImportError:  # pragma: no cover - the classifier ships with the desk
         pass
     else:
+        from chalicelib.learning_cli import add_learning_commands, classifier_subparsers
+
         add_classifier_commands(sub)
+        add_learning_commands(classifier_subparsers(sub))
     return parser
 
 

@@ -2,8 +2,9 @@
 
 moto snapshots every table a TransactWriteItems touches with ``copy.deepcopy`` so it can roll
 back, which costs time in proportion to the whole table, on every transaction. The desk's
-transactions only Put and ConditionCheck (they never Update or Delete in a transaction), so a
-snapshot of the item dictionaries (the Items themselves are replaced, never changed, by a Put)
+transactions Put items under conditions and end with unconditional ADD updates (workload
+counters) that cannot fail, so by the time an item is changed in place nothing can roll the
+transaction back; a snapshot of the item dictionaries (a Put replaces the Item, never changes it)
 rolls back just as well, at a cost independent of the table's size. Only used with moto.
 """
 

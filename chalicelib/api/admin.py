@@ -29,7 +29,15 @@ admin_blueprint = Blueprint(__name__)
 bp = admin_blueprint
 
 #: URL collection -> document kind.
-COLLECTIONS = {"calendars": "calendar", "sla-policies": "sla_policy", "escalation-rules": "escalation"}
+COLLECTIONS = {
+    "calendars": "calendar",
+    "sla-policies": "sla_policy",
+    "escalation-rules": "escalation",
+    "services": "service",
+    "groups": "group",
+    "agents": "agent",
+    "classification-rules": "classification_rule",
+}
 
 
 def _request() -> Request:

@@ -99,3 +99,22 @@ class DueDateBody(Strict):
     version: Annotated[int, Field(ge=1)]
     clock: Literal["resolution", "first_response"] = "resolution"
     due_at: AwareDatetime
+
+
+class ReclassifyBody(Strict):
+    """An agent's or manager's correction of a ticket's classification."""
+
+    version: Version
+    reason: Reason
+    type: TicketType | None = None
+    service: Name | None = None
+    group: Name | None = None
+    assignee: Name | None = None
+    impact: Level | None = None
+    urgency: Level | None = None
+
+
+class ContestBody(Strict):
+    """A requester asking for another classification."""
+
+    reason: Reason

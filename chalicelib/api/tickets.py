@@ -16,6 +16,7 @@ from chalicelib.api.common import (
     query_params,
     validate,
 )
+from chalicelib.domain.errors import ValidationFailed
 from chalicelib.services.ports import TicketFilter
 from chalicelib.services.tickets import OpenTicket, TicketChanges, event_view, ticket_view
 
@@ -186,3 +187,53 @@ def set_due_date(number: str) -> Response:
         number, body.version, who, clock=body.clock, due_at=body.due_at
     )
     return json_response(ticket_view(ticket))
+
+
+@bp.route(
+    "/tickets/{number}/classification",
+    methods=["POST"],
+    authorizer=desk_authorizer,
+    content_types=ACCEPTED_CONTENT_TYPES,
+)
+@answers_errors
+def reclassify_ticket(number: str) -> Response:
+    from chalicelib.api.schemas import ReclassifyBody
+
+    request = _request()
+    who = caller(request)
+    body = parse_body(request, ReclassifyBody)
+    changes = body.model_dump(exclude={"version", "reason"}, exclude_none=True)
+    ticket = bootstrap().ticket_service().reclassify(number, body.version, who, changes, body.reason)
+    return json_response(ticket_view(ticket))
+
+
+@bp.route(
+    "/tickets/{number}/classification/contest",
+    methods=["POST"],
+    authorizer=desk_authorizer,
+    content_types=ACCEPTED_CONTENT_TYPES,
+)
+@answers_errors
+def contest_classification(number: str) -> Response:
+    from chalicelib.api.schemas import ContestBody
+
+    request = _request()
+    who = caller(request)
+    body = parse_body(request, ContestBody)
+    return json_response(ticket_view(bootstrap().ticket_service().contest(number, who, body.reason)))
+
+
+@bp.route("/triage", methods=["GET"], authorizer=desk_authorizer)
+@answers_errors
+def triage_queue() -> Response:
+    request = _request()
+    who = caller(request)
+    params = query_params(request)
+    raw_limit = params.pop("limit", "25")
+    cursor = params.pop("cursor", None)
+    if params:
+        raise ValidationFailed([{"field": sorted(params)[0], "reason": "unknown query parameter"}])
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
+        raise ValidationFailed([{"field": "limit", "reason": "must be an integer from 1 to 100"}])
+    page = bootstrap().ticket_service().triage_queue(who, int(raw_limit), cursor)
+    return json_response({"tickets": [ticket_view(t) for t in page.tickets], "cursor": page.cursor})

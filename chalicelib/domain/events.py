@@ -19,7 +19,9 @@ Payloads by kind (``before`` / ``after`` hold only the fields the event is about
 ``due_date_set``      after ``{"clock": "resolution"|"first_response", "due_at": iso8601}``:
                       the agent's date for an "as scheduled" target.
 ``sla_applied``       after ``{"policy": name, "policy_version": int}``.
-``classified``        before/after: the classification fields, with the reason in ``note``.
+``classified``        before/after: the classification fields, with the reason in ``note``
+                      (``after.source``: ``intake`` or ``correction``).
+``classification_contested``  after ``{"reason"}``: a requester asked for another classification.
 ``sla_warning``, ``sla_breached``, ``escalated``: written by the sweep.
 """
 
@@ -43,6 +45,7 @@ class EventKind:
     DUE_DATE_SET = "due_date_set"
     SLA_APPLIED = "sla_applied"
     CLASSIFIED = "classified"
+    CONTESTED = "classification_contested"
     SLA_WARNING = "sla_warning"
     SLA_BREACHED = "sla_breached"
     ESCALATED = "escalated"

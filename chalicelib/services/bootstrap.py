@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from typing import Any
 
 from chalicelib.config import get_settings
+from chalicelib.services.classification import IntakeClassifier
 from chalicelib.services.configuration import ConfigService
 from chalicelib.services.delivery import NoticeQueue, Notifier, OutboxRelay, OutboxStore, SqsNoticeQueue
 from chalicelib.services.directory import Directory
 from chalicelib.services.escalation import TicketEscalations
 from chalicelib.services.intake import IdempotentIntake
+from chalicelib.services.learning import Learning, ModelCache
 from chalicelib.services.notices import NoticeFactory
 from chalicelib.services.patrol import AutoCloser, MorningPatrol
 from chalicelib.services.ports import Clock
@@ -62,6 +65,37 @@ def clock_keeper() -> SlaClockKeeper:
 
 
 @lru_cache(maxsize=1)
+def intake_classifier() -> IntakeClassifier:
+    from chalicelib.storage.repository import read_workloads
+
+    return IntakeClassifier(
+        config_service(),
+        threshold=get_settings().triage_confidence,
+        models=current_models,
+        workloads=read_workloads,
+    )
+
+
+@lru_cache(maxsize=1)
+def model_cache() -> ModelCache:
+    from chalicelib.storage.learning_store import DynamoModelStore
+
+    return ModelCache(DynamoModelStore(get_settings()), ttl_seconds=get_settings().config_cache_seconds)
+
+
+def current_models() -> dict[str, Any]:
+    """The latest trained model of each field (cached; see ``chalicelib.services.learning``)."""
+    return dict(model_cache().current())
+
+
+def learning() -> Learning:
+    from chalicelib.storage.learning_store import DynamoExampleStore, DynamoModelStore
+
+    settings = get_settings()
+    return Learning(DynamoExampleStore(settings), DynamoModelStore(settings), utc_now)
+
+
+@lru_cache(maxsize=1)
 def ticket_service() -> TicketService:
     from chalicelib.storage.repository import DynamoTicketRepository
 
@@ -71,6 +105,7 @@ def ticket_service() -> TicketService:
         utc_now,
         reopen_window=timedelta(days=settings.reopen_window_days),
         clocks=clock_keeper(),
+        enricher=intake_classifier(),
         notices=notice_factory(),
     )
 
@@ -104,6 +139,8 @@ def reset() -> None:
         directory,
         escalations,
         morning_patrol,
+        intake_classifier,
+        model_cache,
     ):
         built.cache_clear()
 

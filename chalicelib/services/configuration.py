@@ -97,12 +97,13 @@ class ConfigService:
         caller.require(*kind.editors)
         body = self._prepare(kind, body, None)
         name = body["name"]
-        if self.repository.latest(kind.name, name) is not None:
-            raise Conflict(f"{kind.label} {name} exists; update it to make a new version", field="name")
         body["version"] = 1
         normalised = kind.validate(body, self)
         normalised["version"] = 1
-        return self._store(kind, name, 1, normalised, caller)
+        try:
+            return self._store(kind, name, 1, normalised, caller)
+        except Conflict:
+            raise Conflict(f"{kind.label} {name} exists; update it to make a new version", field="name") from None
 
     def update(self, kind_name: str, name: str, body: Any, caller: Identity) -> StoredDocument:
         """Store the next version. A ``version`` in the body must be the latest one read."""

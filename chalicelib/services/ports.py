@@ -63,6 +63,8 @@ class TicketRepository(Protocol):
         *,
         claims: Sequence[Claim] = (),
         notices: Sequence[dict[str, Any]] = (),
+        previous: Ticket | None = None,
+        examples: Sequence[dict[str, Any]] = (),
     ) -> Ticket:
         """Write ``ticket``, append ``events``, claim ``claims`` and queue ``notices`` in one step
         if the stored version is ``expected_version``; raise ``StaleVersion`` otherwise, or
@@ -71,6 +73,10 @@ class TicketRepository(Protocol):
     def events(self, number: str) -> list[TicketEvent]: ...
 
     def list(self, filters: TicketFilter, limit: int, cursor: str | None) -> TicketPage: ...
+
+    def triage(self, limit: int, cursor: str | None) -> TicketPage:
+        """Tickets awaiting triage, oldest first."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,18 @@ def _escalation_defaults() -> None:
     DEFAULTS.append((ESCALATION, default_escalation_rules))
 
 
+def _catalog_defaults() -> None:
+    from chalicelib.domain.catalog import default_agents, default_catalog, default_groups
+    from chalicelib.services.classification import AGENT, GROUP, SERVICE
+
+    DEFAULTS.append((GROUP, default_groups))
+    DEFAULTS.append((SERVICE, default_catalog))
+    DEFAULTS.append((AGENT, default_agents))
+
+
 _sla_defaults()
 _escalation_defaults()
+_catalog_defaults()
 
 
 def register_defaults(kind: str, documents: Callable[[], Iterable[dict[str, Any]]]) -> None:
@@ -45,9 +55,10 @@ def seed_defaults(config: ConfigService | None = None) -> dict[str, int]:
         config = config_service()
     counts: dict[str, int] = {}
     for kind, documents in DEFAULTS:
+        stored = {doc.name for doc in config.repository.list_latest(kind)}
         written = 0
         for doc in documents():
-            if config.repository.latest(kind, doc["name"]) is None:
+            if doc["name"] not in stored:
                 config.create(kind, doc, SYSTEM)
                 written += 1
         counts[kind] = written

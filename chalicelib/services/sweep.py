@@ -136,7 +136,7 @@ class SlaSweep:
             notices.extend(step_notices)
             report.escalations += len(step_claims)
         changed = self.keeper.refresh(changed.evolve(event_seq=seq), [*events, *new_events], now)
-        self.repository.save(changed, ticket.version, new_events, claims=claims, notices=notices)
+        self.repository.save(changed, ticket.version, new_events, claims=claims, notices=notices, previous=ticket)
         report.alerts += sum(1 for e in new_events if e.kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACHED))
         report.notices += len(notices)
         report.fired.extend(c.claim_id for c in claims)

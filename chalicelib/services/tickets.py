@@ -65,8 +65,7 @@ class ClockKeeper(Protocol):
 class IntakeEnricher(Protocol):
     """Classifies and routes a new ticket before it is stored."""
 
-    def enrich(self, ticket: Ticket, request: OpenTicket, now: datetime) -> tuple[Ticket, list[dict[str, Any]]]:
-        ...
+    def enrich(self, ticket: Ticket, request: OpenTicket, now: datetime) -> tuple[Ticket, list[dict[str, Any]]]: ...
 
 
 @dataclass
@@ -77,6 +76,8 @@ class _Draft:
     actor: str
     now: datetime
     events: list[TicketEvent] = field(default_factory=list)
+    #: Labelled examples this change teaches the classifier (corrections, closures).
+    examples: list[dict[str, Any]] = field(default_factory=list)
 
     def add(
         self,
@@ -159,7 +160,8 @@ class TicketService:
         if self.enricher is not None:
             ticket, extra_events = self.enricher.enrich(ticket, request, now)
         draft = _Draft(ticket, caller.user, now)
-        draft.add(EventKind.OPENED, {}, opened_snapshot(ticket))
+        # The ticket as it arrived; classification and routing follow as their own events.
+        draft.add(EventKind.OPENED, {}, {**opened_snapshot(ticket), "status": lifecycle.NEW, "assignee": None})
         for extra in extra_events:
             draft.add(**extra)
         if self.clocks is not None:
@@ -219,7 +221,7 @@ class TicketService:
             raise StaleVersion(version, ticket.version)
         return ticket
 
-    def _commit(self, draft: _Draft, expected_version: int) -> Ticket:
+    def _commit(self, draft: _Draft, previous: Ticket) -> Ticket:
         ticket = draft.ticket.evolve(updated_at=draft.now)
         if self.clocks is not None:
             history = [*self.repository.events(ticket.number), *draft.events]
@@ -237,7 +239,9 @@ class TicketService:
                             event.note,
                         )
                     )
-        return self.repository.save(ticket, expected_version, draft.events, notices=notices)
+        return self.repository.save(
+            ticket, previous.version, draft.events, notices=notices, previous=previous, examples=draft.examples
+        )
 
     @tracer.capture_method
     def transition(self, number: str, to: str, version: int, caller: Identity, reason: str | None = None) -> Ticket:
@@ -255,7 +259,7 @@ class TicketService:
         )
         draft = _Draft(ticket, caller.user, now)
         self._apply_status(draft, to, reason)
-        return self._commit(draft, ticket.version)
+        return self._commit(draft, ticket)
 
     def _apply_status(self, draft: _Draft, to: str, reason: str | None) -> None:
         ticket = draft.ticket
@@ -264,6 +268,7 @@ class TicketService:
             changes["resolved_at"] = draft.now
         elif to == lifecycle.CLOSED:
             changes["closed_at"] = draft.now
+            draft.examples.append(labelled_example(ticket, "closed", draft.now))
         if lifecycle.is_reopen(ticket.status, to):
             changes["reopen_count"] = ticket.reopen_count + 1
             changes["resolved_at"] = None
@@ -292,7 +297,7 @@ class TicketService:
         now = self.clock()
         draft = _Draft(ticket, caller.user, now)
         self._apply_assignment(draft, assignee=assignee, group=group, monitor=monitor, reason=reason)
-        return self._commit(draft, ticket.version)
+        return self._commit(draft, ticket)
 
     def _apply_assignment(
         self, draft: _Draft, *, assignee: str | None, group: str | None, monitor: str | None, reason: str | None
@@ -329,7 +334,7 @@ class TicketService:
         if caller.user == ticket.requester and ticket.status == lifecycle.WAITING and visibility == "public":
             # The requester answered: the desk's turn again, and the paused clocks resume.
             self._apply_status(draft, lifecycle.IN_PROGRESS, "requester replied")
-        return self._commit(draft, ticket.version)
+        return self._commit(draft, ticket)
 
     @tracer.capture_method
     def update(self, number: str, version: int, caller: Identity, changes: TicketChanges) -> Ticket:
@@ -368,8 +373,7 @@ class TicketService:
             )
         if not draft.events:
             return ticket
-        return self._commit(draft, ticket.version)
-
+        return self._commit(draft, ticket)
 
     @tracer.capture_method
     def set_due_date(self, number: str, version: int, caller: Identity, *, clock: str, due_at: datetime) -> Ticket:
@@ -383,7 +387,124 @@ class TicketService:
             raise ValidationFailed([{"field": "due_at", "reason": "must be in the future"}])
         draft = _Draft(ticket, caller.user, now)
         draft.add(EventKind.DUE_DATE_SET, {}, {"clock": clock, "due_at": due_at.isoformat()})
-        return self._commit(draft, ticket.version)
+        return self._commit(draft, ticket)
+
+    # -- classification: triage, corrections, contests ------------------------------------------
+
+    def triage_queue(self, caller: Identity, limit: int, cursor: str | None) -> TicketPage:
+        """Tickets awaiting the Service Manager's triage, oldest first."""
+        caller.require(*lifecycle.STAFF_ROLES)
+        return self.repository.triage(limit, cursor)
+
+    @tracer.capture_method
+    def reclassify(self, number: str, version: int, caller: Identity, changes: dict[str, str], reason: str) -> Ticket:
+        """An agent's or manager's correction: recorded as an event and kept as a labelled example.
+
+        A changed type or service chooses the SLA policy again (a new ``sla_applied`` event); the
+        clocks are then replayed from the opening under it, as if the ticket had been classified
+        right from the start. The ticket keeps its number.
+        """
+        caller.require(*lifecycle.STAFF_ROLES)
+        ticket = self._load_for_change(number, caller, version)
+        if ticket.status in lifecycle.TERMINAL_STATUSES:
+            raise ValidationFailed([{"field": "version", "reason": f"a {ticket.status} ticket cannot be reclassified"}])
+        if not changes:
+            raise ValidationFailed([{"field": "body", "reason": "name at least one field to change"}])
+        now = self.clock()
+        draft = _Draft(ticket, caller.user, now)
+        fields = ("type", "service", "group", "impact", "urgency")
+        before = {k: getattr(ticket, k) for k in fields}
+        updated = {**before, **{k: v for k, v in changes.items() if k in fields}}
+        impact, urgency = updated["impact"], updated["urgency"]
+        classification = dict(ticket.extra.get("classification") or {})
+        for key, value in changes.items():
+            if key in fields:
+                slot = "process" if key == "type" else key
+                classification[slot] = {
+                    "value": value,
+                    "confidence": 1.0,
+                    "explanation": f"corrected by {caller.user}: {reason}",
+                    "source": "correction",
+                    "model_version": None,
+                    "suggested": None,
+                }
+        classification["needs_triage"] = False
+        classification["triage_reasons"] = []
+        extra = {**ticket.extra, "classification": classification, "triage": False, "triage_reasons": []}
+        if "service" in changes:
+            extra["out_of_catalog"] = False
+        draft.ticket = ticket.evolve(
+            type=updated["type"],
+            service=updated["service"],
+            group=updated["group"],
+            impact=impact,
+            urgency=urgency,
+            priority=priority_for(impact, urgency),
+            impact_defaulted=ticket.impact_defaulted and "impact" not in changes,
+            urgency_defaulted=ticket.urgency_defaulted and "urgency" not in changes,
+            extra=extra,
+        )
+        draft.add(
+            EventKind.CLASSIFIED,
+            {k: before[k] for k in changes if k in fields},
+            {**{k: updated[k] for k in changes if k in fields}, "source": "correction"},
+            reason,
+        )
+        if draft.ticket.priority != ticket.priority:
+            draft.add(
+                EventKind.PRIORITY_CHANGED,
+                {"priority": ticket.priority, "impact": ticket.impact, "urgency": ticket.urgency},
+                {"priority": draft.ticket.priority, "impact": impact, "urgency": urgency},
+                reason,
+            )
+        if "group" in changes or "assignee" in changes:
+            moved = updated["group"] != ticket.group
+            assignee = changes.get("assignee", None if moved else ticket.assignee)
+            responsibility = {"assignee": ticket.assignee, "group": ticket.group, "monitor": ticket.monitor}
+            draft.ticket = draft.ticket.evolve(assignee=assignee)
+            draft.add(
+                EventKind.ASSIGNED,
+                responsibility,
+                {"assignee": assignee, "group": updated["group"], "monitor": ticket.monitor},
+                reason,
+            )
+            if ticket.status == lifecycle.NEW and assignee:
+                self._apply_status(draft, lifecycle.ASSIGNED, "assigned on reclassification")
+        if self.clocks is not None and ("type" in changes or "service" in changes):
+            for extra_event in self.clocks.opening_events(draft.ticket, now):
+                draft.add(**extra_event)
+        draft.examples.append(labelled_example(draft.ticket, "correction", now))
+        return self._commit(draft, ticket)
+
+    @tracer.capture_method
+    def contest(self, number: str, caller: Identity, reason: str) -> Ticket:
+        """A requester asks for another classification: the ticket goes back to triage."""
+        ticket = self.get_ticket(number, caller)
+        if ticket.status in lifecycle.TERMINAL_STATUSES:
+            raise ValidationFailed([{"field": "reason", "reason": f"a {ticket.status} ticket cannot be contested"}])
+        now = self.clock()
+        draft = _Draft(ticket, caller.user, now)
+        reasons = [*ticket.extra.get("triage_reasons", []), f"contested by {caller.user}: {reason}"]
+        draft.ticket = ticket.evolve(extra={**ticket.extra, "triage": True, "triage_reasons": reasons})
+        draft.add(EventKind.CONTESTED, {}, {"reason": reason}, reason)
+        return self._commit(draft, ticket)
+
+
+def labelled_example(ticket: Ticket, source: str, at: datetime) -> dict[str, Any]:
+    """What the ticket teaches the classifier; defaulted impact or urgency are not labels."""
+    return {
+        "ticket": ticket.number,
+        "text": f"{ticket.title}\n{ticket.description}",
+        "labels": {
+            "type": ticket.type,
+            "service": ticket.service,
+            "group": ticket.group,
+            "impact": None if ticket.impact_defaulted else ticket.impact,
+            "urgency": None if ticket.urgency_defaulted else ticket.urgency,
+        },
+        "source": source,
+        "at": at.isoformat(),
+    }
 
 
 def _jsonable(value: Any) -> Any:

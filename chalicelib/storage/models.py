@@ -97,6 +97,17 @@ class TicketsByDeadline(GlobalSecondaryIndex["TicketModel"]):
     next_deadline = UnicodeAttribute(range_key=True)
 
 
+class TicketsInTriage(GlobalSecondaryIndex["TicketModel"]):
+    """Sparse: only tickets awaiting the Service Manager's triage carry ``triage_queue``."""
+
+    class Meta:
+        index_name = "by_triage"
+        projection = AllProjection()
+
+    triage_queue = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
 class TicketModel(Model):
     class Meta:
         table_name = "tickets"
@@ -132,6 +143,7 @@ class TicketModel(Model):
     extra = JSONAttribute(null=True)
     next_deadline = UnicodeAttribute(null=True)
     deadline_shard = UnicodeAttribute(null=True)
+    triage_queue = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     by_requester = TicketsByRequester()
@@ -141,6 +153,7 @@ class TicketModel(Model):
     by_type = TicketsByType()
     by_kind = TicketsByKind()
     by_deadline = TicketsByDeadline()
+    by_triage = TicketsInTriage()
 
 
 class EventModel(Model):
@@ -160,13 +173,17 @@ class EventModel(Model):
 
 
 class CounterModel(Model):
-    """Atomic counters (ticket numbers per type)."""
+    """Atomic counters: ticket numbers per type (``ticket-number#<type>``), and each agent's
+    workload (``workload#<agent>``: ``value`` = open tickets weighted by priority, ``open_count``,
+    ``last_assigned``), kept in step with every assignment in the ticket's own transaction."""
 
     class Meta:
         table_name = "counters"
 
     name = UnicodeAttribute(hash_key=True)
     value = NumberAttribute(default=0)
+    open_count = NumberAttribute(null=True)
+    last_assigned = UTCDateTimeAttribute(null=True)
 
 
 class ConfigByKind(GlobalSecondaryIndex["ConfigModel"]):

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
@@ -90,6 +91,8 @@ def ticket_to_item(ticket: Ticket) -> TicketModel:
     if ticket.next_deadline is not None:
         item.next_deadline = format_instant(ticket.next_deadline)
         item.deadline_shard = deadline_shard(ticket.number)
+    if ticket.extra.get("triage"):
+        item.triage_queue = "triage"
     return item
 
 
@@ -198,6 +201,45 @@ def notice_to_item(notice: dict[str, Any]) -> OutboxModel:
     )
 
 
+def _example_item(example: dict[str, Any]) -> Any:
+    from chalicelib.storage.learning_store import bind_example_model, example_item
+
+    bind_example_model(get_settings())
+    return example_item(example)
+
+
+def _workload_deltas(previous: Ticket | None, ticket: Ticket) -> dict[str, tuple[float, int]]:
+    """How an agent's (weighted workload, open count) change when ``previous`` becomes ``ticket``."""
+    from chalicelib.domain.routing import PRIORITY_WEIGHTS
+    from chalicelib.domain.ticket import OPEN_STATUSES
+
+    def load(t: Ticket | None) -> tuple[str | None, float]:
+        if t is None or not t.assignee or t.status not in OPEN_STATUSES:
+            return None, 0.0
+        return t.assignee, float(PRIORITY_WEIGHTS.get(t.priority, 1.0))
+
+    deltas: dict[str, tuple[float, int]] = {}
+    old_agent, old_weight = load(previous)
+    new_agent, new_weight = load(ticket)
+    if old_agent == new_agent and old_weight == new_weight:
+        return deltas
+    if old_agent:
+        deltas[old_agent] = (-old_weight, -1)
+    if new_agent:
+        weight, count = deltas.get(new_agent, (0.0, 0))
+        deltas[new_agent] = (weight + new_weight, count + 1)
+    return {agent: d for agent, d in deltas.items() if d != (0.0, 0)}
+
+
+def _update_workload(tx: TransactWrite, previous: Ticket | None, ticket: Ticket, now: datetime) -> None:
+    """Last in the transaction: unconditional ADDs that cannot make it fail."""
+    for agent, (weight, count) in sorted(_workload_deltas(previous, ticket).items()):
+        actions: list[Any] = [CounterModel.value.add(weight), CounterModel.open_count.add(count)]
+        if count > 0 and agent == ticket.assignee:
+            actions.append(CounterModel.last_assigned.set(now))
+        tx.update(CounterModel(f"workload#{agent}"), actions=actions)
+
+
 def _write_together(
     tx: TransactWrite,
     claims: Sequence[Claim],
@@ -233,6 +275,7 @@ class DynamoTicketRepository:
             for event in events:
                 tx.save(event_to_item(event), condition=EventModel.seq.does_not_exist())
             _write_together(tx, (), notices)
+            _update_workload(tx, None, ticket, ticket.updated_at)
 
     @tracer.capture_method
     def get(self, number: str) -> Ticket | None:
@@ -250,9 +293,13 @@ class DynamoTicketRepository:
         *,
         claims: Sequence[Claim] = (),
         notices: Sequence[dict[str, Any]] = (),
+        previous: Ticket | None = None,
+        examples: Sequence[dict[str, Any]] = (),
     ) -> Ticket:
         """One transaction: the ticket (if still at ``expected_version``), its new events, the
-        claims of side effects (each only if never claimed) and their notices for the outbox."""
+        claims of side effects (each only if never claimed), their notices for the outbox, the
+        labelled ``examples`` the change teaches the classifier, and, given the ``previous`` state,
+        the assignees' workload counters."""
         item = ticket_to_item(ticket)
         item.version = expected_version
         try:
@@ -261,6 +308,10 @@ class DynamoTicketRepository:
                 for event in events:
                     tx.save(event_to_item(event), condition=EventModel.seq.does_not_exist())
                 _write_together(tx, claims, notices)
+                for example in examples:
+                    tx.save(_example_item(example))
+                if previous is not None:
+                    _update_workload(tx, previous, ticket, ticket.updated_at)
         except TransactWriteError as exc:
             failed = _failed_positions(exc)
             if not failed:
@@ -276,6 +327,15 @@ class DynamoTicketRepository:
     @tracer.capture_method
     def events(self, number: str) -> list[TicketEvent]:
         return [item_to_event(i) for i in EventModel.query(number, consistent_read=True)]
+
+    @tracer.capture_method
+    def triage(self, limit: int, cursor: str | None) -> TicketPage:
+        results = TicketModel.by_triage.query(
+            "triage", scan_index_forward=True, limit=limit, last_evaluated_key=decode_cursor(cursor)
+        )
+        tickets = [item_to_ticket(item) for item in results]
+        more = results.last_evaluated_key if len(tickets) >= limit else None
+        return TicketPage(tickets=tickets, cursor=encode_cursor(more))
 
     @tracer.capture_method
     def list(self, filters: TicketFilter, limit: int, cursor: str | None) -> TicketPage:
@@ -318,3 +378,22 @@ class DynamoTicketRepository:
         tickets = [item_to_ticket(item) for item in results]
         next_key = results.last_evaluated_key if len(tickets) >= limit else None
         return TicketPage(tickets=tickets, cursor=encode_cursor(next_key))
+
+
+@dataclass(frozen=True)
+class Workload:
+    weighted: float
+    open_count: int
+    last_assigned: datetime | None
+
+
+def read_workloads(agents: Sequence[str]) -> dict[str, Workload]:
+    """The workload counters of ``agents`` in one BatchGetItem (absent agents have none)."""
+    out: dict[str, Workload] = {}
+    keys = [f"workload#{a}" for a in dict.fromkeys(agents)]
+    for start in range(0, len(keys), 100):
+        for item in CounterModel.batch_get(keys[start : start + 100]):
+            out[item.name.split("#", 1)[1]] = Workload(
+                float(item.value or 0), int(item.open_count or 0), item.last_assigned
+            )
+    return out

@@ -93,6 +93,20 @@ def cloudformation_template() -> dict[str, Any]:
             "TimeToLiveSpecification": {"AttributeName": "expiration", "Enabled": True},
         },
     }
+    from chalicelib.storage.learning_store import ExampleModel
+
+    spec = model_spec(ExampleModel)
+    resources["ExamplesTable"] = {
+        "Type": "AWS::DynamoDB::Table",
+        "DeletionPolicy": "Retain",
+        "Properties": {
+            "TableName": {"Fn::Sub": "desk-${Stage}-examples"},
+            "BillingMode": "PAY_PER_REQUEST",
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "KeySchema": spec["KeySchema"],
+            "AttributeDefinitions": spec["AttributeDefinitions"],
+        },
+    }
     resources.update(messaging_resources())
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
@@ -170,6 +184,11 @@ def create_tables(settings: Settings, dynamodb_client: Any) -> list[str]:
                 kwargs["GlobalSecondaryIndexes"] = spec["GlobalSecondaryIndexes"]
             dynamodb_client.create_table(**kwargs)
             created.append(name)
+    from chalicelib.storage.learning_store import create_examples_table
+
+    examples = create_examples_table(settings, dynamodb_client)
+    if examples:
+        created.append(examples)
     if settings.idempotency_table not in existing:
         dynamodb_client.create_table(
             TableName=settings.idempotency_table,

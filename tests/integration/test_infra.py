@@ -26,6 +26,12 @@ def test_every_model_matches_its_table_in_infra() -> None:
         assert _declared(logical) == model_spec(model), f"{logical} differs from {model.__name__}"
 
 
+def test_examples_table_matches_its_model() -> None:
+    from chalicelib.storage.learning_store import ExampleModel
+
+    assert _declared("ExamplesTable") == model_spec(ExampleModel)
+
+
 def test_idempotency_table_matches_powertools_defaults() -> None:
     declared = _declared("IdempotencyTable")
     assert declared == IDEMPOTENCY_SPEC

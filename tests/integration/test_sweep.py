@@ -49,6 +49,7 @@ def new_sweep() -> SlaSweep:
         bootstrap.clock_keeper(),
         bootstrap.notice_factory(),
         bootstrap.utc_now,
+        bootstrap.escalations(),
     )
 
 

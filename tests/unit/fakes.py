@@ -33,6 +33,7 @@ class InMemoryTicketRepository:
         self.counters: dict[str, itertools.count[int]] = {}
         self.claims: dict[str, Claim] = {}
         self.outbox: list[dict[str, Any]] = []
+        self.examples: list[dict[str, Any]] = []
 
     def allocate_number(self, ticket_type: str) -> str:
         counter = self.counters.setdefault(ticket_type, itertools.count(1))
@@ -55,6 +56,8 @@ class InMemoryTicketRepository:
         *,
         claims: Sequence[Claim] = (),
         notices: Sequence[dict[str, Any]] = (),
+        previous: Ticket | None = None,
+        examples: Sequence[dict[str, Any]] = (),
     ) -> Ticket:
         current = self.tickets[ticket.number]
         if current.version != expected_version:
@@ -66,6 +69,7 @@ class InMemoryTicketRepository:
         self.tickets[ticket.number] = stored
         self.event_log[ticket.number].extend(events)
         self.claims.update({c.claim_id: c for c in claims})
+        self.examples.extend(examples)
         self.outbox.extend(notices)
         return stored
 
@@ -87,3 +91,11 @@ class InMemoryTicketRepository:
         page = rows[start : start + limit]
         more = start + limit < len(rows)
         return TicketPage(page, base64.b64encode(str(start + limit).encode()).decode() if more else None)
+
+    def triage(self, limit: int, cursor: str | None) -> TicketPage:
+        rows = sorted((t for t in self.tickets.values() if t.extra.get("triage")), key=lambda t: t.created_at)
+        start = int(base64.b64decode(cursor)) if cursor else 0
+        more = start + limit < len(rows)
+        return TicketPage(
+            rows[start : start + limit], base64.b64encode(str(start + limit).encode()).decode() if more else None
+        )

@@ -1,0 +1,185 @@
+"""Classification and routing at intake, triage, and corrections (the service layer).
+
+At intake every ticket is classified (process, service, impact, urgency, group: see
+:mod:`chalicelib.domain.intake`) from the catalog, the admin rules and the learned models, each
+prediction with its confidence, explanation and model version. A confidently routed ticket gets
+an assignee chosen by skills, workload and shift (:mod:`chalicelib.domain.routing`); anything
+uncertain, out of catalog or disputed goes to the Service Manager's triage queue instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from chalicelib.domain.calendar import BusinessCalendar
+from chalicelib.domain.catalog import Agent, Service, SupportGroup
+from chalicelib.domain.events import EventKind
+from chalicelib.domain.intake import ClassificationRule, classify
+from chalicelib.domain.routing import RoutingDecision, choose_assignee
+from chalicelib.domain.ticket import ASSIGNED, NEW, Ticket, priority_for
+from chalicelib.services.configuration import CALENDAR, ConfigService, DocumentKind, register_kind
+from chalicelib.services.tickets import OpenTicket
+
+SERVICE = "service"
+GROUP = "group"
+AGENT = "agent"
+RULE = "classification_rule"
+
+
+def _validate_service(body: dict[str, Any], config: ConfigService) -> dict[str, Any]:
+    return Service.from_dict(body).to_dict()
+
+
+def _validate_group(body: dict[str, Any], config: ConfigService) -> dict[str, Any]:
+    return SupportGroup.from_dict(body).to_dict()
+
+
+def _validate_agent(body: dict[str, Any], config: ConfigService) -> dict[str, Any]:
+    return Agent.from_dict(body).to_dict()
+
+
+def _validate_rule(body: dict[str, Any], config: ConfigService) -> dict[str, Any]:
+    return ClassificationRule.from_dict(body).to_dict()
+
+
+register_kind(DocumentKind(SERVICE, "service", _validate_service, editors=("admin", "manager")))
+register_kind(DocumentKind(GROUP, "support group", _validate_group))
+register_kind(DocumentKind(AGENT, "agent", _validate_agent, editors=("admin", "manager")))
+register_kind(DocumentKind(RULE, "classification rule", _validate_rule, editors=("admin", "manager")))
+
+
+@lru_cache(maxsize=512)
+def _parsed(kind: str, name: str, version: int, body: str) -> Any:
+    doc = json.loads(body)
+    parser: Callable[[Mapping[str, Any]], Any] = {
+        SERVICE: Service.from_dict,
+        GROUP: SupportGroup.from_dict,
+        AGENT: Agent.from_dict,
+        RULE: ClassificationRule.from_dict,
+        CALENDAR: BusinessCalendar.from_dict,
+    }[kind]
+    return parser(doc)
+
+
+#: Reads the agents' workload counters: agent -> (weighted open work, open count, last assigned).
+WorkloadReader = Callable[[Sequence[str]], Mapping[str, Any]]
+
+
+class IntakeClassifier:
+    """Implements ``IntakeEnricher`` for :class:`~chalicelib.services.tickets.TicketService`."""
+
+    def __init__(
+        self,
+        config: ConfigService,
+        *,
+        threshold: float,
+        models: Callable[[], Mapping[str, Any]] | None = None,
+        workloads: WorkloadReader | None = None,
+    ) -> None:
+        self.config = config
+        self.threshold = threshold
+        self.models = models or (lambda: {})
+        self.workloads = workloads
+
+    def _docs(self, kind: str) -> list[Any]:
+        return [
+            _parsed(kind, d.name, d.version, json.dumps(d.body, sort_keys=True)) for d in self.config.latest_all(kind)
+        ]
+
+    def catalog(self) -> list[Service]:
+        return list(self._docs(SERVICE))
+
+    def route(self, ticket: Ticket, group: str, now: datetime) -> RoutingDecision:
+        agents: list[Agent] = [a for a in self._docs(AGENT) if group in a.groups]
+        calendars = {c.name: c for c in self._docs(CALENDAR)}
+        workload: dict[str, float] = {}
+        counts: dict[str, int] = {}
+        last: dict[str, datetime] = {}
+        if self.workloads is not None and agents:
+            for agent, load in self.workloads([a.name for a in agents]).items():
+                workload[agent] = load.weighted
+                counts[agent] = load.open_count
+                if load.last_assigned is not None:
+                    last[agent] = load.last_assigned
+        return choose_assignee(
+            group,
+            agents,
+            service=ticket.service,
+            tags=list(ticket.tags),
+            workload=workload,
+            calendars=calendars,
+            now=now,
+            last_assigned=last,
+            open_counts=counts,
+        )
+
+    def enrich(self, ticket: Ticket, request: OpenTicket, now: datetime) -> tuple[Ticket, list[dict[str, Any]]]:
+        groups = [g.name for g in self._docs(GROUP)]
+        result = classify(
+            text=f"{ticket.title}\n{ticket.description}",
+            requested_type=ticket.type,
+            requested_service=request.service,
+            impact=request.impact,
+            urgency=request.urgency,
+            catalog=self.catalog(),
+            models=self.models(),
+            rules=self._docs(RULE),
+            threshold=self.threshold,
+            groups=groups or None,
+        )
+        impact = result.impact.value or ticket.impact
+        urgency = result.urgency.value or ticket.urgency
+        service = result.service.value if result.service.value else request.service
+        group = result.group.value
+        classification = result.to_dict()
+        extra = {
+            **ticket.extra,
+            "classification": classification,
+            "out_of_catalog": result.out_of_catalog,
+            "triage": result.needs_triage,
+            "triage_reasons": list(result.triage_reasons),
+        }
+        classified = ticket.evolve(
+            impact=impact,
+            urgency=urgency,
+            priority=priority_for(impact, urgency),
+            impact_defaulted=result.impact_defaulted,
+            urgency_defaulted=result.urgency_defaulted,
+            service=service,
+            group=group,
+            extra=extra,
+        )
+        events: list[dict[str, Any]] = [
+            {"kind": EventKind.CLASSIFIED, "after": classification, "note": "classified at intake"}
+        ]
+        if result.auto_route and group:
+            decision = self.route(classified, group, now)
+            routing = decision.to_dict()
+            classified = classified.evolve(extra={**classified.extra, "routing": routing})
+            if decision.assignee:
+                before = {"assignee": None, "group": None, "monitor": None}
+                after = {"assignee": decision.assignee, "group": group, "monitor": None}
+                classified = classified.evolve(assignee=decision.assignee, status=ASSIGNED)
+                events.append({"kind": EventKind.ASSIGNED, "before": before, "after": after, "note": decision.reason})
+                events.append(
+                    {
+                        "kind": EventKind.STATUS_CHANGED,
+                        "before": {"status": NEW},
+                        "after": {"status": ASSIGNED},
+                        "note": "routed at intake",
+                    }
+                )
+            else:
+                events.append(
+                    {
+                        "kind": EventKind.ASSIGNED,
+                        "before": {"assignee": None, "group": None, "monitor": None},
+                        "after": {"assignee": None, "group": group, "monitor": None},
+                        "note": decision.reason,
+                    }
+                )
+        return classified, events

@@ -39,3 +39,23 @@ def test_opening_with_idempotency_key(client: Any) -> None:
     with count_dynamodb_requests() as counter:
         assert _open(client, headers).status_code == 201
     assert counter.calls == ["PutItem"]  # a replay: the conditional put returns the stored record
+
+
+def test_opening_a_routed_ticket_reads_the_workloads_once(client: Any) -> None:
+    from datetime import datetime, timezone
+
+    from chalicelib.services import bootstrap
+    from tests.unit.fakes import FakeClock
+
+    bootstrap.use_clock(FakeClock(datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)))  # Monday, on shift
+    try:
+        body = {"type": "incident", "title": "VPN down", "description": "The tunnel will not come up"}
+        client.http.post("/tickets", headers=auth(), body=json.dumps(body))  # warm: configuration caches
+        with count_dynamodb_requests() as counter:
+            r = client.http.post("/tickets", headers=auth(), body=json.dumps(body))
+        assert r.json_body["assignee"]
+        # Number, the group's workload counters (one BatchGetItem), then ticket + events + notices +
+        # workload in one transaction: at most 3 requests.
+        assert counter.calls == ["UpdateItem", "BatchGetItem", "TransactWriteItems"]
+    finally:
+        bootstrap.use_clock(None)

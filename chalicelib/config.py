@@ -54,6 +54,7 @@ class Settings:
     ``TRIAGE_CONFIDENCE``           below this classification confidence a ticket goes to triage.
     ``PUBLIC_URL``                  base URL used in links sent to people.
     ``CONFIG_CACHE_SECONDS``        how long a process reuses the latest configuration documents.
+    ``MODEL_CACHE_SECONDS``         how often a process checks for newly trained models.
     ``CLAIMS_TABLE``, ``OUTBOX_TABLE``  exactly-once claims and the notice outbox.
     ``NOTICES_QUEUE_URL``           SQS queue between the outbox and the notifier.
     ``NOTIFY_CHANNELS``             channels notices go to: ``outbox`` (always kept), ``sns``,
@@ -104,6 +105,7 @@ class Settings:
     triage_confidence: float
     public_url: str
     config_cache_seconds: float = 30.0
+    model_cache_seconds: float = 300.0
     page_size_max: int = 100
 
 
@@ -150,6 +152,7 @@ def get_settings() -> Settings:
         triage_confidence=_env_float("TRIAGE_CONFIDENCE", 0.6),
         public_url=_env("PUBLIC_URL", "http://127.0.0.1:8000"),
         config_cache_seconds=_env_float("CONFIG_CACHE_SECONDS", 30.0),
+        model_cache_seconds=_env_float("MODEL_CACHE_SECONDS", 300.0),
     )
 
 

@@ -46,6 +46,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain.instants import aware_instant, format_span
 from chalicelib.domain.ticket import CANCELLED, CLOSED, OPEN_STATUSES, WAITING
 
 BRIEF_PRIORITIES = ("P1", "P2")
@@ -365,9 +366,9 @@ class _View:
             requester=doc.get("requester") or None,
             assignee=doc.get("assignee") or None,
             group=doc.get("group") or None,
-            created_at=_instant(doc.get("created_at")),
-            updated_at=_instant(doc.get("updated_at")),
-            status_since=_instant(doc.get("status_since")),
+            created_at=aware_instant(doc.get("created_at")),
+            updated_at=aware_instant(doc.get("updated_at")),
+            status_since=aware_instant(doc.get("status_since")),
             reopen_count=int(doc.get("reopen_count") or 0),
             vip=bool(doc.get("vip")),
             out_of_catalog=doc.get("out_of_catalog") or False,
@@ -378,7 +379,7 @@ class _View:
 
     def breaches(self) -> list[tuple[str, datetime | None]]:
         out = [
-            (name, _instant(clock.get("breached_at")) or _instant(clock.get("due_at")))
+            (name, aware_instant(clock.get("breached_at")) or aware_instant(clock.get("due_at")))
             for name, clock in sorted(self.clocks.items())
             if clock.get("breached") or clock.get("state") == "breached"
         ]
@@ -387,7 +388,7 @@ class _View:
     def running_dues(self) -> list[tuple[str, datetime]]:
         out: list[tuple[str, datetime]] = []
         for name, clock in sorted(self.clocks.items()):
-            due = _instant(clock.get("due_at"))
+            due = aware_instant(clock.get("due_at"))
             if clock.get("state") == "running" and not clock.get("breached") and due is not None:
                 out.append((name, due))
         return sorted(out, key=lambda item: (item[1], item[0]))
@@ -426,21 +427,6 @@ class _View:
         return _status(self.status)
 
 
-def _instant(value: object) -> datetime | None:
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str) and value:
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    else:
-        return None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        return None
-    return moment.astimezone(UTC)
-
-
 def _rank(priority: str) -> int:
     return _PRIORITY_ORDER.index(priority) if priority in _PRIORITY_ORDER else len(_PRIORITY_ORDER)
 
@@ -470,14 +456,7 @@ def _when(moment: datetime, patrol_date: date, zone: ZoneInfo) -> str:
 
 def _span(delta: timedelta) -> str:
     """``"45 min"``, ``"5 h 20 min"``, ``"3 d 2 h"``."""
-    minutes = max(int(delta.total_seconds() // 60), 0)
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {mins} min" if mins else f"{hours} h"
-    return f"{mins} min"
+    return format_span(delta.total_seconds())
 
 
 def digest_sections(digest: PatrolDigest) -> Sequence[str]:

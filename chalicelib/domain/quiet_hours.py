@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from chalicelib.domain.calendar import BusinessCalendar
+from chalicelib.domain.instants import aware_instant
 
 INTERRUPTING_INCIDENT_PRIORITIES = ("P1", "P2")
 EARLY_LIFE_SUPPORT_TAG = "early-life-support"
@@ -64,21 +65,6 @@ def _fields(notice: NoticeLike | Mapping[str, Any]) -> tuple[bool, Mapping[str, 
     return bool(notice.urgent), notice.data or {}, notice.created_at
 
 
-def _instant(value: object) -> datetime | None:
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str) and value:
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    else:
-        return None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        return None
-    return moment
-
-
 def interrupts(notice: NoticeLike | Mapping[str, Any], now: datetime | None = None) -> tuple[bool, str]:
     """Whether ``notice`` may interrupt its recipient outside working hours, and why (see module docstring).
 
@@ -96,7 +82,7 @@ def interrupts(notice: NoticeLike | Mapping[str, Any], now: datetime | None = No
         return True, f"{priority} incident"
     if EARLY_LIFE_SUPPORT_TAG in tag_set:
         return True, "early-life support after a change"
-    els_until = _instant(data.get("els_until"))
+    els_until = aware_instant(data.get("els_until"))
     reference = now or created
     if els_until is not None and reference is not None and els_until > reference:
         return True, f"early-life support after a change until {els_until.astimezone(UTC).isoformat()}"

@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from chalicelib.domain.errors import ValidationFailed
+from chalicelib.domain.instants import format_span
 
 SLA_WARNING = "sla_warning"
 SLA_BREACH = "sla_breach"
@@ -219,16 +220,7 @@ def deliver(notice: Notice, channels: Mapping[str, Channel]) -> None:
 
 def format_left(seconds: float | None) -> str:
     """Time left in words: ``"0 min"``, ``"45 min"``, ``"1 h 30 min"``, ``"2 d 3 h"``."""
-    if seconds is None:
-        return "unknown"
-    minutes = max(int(seconds // 60), 0)
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {mins} min" if mins else f"{hours} h"
-    return f"{mins} min"
+    return format_span(seconds)
 
 
 def _clock_time(moment: datetime) -> str:

@@ -80,7 +80,7 @@ def intake_classifier() -> IntakeClassifier:
 def model_cache() -> ModelCache:
     from chalicelib.storage.learning_store import DynamoModelStore
 
-    return ModelCache(DynamoModelStore(get_settings()), ttl_seconds=get_settings().config_cache_seconds)
+    return ModelCache(DynamoModelStore(get_settings()), ttl_seconds=get_settings().model_cache_seconds)
 
 
 def current_models() -> dict[str, Any]:

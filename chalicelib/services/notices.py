@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from chalicelib.domain.instants import format_span
 from chalicelib.domain.sla import Alert
 from chalicelib.domain.ticket import Ticket
 
@@ -20,15 +21,6 @@ from chalicelib.domain.ticket import Ticket
 OPERATIONS_CHANNELS = ("sns", "slack")
 REQUESTER_CHANNELS = ("email",)
 OUTBOX = "outbox"
-
-
-def _minutes(seconds: float | None) -> str:
-    if seconds is None:
-        return "unknown"
-    minutes = int(seconds // 60)
-    if minutes >= 120:
-        return f"{minutes // 60} h {minutes % 60} min"
-    return f"{minutes} min"
 
 
 #: Status changes the requester hears about (the rest is the desk's own business).
@@ -95,7 +87,7 @@ class NoticeFactory:
         if alert.kind == "breach":
             headline = f"{clock} clock breached at {alert.at:%Y-%m-%d %H:%M} UTC"
         else:
-            headline = f"{clock} clock at {int(alert.threshold * 100)}% ({_minutes(left_seconds)} left)"
+            headline = f"{clock} clock at {int(alert.threshold * 100)}% ({format_span(left_seconds)} left)"
         text = f"{ticket.number} ({ticket.priority}, {ticket.title}): {headline}. {who}{group}. {self.link(ticket)}"
         return self.build(
             happened=alert.alert_id(ticket.number),

@@ -29,7 +29,6 @@ from chalicelib.config import Settings, get_settings
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.intake import FIELDS
 from chalicelib.storage.models import ConfigModel, bind_models
-from chalicelib.storage.tables import model_spec
 
 #: Largest model chunk in bytes before base64 (400,000 characters encoded: under the item limit).
 CHUNK_BYTES = 300_000
@@ -254,21 +253,11 @@ def bind_example_model(settings: Settings) -> None:
 def create_examples_table(settings: Settings, dynamodb_client: Any) -> str | None:
     """Create the examples table where missing (local server and tests); returns its name when it was
     created, ``None`` when it already existed."""
+    from chalicelib.storage.tables import create_model_table
+
     bind_example_model(settings)
-    name = examples_table_name(settings)
-    if name in set(dynamodb_client.list_tables().get("TableNames", [])):
-        return None
-    spec = model_spec(ExampleModel)
-    kwargs: dict[str, Any] = {
-        "TableName": name,
-        "BillingMode": "PAY_PER_REQUEST",
-        "KeySchema": spec["KeySchema"],
-        "AttributeDefinitions": spec["AttributeDefinitions"],
-    }
-    if spec["GlobalSecondaryIndexes"]:
-        kwargs["GlobalSecondaryIndexes"] = spec["GlobalSecondaryIndexes"]
-    dynamodb_client.create_table(**kwargs)
-    return name
+    existing = set(dynamodb_client.list_tables().get("TableNames", []))
+    return examples_table_name(settings) if create_model_table(ExampleModel, dynamodb_client, existing) else None
 
 
 def _instant(raw: Any) -> datetime:

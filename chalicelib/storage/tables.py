@@ -165,25 +165,32 @@ def create_messaging(settings: Settings, sqs_client: Any, sns_client: Any) -> di
     return {"NOTICES_QUEUE_URL": queue_url, "NOTICES_DLQ_URL": dlq_url, "ALERTS_TOPIC_ARN": topic_arn}
 
 
+def create_model_table(model: type[Model], dynamodb_client: Any, existing: set[str]) -> bool:
+    """Create ``model``'s table (on-demand billing, its indexes) unless its name is in ``existing``."""
+    name = model.Meta.table_name
+    if name in existing:
+        return False
+    spec = model_spec(model)
+    kwargs: dict[str, Any] = {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": spec["KeySchema"],
+        "AttributeDefinitions": spec["AttributeDefinitions"],
+    }
+    if spec["GlobalSecondaryIndexes"]:
+        kwargs["GlobalSecondaryIndexes"] = spec["GlobalSecondaryIndexes"]
+    dynamodb_client.create_table(**kwargs)
+    return True
+
+
 def create_tables(settings: Settings, dynamodb_client: Any) -> list[str]:
     """Create this stage's tables where missing (local server and tests); returns the names."""
     bind_models(settings)
     existing = set(dynamodb_client.list_tables().get("TableNames", []))
     created = []
     for model in ALL_MODELS:
-        name = model.Meta.table_name
-        if name not in existing:
-            spec = model_spec(model)
-            kwargs: dict[str, Any] = {
-                "TableName": name,
-                "BillingMode": "PAY_PER_REQUEST",
-                "KeySchema": spec["KeySchema"],
-                "AttributeDefinitions": spec["AttributeDefinitions"],
-            }
-            if spec["GlobalSecondaryIndexes"]:
-                kwargs["GlobalSecondaryIndexes"] = spec["GlobalSecondaryIndexes"]
-            dynamodb_client.create_table(**kwargs)
-            created.append(name)
+        if create_model_table(model, dynamodb_client, existing):
+            created.append(model.Meta.table_name)
     from chalicelib.storage.learning_store import create_examples_table
 
     examples = create_examples_table(settings, dynamodb_client)

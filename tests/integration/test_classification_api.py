@@ -205,3 +205,44 @@ def test_classification_rule_wins_over_the_catalog(client: Any, clock: FakeClock
     t = _open(client, "Email outage", "Outlook cannot reach the server")
     assert t["urgency"] == "high" and t["urgency_defaulted"] is False
     assert t["classification"]["urgency"]["source"] == "rule"
+
+
+def test_retrained_model_routes_and_its_version_is_recorded(client: Any, clock: FakeClock) -> None:
+    from app import app
+    from chalicelib.config import get_settings
+    from chalicelib.services import bootstrap
+    from chalicelib.storage.learning_store import DynamoExampleStore
+
+    examples = DynamoExampleStore(get_settings())
+    for i in range(30):
+        for text, group in (("zorblax frobnicator stalls", "database"), ("quibble ledger mismatch", "erp")):
+            examples.add(
+                {
+                    "ticket": f"INC-9{i:05d}{group[0]}",
+                    "text": f"{text} again, case {i}",
+                    "labels": {"group": group},
+                    "source": "closed",
+                    "at": f"2026-11-01T10:{i:02d}:00+00:00",
+                }
+            )
+    report = app.handler_map["retrain_classifier"](
+        {
+            "version": "0",
+            "id": "t",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "1",
+            "time": "2026-11-23T15:00:00Z",
+            "region": "us-east-1",
+            "resources": [],
+            "detail": {},
+        },
+        None,
+    )
+    assert report["group"]["version"] == 1
+    bootstrap.model_cache.cache_clear()
+    t = _open(client, "zorblax frobnicator stalls", "since this morning")
+    group = t["classification"]["group"]
+    assert (t["group"], group["source"]) == ("database", "model")
+    assert group["model_version"] == report["group"]["model_version"]
+    assert "zorblax" in group["explanation"] or "frobnicator" in group["explanation"]

@@ -52,8 +52,6 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays as holidays_package
-
 from chalicelib.domain.errors import ValidationFailed
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -132,6 +130,8 @@ def _duration_us(seconds: float, argument: str) -> int:
 
 @lru_cache(maxsize=1)
 def _supported_countries() -> dict[str, list[str]]:
+    import holidays as holidays_package  # loaded on first use: it is slow to import
+
     supported: dict[str, list[str]] = holidays_package.list_supported_countries()
     return supported
 
@@ -139,6 +139,8 @@ def _supported_countries() -> dict[str, list[str]]:
 @lru_cache(maxsize=1024)
 def country_holiday_dates(country: str, subdivision: str | None, year: int) -> frozenset[date]:
     """Public holidays of ``country`` (and ``subdivision``) in ``year``; cached per the three."""
+    import holidays as holidays_package
+
     table = holidays_package.country_holidays(country, subdiv=subdivision, years=year)
     return frozenset(day for day in table if day.year == year)
 
@@ -339,9 +341,7 @@ class BusinessCalendar:
         week = _parse_weekly_hours(doc.get("weekly_hours"), fail)
         explicit = _parse_dates(doc.get("holidays", []), fail)
         recurring = _parse_month_days(doc.get("recurring_holidays", []), fail)
-        country, subdivision = _parse_country(
-            doc.get("holiday_country"), doc.get("holiday_subdivision"), fail
-        )
+        country, subdivision = _parse_country(doc.get("holiday_country"), doc.get("holiday_subdivision"), fail)
 
         if errors:
             raise ValidationFailed(errors)
@@ -368,9 +368,7 @@ class BusinessCalendar:
                 for day, windows in zip(WEEKDAYS, self.weekly_hours, strict=True)
             },
             "holidays": [day.isoformat() for day in sorted(self.holidays)],
-            "recurring_holidays": [
-                f"{month:02d}-{day:02d}" for month, day in sorted(self.recurring_holidays)
-            ],
+            "recurring_holidays": [f"{month:02d}-{day:02d}" for month, day in sorted(self.recurring_holidays)],
             "holiday_country": self.holiday_country,
             "holiday_subdivision": self.holiday_subdivision,
         }
@@ -440,9 +438,7 @@ class BusinessCalendar:
             remaining -= done
             idle = idle + 1 if line.total == 0 else 0
             if idle >= SEARCH_HORIZON_YEARS:
-                raise ValueError(
-                    f"calendar {self.name!r} has no working time for {idle} years before {start}"
-                )
+                raise ValueError(f"calendar {self.name!r} has no working time for {idle} years before {start}")
             year -= 1
             moment = self._timeline(year).end
 
@@ -474,9 +470,7 @@ class BusinessCalendar:
             while i >= len(line.starts):
                 idle = idle + 1 if line.total == 0 else 0
                 if idle >= SEARCH_HORIZON_YEARS:
-                    raise ValueError(
-                        f"calendar {self.name!r} has no working time for {idle} years after {moment}"
-                    )
+                    raise ValueError(f"calendar {self.name!r} has no working time for {idle} years after {moment}")
                 year += 1
                 line = self._timeline(year)
                 i = 0
@@ -579,12 +573,7 @@ class BusinessCalendar:
         weekday = day.weekday()
         for _ in range((date(year, 12, 31) - first_day).days + 1):
             windows = self.weekly_hours[weekday]
-            if (
-                windows
-                and day not in holidays
-                and day not in country
-                and (day.month, day.day) not in recurring
-            ):
+            if windows and day not in holidays and day not in country and (day.month, day.day) not in recurring:
                 for window_start, window_end in windows:
                     if window_end <= window_start:
                         window_end += _DAY_SECONDS
@@ -747,6 +736,8 @@ def _parse_country(country: object, subdivision: object, fail: _Fail) -> tuple[s
         fail("holiday_subdivision", "must be a string")
         return country, None
     try:
+        import holidays as holidays_package
+
         holidays_package.country_holidays(country, subdiv=subdivision)
     except NotImplementedError:
         fail("holiday_subdivision", f"unknown subdivision {subdivision!r} of {country}")

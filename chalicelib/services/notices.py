@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.instants import format_span
-from chalicelib.domain.sla import Alert
 from chalicelib.domain.ticket import Ticket
+
+if TYPE_CHECKING:
+    from chalicelib.domain.sla import Alert
 
 #: Channels for operations alerts and for requester notices; the outbox always keeps a copy.
 OPERATIONS_CHANNELS = ("sns", "slack")

@@ -7,7 +7,14 @@ import sys
 import time
 from typing import Any
 
-MODULES = ["bench.bench_api", "bench.bench_calendar", "bench.bench_sla", "bench.bench_classifier"]
+MODULES = [
+    "bench.bench_api",
+    "bench.bench_calendar",
+    "bench.bench_sla",
+    "bench.bench_classifier",
+    "bench.bench_sweep",
+    "bench.bench_package",
+]
 
 
 def _show(value: Any) -> str:

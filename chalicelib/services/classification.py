@@ -21,13 +21,19 @@ from chalicelib.domain.events import EventKind
 from chalicelib.domain.intake import ClassificationRule, classify
 from chalicelib.domain.routing import RoutingDecision, choose_assignee
 from chalicelib.domain.ticket import ASSIGNED, NEW, Ticket, priority_for
-from chalicelib.services.configuration import CALENDAR, ConfigService, DocumentKind, register_kind
+from chalicelib.services.configuration import (
+    AGENT,
+    CALENDAR,
+    CLASSIFICATION_RULE,
+    GROUP,
+    SERVICE,
+    ConfigService,
+    DocumentKind,
+    register_kind,
+)
 from chalicelib.services.tickets import OpenTicket
 
-SERVICE = "service"
-GROUP = "group"
-AGENT = "agent"
-RULE = "classification_rule"
+RULE = CLASSIFICATION_RULE
 
 
 def _validate_service(body: dict[str, Any], config: ConfigService) -> dict[str, Any]:

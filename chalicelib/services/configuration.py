@@ -24,6 +24,11 @@ from chalicelib.services.ports import Clock, ConfigRepository, StoredDocument
 
 CALENDAR = "calendar"
 SLA_POLICY = "sla_policy"
+#: Kinds registered by the catalog (``chalicelib.services.classification``).
+SERVICE = "service"
+GROUP = "group"
+AGENT = "agent"
+CLASSIFICATION_RULE = "classification_rule"
 
 #: Validates a document body and returns its normalised form (``ValidationFailed`` otherwise).
 Validator = Callable[[dict[str, Any], "ConfigService"], dict[str, Any]]

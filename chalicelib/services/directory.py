@@ -6,12 +6,17 @@ documents; the Service Manager and the on-call rota from the settings.
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+
 from chalicelib.domain.calendar import BusinessCalendar
 from chalicelib.domain.ticket import Ticket
-from chalicelib.services.configuration import CALENDAR, ConfigService
+from chalicelib.services.configuration import AGENT, CALENDAR, GROUP, ConfigService
 
-GROUP = "group"
-AGENT = "agent"
+
+@lru_cache(maxsize=64)
+def _calendar(name: str, version: int, body: str) -> BusinessCalendar:
+    return BusinessCalendar.from_dict(json.loads(body))
 
 
 class Directory:
@@ -57,5 +62,5 @@ class Directory:
                 shift = doc.body.get("shift")
                 for cal in self.config.latest_all(CALENDAR):
                     if cal.name == shift:
-                        return BusinessCalendar.from_dict(cal.body)
+                        return _calendar(cal.name, cal.version, json.dumps(cal.body, sort_keys=True))
         return None

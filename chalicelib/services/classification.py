@@ -9,13 +9,10 @@ uncertain, out of catalog or disputed goes to the Service Manager's triage queue
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
-from chalicelib.domain.calendar import BusinessCalendar
 from chalicelib.domain.catalog import Agent, Service, SupportGroup
 from chalicelib.domain.events import EventKind
 from chalicelib.domain.intake import ClassificationRule, classify
@@ -52,23 +49,16 @@ def _validate_rule(body: dict[str, Any], config: ConfigService) -> dict[str, Any
     return ClassificationRule.from_dict(body).to_dict()
 
 
-register_kind(DocumentKind(SERVICE, "service", _validate_service, editors=("admin", "manager")))
-register_kind(DocumentKind(GROUP, "support group", _validate_group))
-register_kind(DocumentKind(AGENT, "agent", _validate_agent, editors=("admin", "manager")))
-register_kind(DocumentKind(RULE, "classification rule", _validate_rule, editors=("admin", "manager")))
-
-
-@lru_cache(maxsize=512)
-def _parsed(kind: str, name: str, version: int, body: str) -> Any:
-    doc = json.loads(body)
-    parser: Callable[[Mapping[str, Any]], Any] = {
-        SERVICE: Service.from_dict,
-        GROUP: SupportGroup.from_dict,
-        AGENT: Agent.from_dict,
-        RULE: ClassificationRule.from_dict,
-        CALENDAR: BusinessCalendar.from_dict,
-    }[kind]
-    return parser(doc)
+register_kind(
+    DocumentKind(SERVICE, "service", _validate_service, editors=("admin", "manager"), parse=Service.from_dict)
+)
+register_kind(DocumentKind(GROUP, "support group", _validate_group, parse=SupportGroup.from_dict))
+register_kind(DocumentKind(AGENT, "agent", _validate_agent, editors=("admin", "manager"), parse=Agent.from_dict))
+register_kind(
+    DocumentKind(
+        RULE, "classification rule", _validate_rule, editors=("admin", "manager"), parse=ClassificationRule.from_dict
+    )
+)
 
 
 #: Reads the agents' workload counters: agent -> (weighted open work, open count, last assigned).
@@ -92,9 +82,7 @@ class IntakeClassifier:
         self.workloads = workloads
 
     def _docs(self, kind: str) -> list[Any]:
-        return [
-            _parsed(kind, d.name, d.version, json.dumps(d.body, sort_keys=True)) for d in self.config.latest_all(kind)
-        ]
+        return self.config.parsed_latest(kind)
 
     def catalog(self) -> list[Service]:
         return list(self._docs(SERVICE))

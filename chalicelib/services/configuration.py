@@ -50,6 +50,8 @@ class DocumentKind:
     validate: Validator
     #: Roles that may create and update documents of this kind.
     editors: tuple[str, ...] = ("admin",)
+    #: Builds the domain object of a stored body (see :meth:`ConfigService.parsed`).
+    parse: Callable[[dict[str, Any]], Any] | None = None
 
 
 def _validate_escalation(body: dict[str, Any], config: ConfigService) -> dict[str, Any]:
@@ -60,10 +62,17 @@ def _validate_escalation(body: dict[str, Any], config: ConfigService) -> dict[st
 
 ESCALATION = "escalation"
 
+
+def _parse_escalation(body: dict[str, Any]) -> Any:
+    from chalicelib.domain.escalation import EscalationRules
+
+    return EscalationRules.from_dict(body)
+
+
 KINDS: dict[str, DocumentKind] = {
-    CALENDAR: DocumentKind(CALENDAR, "calendar", _validate_calendar),
-    SLA_POLICY: DocumentKind(SLA_POLICY, "SLA policy", _validate_policy),
-    ESCALATION: DocumentKind(ESCALATION, "escalation rules", _validate_escalation),
+    CALENDAR: DocumentKind(CALENDAR, "calendar", _validate_calendar, parse=BusinessCalendar.from_dict),
+    SLA_POLICY: DocumentKind(SLA_POLICY, "SLA policy", _validate_policy, parse=SlaPolicy.from_dict),
+    ESCALATION: DocumentKind(ESCALATION, "escalation rules", _validate_escalation, parse=_parse_escalation),
 }
 
 
@@ -79,6 +88,7 @@ class ConfigService:
         self.cache_seconds = cache_seconds
         self._latest: dict[str, tuple[float, list[StoredDocument]]] = {}
         self._exact: dict[tuple[str, str, int], StoredDocument] = {}
+        self._objects: dict[tuple[str, str, int], Any] = {}
 
     # -- admin ----------------------------------------------------------------------------
 
@@ -170,6 +180,24 @@ class ConfigService:
                 return None
             self._exact[key] = doc
         return self._exact[key]
+
+    def parsed(self, doc: StoredDocument) -> Any:
+        """The domain object of one stored version, built once: a version never changes."""
+        key = (doc.kind, doc.name, doc.version)
+        if key not in self._objects:
+            parse = KINDS[doc.kind].parse
+            if parse is None:
+                raise ValueError(f"documents of kind {doc.kind} have no domain object")
+            self._objects[key] = parse(doc.body)
+        return self._objects[key]
+
+    def parsed_latest(self, kind: str) -> list[Any]:
+        """The domain objects of the latest version of every document of ``kind``."""
+        return [self.parsed(doc) for doc in self.latest_all(kind)]
+
+    def parsed_exact(self, kind: str, name: str, version: int) -> Any | None:
+        doc = self.exact(kind, name, version)
+        return None if doc is None else self.parsed(doc)
 
     def forget_cache(self) -> None:
         self._latest.clear()

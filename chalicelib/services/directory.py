@@ -6,17 +6,9 @@ documents; the Service Manager and the on-call rota from the settings.
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-
 from chalicelib.domain.calendar import BusinessCalendar
 from chalicelib.domain.ticket import Ticket
 from chalicelib.services.configuration import AGENT, CALENDAR, GROUP, ConfigService
-
-
-@lru_cache(maxsize=64)
-def _calendar(name: str, version: int, body: str) -> BusinessCalendar:
-    return BusinessCalendar.from_dict(json.loads(body))
 
 
 class Directory:
@@ -60,7 +52,8 @@ class Directory:
         for doc in self.config.latest_all(AGENT):
             if doc.name == user:
                 shift = doc.body.get("shift")
-                for cal in self.config.latest_all(CALENDAR):
-                    if cal.name == shift:
-                        return _calendar(cal.name, cal.version, json.dumps(cal.body, sort_keys=True))
+                for calendar in self.config.parsed_latest(CALENDAR):
+                    if calendar.name == shift:
+                        found: BusinessCalendar = calendar
+                        return found
         return None

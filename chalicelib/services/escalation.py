@@ -10,10 +10,8 @@ clears the assignee, recorded as an ``assigned`` event naming who now resolves i
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from chalicelib.domain.escalation import (
@@ -30,11 +28,6 @@ from chalicelib.domain.ticket import Ticket
 from chalicelib.services.configuration import ESCALATION, ConfigService
 from chalicelib.services.notices import OPERATIONS_CHANNELS, NoticeFactory
 from chalicelib.services.ports import Claim
-
-
-@lru_cache(maxsize=128)
-def _rules(key: tuple[str, int], body: str) -> EscalationRules:
-    return EscalationRules.from_dict(json.loads(body))
 
 
 def _alerts_fired(events: Sequence[TicketEvent]) -> list[dict[str, Any]]:
@@ -80,7 +73,7 @@ class TicketEscalations:
         """The rule sets (name -> version) applying to ``policy`` now: recorded at intake."""
         out: dict[str, int] = {}
         for doc in self.config.latest_all(ESCALATION):
-            rules = _rules((doc.name, doc.version), json.dumps(doc.body, sort_keys=True))
+            rules = self.config.parsed(doc)
             if rules.applies_to(policy):
                 out[doc.name] = doc.version
         return out
@@ -90,12 +83,8 @@ class TicketEscalations:
         if not applied:
             return []
         versions = dict(applied[-1].after.get("escalation") or {})
-        sets = []
-        for name, version in sorted(versions.items()):
-            doc = self.config.exact(ESCALATION, name, int(version))
-            if doc is not None:
-                sets.append(_rules((name, int(version)), json.dumps(doc.body, sort_keys=True)))
-        return sets
+        sets = [self.config.parsed_exact(ESCALATION, name, int(version)) for name, version in sorted(versions.items())]
+        return [rules for rules in sets if rules is not None]
 
     def next_at(self, ticket: Ticket, events: Sequence[TicketEvent], now: datetime) -> datetime | None:
         sets = self._rule_sets(events)

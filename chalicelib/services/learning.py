@@ -135,8 +135,13 @@ class Learning:
                 "macro_f1": round(scored.macro_f1, 4),
                 "held_out": scored.count,
                 "per_class": [
-                    {"label": m.label, "precision": round(m.precision, 4), "recall": round(m.recall, 4),
-                     "f1": round(m.f1, 4), "support": m.support}
+                    {
+                        "label": m.label,
+                        "precision": round(m.precision, 4),
+                        "recall": round(m.recall, 4),
+                        "f1": round(m.f1, 4),
+                        "support": m.support,
+                    }
                     for m in scored.per_class
                 ],
             }

@@ -48,9 +48,7 @@ class TicketRepository(Protocol):
     def allocate_number(self, ticket_type: str) -> str:
         """A new number for ``ticket_type``: atomic, never reused."""
 
-    def create(
-        self, ticket: Ticket, events: Sequence[TicketEvent], notices: Sequence[dict[str, Any]] = ()
-    ) -> None:
+    def create(self, ticket: Ticket, events: Sequence[TicketEvent], notices: Sequence[dict[str, Any]] = ()) -> None:
         """Write a new ticket, its first events and its notices together, or nothing."""
 
     def get(self, number: str) -> Ticket | None: ...

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from chalicelib.domain.calendar import BusinessCalendar
@@ -19,26 +18,6 @@ from chalicelib.domain.events import EventKind, TicketEvent
 from chalicelib.domain.sla import SlaPolicy, TicketClocks, TicketFacts, compute_clocks, preview, select_policy
 from chalicelib.domain.ticket import TERMINAL_STATUSES, Ticket
 from chalicelib.services.configuration import CALENDAR, SLA_POLICY, ConfigService
-
-
-@lru_cache(maxsize=256)
-def _calendar(doc_key: tuple[str, int], body: str) -> BusinessCalendar:
-    import json
-
-    return BusinessCalendar.from_dict(json.loads(body))
-
-
-@lru_cache(maxsize=256)
-def _policy(doc_key: tuple[str, int], body: str) -> SlaPolicy:
-    import json
-
-    return SlaPolicy.from_dict(json.loads(body))
-
-
-def _json(body: dict[str, Any]) -> str:
-    import json
-
-    return json.dumps(body, sort_keys=True)
 
 
 def facts_of(ticket: Ticket) -> TicketFacts:
@@ -65,18 +44,18 @@ class SlaClockKeeper:
     # -- configuration --------------------------------------------------------------------
 
     def policies(self) -> list[SlaPolicy]:
-        return [_policy((d.name, d.version), _json(d.body)) for d in self.config.latest_all(SLA_POLICY)]
+        return list(self.config.parsed_latest(SLA_POLICY))
 
     def calendars(self) -> dict[str, BusinessCalendar]:
-        return {d.name: _calendar((d.name, d.version), _json(d.body)) for d in self.config.latest_all(CALENDAR)}
+        return {calendar.name: calendar for calendar in self.config.parsed_latest(CALENDAR)}
 
     def _policy_at(self, name: str, version: int) -> SlaPolicy | None:
-        doc = self.config.exact(SLA_POLICY, name, version)
-        return None if doc is None else _policy((name, version), _json(doc.body))
+        policy: SlaPolicy | None = self.config.parsed_exact(SLA_POLICY, name, version)
+        return policy
 
     def _calendar_at(self, name: str, version: int) -> BusinessCalendar | None:
-        doc = self.config.exact(CALENDAR, name, version)
-        return None if doc is None else _calendar((name, version), _json(doc.body))
+        calendar: BusinessCalendar | None = self.config.parsed_exact(CALENDAR, name, version)
+        return calendar
 
     # -- ClockKeeper ----------------------------------------------------------------------
 

@@ -35,7 +35,8 @@ class OpenTicketBody(Strict):
 
 
 class TransitionBody(Strict):
-    to: Status
+    #: A target state or a move's word (``reopen``, ``confirm``); the lifecycle judges it (409).
+    to: Name
     version: Version
     reason: Reason | None = None
 

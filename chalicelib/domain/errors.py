@@ -80,20 +80,39 @@ class StaleVersion(Conflict):
 
 
 class IllegalTransition(Conflict):
-    """A lifecycle move the current status does not allow."""
+    """A lifecycle move the current status does not allow, or one that misses what it requires.
+
+    ``allowed`` lists the states the caller may move to instead, ``moves`` the same with the
+    word for each move, and ``missing`` everything the refused move still needs.
+    """
 
     code = "illegal_transition"
 
-    def __init__(self, current: str, target: str, allowed: Sequence[str], why: str = "") -> None:
+    def __init__(
+        self,
+        current: str,
+        target: str,
+        allowed: Sequence[str],
+        why: str = "",
+        *,
+        missing: Sequence[str] = (),
+        moves: Sequence[dict[str, str]] = (),
+    ) -> None:
         reason = why or f"cannot move from {current} to {target}"
         super().__init__(f"{reason}; allowed: {', '.join(allowed) or 'none'}", field="to")
         self.current = current
         self.allowed = list(allowed)
+        self.missing = list(missing)
+        self.moves = list(moves)
 
     def body(self) -> dict[str, object]:
         out = super().body()
         out["status"] = self.current
         out["allowed"] = self.allowed
+        if self.moves:
+            out["moves"] = self.moves
+        if self.missing:
+            out["missing"] = self.missing
         return out
 
 

@@ -18,6 +18,11 @@ class Identity:
     business_unit: str | None = None
 
     @property
+    def is_desk(self) -> bool:
+        """The desk acting on its own (routing, auto-close, sweeps), not a person."""
+        return self == SYSTEM
+
+    @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
 

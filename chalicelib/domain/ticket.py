@@ -1,13 +1,14 @@
-"""Tickets: types, statuses, the lifecycle rules and the priority matrix. Pure, no I/O."""
+"""Tickets: types, status names, roles and the priority matrix. Pure, no I/O.
+
+Each process's lifecycle (who may move a ticket where) is declared in ``chalicelib.domain.processes``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-
-from chalicelib.domain.errors import Forbidden, IllegalTransition
 
 TICKET_TYPES = ("incident", "service_request", "change_request", "problem")
 #: Types a requester may open; ``problem`` is opened by the desk (agents and above).
@@ -41,30 +42,10 @@ WAITING = "waiting_on_requester"
 RESOLVED = "resolved"
 CLOSED = "closed"
 CANCELLED = "cancelled"
+#: The support lifecycle's states (``chalicelib.domain.processes`` declares who moves where).
 STATUSES = (NEW, ASSIGNED, IN_PROGRESS, WAITING, RESOLVED, CLOSED, CANCELLED)
 OPEN_STATUSES = (NEW, ASSIGNED, IN_PROGRESS, WAITING)
 TERMINAL_STATUSES = (CLOSED, CANCELLED)
-
-#: The lifecycle. ``resolved -> in_progress`` is a reopen, allowed within the reopen window.
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    NEW: (ASSIGNED, IN_PROGRESS, WAITING, RESOLVED, CANCELLED),
-    ASSIGNED: (NEW, IN_PROGRESS, WAITING, RESOLVED, CANCELLED),
-    IN_PROGRESS: (ASSIGNED, WAITING, RESOLVED, CANCELLED),
-    WAITING: (IN_PROGRESS, RESOLVED, CANCELLED),
-    RESOLVED: (IN_PROGRESS, CLOSED),
-    CLOSED: (),
-    CANCELLED: (),
-}
-
-#: What a requester may do to their own ticket: withdraw it while open, and confirm
-#: (close) or reopen it once resolved.
-REQUESTER_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    NEW: (CANCELLED,),
-    ASSIGNED: (CANCELLED,),
-    IN_PROGRESS: (CANCELLED,),
-    WAITING: (IN_PROGRESS, CANCELLED),
-    RESOLVED: (IN_PROGRESS, CLOSED),
-}
 
 ROLES = ("requester", "agent", "manager", "admin")
 STAFF_ROLES = ("agent", "manager", "admin")
@@ -73,46 +54,6 @@ STAFF_ROLES = ("agent", "manager", "admin")
 def priority_for(impact: str, urgency: str, matrix: Mapping[tuple[str, str], str] | None = None) -> str:
     """The priority code for an impact x urgency pair."""
     return (matrix or DEFAULT_PRIORITY_MATRIX)[(impact, urgency)]
-
-
-def is_reopen(current: str, target: str) -> bool:
-    return current == RESOLVED and target in OPEN_STATUSES
-
-
-def allowed_transitions(current: str, role: str) -> tuple[str, ...]:
-    """The statuses a caller with ``role`` may move a ticket to from ``current``."""
-    if role in STAFF_ROLES:
-        return TRANSITIONS.get(current, ())
-    return REQUESTER_TRANSITIONS.get(current, ())
-
-
-def check_transition(
-    current: str,
-    target: str,
-    *,
-    role: str,
-    resolved_at: datetime | None,
-    now: datetime,
-    reopen_window: timedelta,
-) -> None:
-    """Raise :class:`IllegalTransition` unless ``current -> target`` is allowed for ``role``.
-
-    A reopen (``resolved`` back to ``in_progress``) is allowed only within ``reopen_window``
-    of the resolution; after that a new ticket must be opened.
-    """
-    allowed = allowed_transitions(current, role)
-    if target == current or target not in allowed:
-        if target in TRANSITIONS.get(current, ()) and role not in STAFF_ROLES:
-            raise Forbidden(f"a requester cannot move a ticket from {current} to {target}", field="to")
-        raise IllegalTransition(current, target, allowed)
-    if is_reopen(current, target) and resolved_at is not None and now - resolved_at > reopen_window:
-        shown = [s for s in allowed if not is_reopen(current, s)]
-        raise IllegalTransition(
-            current,
-            target,
-            shown,
-            why=f"the reopen window of {reopen_window} after resolution has passed",
-        )
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from typing import Any
 from chalicelib.domain.catalog import Agent, Service, SupportGroup
 from chalicelib.domain.events import EventKind
 from chalicelib.domain.intake import ClassificationRule, classify
+from chalicelib.domain.processes import lifecycle_for
 from chalicelib.domain.routing import RoutingDecision, choose_assignee
-from chalicelib.domain.ticket import ASSIGNED, NEW, Ticket, priority_for
+from chalicelib.domain.ticket import Ticket, priority_for
 from chalicelib.services.configuration import (
     AGENT,
     CALENDAR,
@@ -154,16 +155,17 @@ class IntakeClassifier:
             decision = self.route(classified, group, now)
             routing = decision.to_dict()
             classified = classified.evolve(extra={**classified.extra, "routing": routing})
-            if decision.assignee:
+            assign = lifecycle_for(ticket.type).desk_move(ticket.status, "assign")
+            if decision.assignee and assign is not None:
                 before = {"assignee": None, "group": None, "monitor": None}
                 after = {"assignee": decision.assignee, "group": group, "monitor": None}
-                classified = classified.evolve(assignee=decision.assignee, status=ASSIGNED)
+                classified = classified.evolve(assignee=decision.assignee, status=assign.target)
                 events.append({"kind": EventKind.ASSIGNED, "before": before, "after": after, "note": decision.reason})
                 events.append(
                     {
                         "kind": EventKind.STATUS_CHANGED,
-                        "before": {"status": NEW},
-                        "after": {"status": ASSIGNED},
+                        "before": {"status": ticket.status},
+                        "after": {"status": assign.target},
                         "note": "routed at intake",
                     }
                 )

@@ -14,17 +14,18 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from chalicelib.domain import ticket as lifecycle
 from chalicelib.domain.calendar import BusinessCalendar
 from chalicelib.domain.identity import SYSTEM
+from chalicelib.domain.lifecycle import Phase
 from chalicelib.domain.patrol import PatrolDigest, PatrolSettings, morning_patrol
+from chalicelib.domain.processes import ALL_OPEN_STATUSES, ALL_RESOLVED_STATUSES, AUTO_CLOSE_STATUSES, lifecycle_for
 from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import logger
 from chalicelib.services.notices import OPERATIONS_CHANNELS, NoticeFactory
 from chalicelib.services.ports import Clock, TicketFilter, TicketRepository
 from chalicelib.services.tickets import TicketService, ticket_view
 
-PATROL_STATUSES = (*lifecycle.OPEN_STATUSES, lifecycle.RESOLVED)
+PATROL_STATUSES = (*ALL_OPEN_STATUSES, *ALL_RESOLVED_STATUSES)
 
 
 class Claims(Protocol):
@@ -141,12 +142,17 @@ class AutoCloser:
         now = self.clock()
         cutoff = self.cutoff(now)
         closed = []
-        for ticket in list(tickets_with_status(self.repository, lifecycle.RESOLVED)):
+        due = [t for status in AUTO_CLOSE_STATUSES for t in tickets_with_status(self.repository, status)]
+        for ticket in due:
             if ticket.resolved_at is None or ticket.resolved_at > cutoff:
+                continue
+            closing = lifecycle_for(ticket.type).desk_move_to(Phase.CLOSED)
+            word = next((m.word for m in closing if m.source == ticket.status), None)
+            if word is None:  # this process closes only by hand
                 continue
             reason = f"closed automatically: no answer for {self.business_days} business days after resolution"
             try:
-                self.tickets.transition(ticket.number, lifecycle.CLOSED, ticket.version, SYSTEM, reason)
+                self.tickets.transition(ticket.number, word, ticket.version, SYSTEM, reason)
             except Exception:  # a concurrent change: the next run sees the ticket again
                 logger.exception("auto-close skipped", extra={"ticket": ticket.number})
                 continue

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from chalicelib.domain import ticket as lifecycle
 from chalicelib.domain.errors import Forbidden, NotFound, StaleVersion, ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
 from chalicelib.domain.identity import Identity
-from chalicelib.domain.ticket import Ticket, priority_for
+from chalicelib.domain.lifecycle import MoveFacts, Phase, actor_of
+from chalicelib.domain.processes import lifecycle_for
+from chalicelib.domain.ticket import DEFAULT_LEVEL, REQUESTER_TYPES, STAFF_ROLES, TICKET_TYPES, Ticket, priority_for
 from chalicelib.observability import logger, record_ticket_opened, tracer
 from chalicelib.services.notices import NoticeFactory
 from chalicelib.services.ports import Clock, TicketFilter, TicketPage, TicketRepository
@@ -102,6 +103,11 @@ class _Draft:
         )
 
 
+def _ended(ticket: Ticket) -> bool:
+    """Closed or cancelled: the ticket takes no more changes."""
+    return lifecycle_for(ticket.type).phase(ticket.status).is_terminal
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
@@ -128,13 +134,13 @@ class TicketService:
 
     @tracer.capture_method
     def open_ticket(self, request: OpenTicket, caller: Identity) -> Ticket:
-        if request.type not in lifecycle.TICKET_TYPES:
-            raise ValidationFailed([{"field": "type", "reason": f"must be one of {list(lifecycle.TICKET_TYPES)}"}])
-        if not caller.is_staff and request.type not in lifecycle.REQUESTER_TYPES:
+        if request.type not in TICKET_TYPES:
+            raise ValidationFailed([{"field": "type", "reason": f"must be one of {list(TICKET_TYPES)}"}])
+        if not caller.is_staff and request.type not in REQUESTER_TYPES:
             raise Forbidden(f"only the desk opens {request.type} tickets", field="type")
         now = self.clock()
-        impact = request.impact or lifecycle.DEFAULT_LEVEL
-        urgency = request.urgency or lifecycle.DEFAULT_LEVEL
+        impact = request.impact or DEFAULT_LEVEL
+        urgency = request.urgency or DEFAULT_LEVEL
         number = self.repository.allocate_number(request.type)
         ticket = Ticket(
             number=number,
@@ -142,7 +148,7 @@ class TicketService:
             title=request.title,
             description=request.description,
             requester=caller.user,
-            status=lifecycle.NEW,
+            status=lifecycle_for(request.type).initial,
             impact=impact,
             urgency=urgency,
             priority=priority_for(impact, urgency),
@@ -161,7 +167,7 @@ class TicketService:
             ticket, extra_events = self.enricher.enrich(ticket, request, now)
         draft = _Draft(ticket, caller.user, now)
         # The ticket as it arrived; classification and routing follow as their own events.
-        draft.add(EventKind.OPENED, {}, {**opened_snapshot(ticket), "status": lifecycle.NEW, "assignee": None})
+        draft.add(EventKind.OPENED, {}, {**opened_snapshot(ticket), "status": ticket.status, "assignee": None})
         for extra in extra_events:
             draft.add(**extra)
         if self.clocks is not None:
@@ -245,36 +251,42 @@ class TicketService:
 
     @tracer.capture_method
     def transition(self, number: str, to: str, version: int, caller: Identity, reason: str | None = None) -> Ticket:
+        """Move a ticket as its process's lifecycle allows: ``to`` names the target state or the
+        move's word (``reopen``, ``confirm``...); a refusal names the allowed moves."""
         ticket = self._load_for_change(number, caller, version)
-        if to not in lifecycle.STATUSES:
-            raise ValidationFailed([{"field": "to", "reason": f"must be one of {list(lifecycle.STATUSES)}"}])
         now = self.clock()
-        lifecycle.check_transition(
-            ticket.status,
-            to,
-            role=caller.role,
-            resolved_at=ticket.resolved_at,
-            now=now,
-            reopen_window=self.reopen_window,
-        )
+        flow = lifecycle_for(ticket.type)
+        facts = MoveFacts(ticket=ticket, reason=reason, now=now, reopen_window=self.reopen_window)
+        chosen = flow.check(ticket.status, to, actor_of(caller), facts)
         draft = _Draft(ticket, caller.user, now)
-        self._apply_status(draft, to, reason)
+        self._apply_status(draft, chosen.target, reason)
         return self._commit(draft, ticket)
+
+    def _desk_move(self, draft: _Draft, word: str, reason: str) -> None:
+        """A move the desk makes on its own (``assign`` a routed ticket, ``resume`` on the
+        requester's reply) when the ticket's lifecycle declares it from its state; otherwise
+        nothing happens."""
+        declared = lifecycle_for(draft.ticket.type).desk_move(draft.ticket.status, word)
+        if declared is not None:
+            self._apply_status(draft, declared.target, reason)
 
     def _apply_status(self, draft: _Draft, to: str, reason: str | None) -> None:
         ticket = draft.ticket
+        flow = lifecycle_for(ticket.type)
+        phase = flow.phase(to)
         changes: dict[str, Any] = {"status": to}
-        if to == lifecycle.RESOLVED:
+        if phase == Phase.RESOLVED:
             changes["resolved_at"] = draft.now
-        elif to == lifecycle.CLOSED:
+        elif phase == Phase.CLOSED:
             changes["closed_at"] = draft.now
             draft.examples.append(labelled_example(ticket, "closed", draft.now))
-        if lifecycle.is_reopen(ticket.status, to):
+        reopen = flow.is_reopen(ticket.status, to)
+        if reopen:
             changes["reopen_count"] = ticket.reopen_count + 1
             changes["resolved_at"] = None
         draft.ticket = ticket.evolve(**changes)
         after: dict[str, Any] = {"status": to}
-        if lifecycle.is_reopen(ticket.status, to):
+        if reopen:
             after["reopened"] = True
         draft.add(EventKind.STATUS_CHANGED, {"status": ticket.status}, after, reason)
 
@@ -290,9 +302,9 @@ class TicketService:
         monitor: str | None,
         reason: str | None = None,
     ) -> Ticket:
-        caller.require(*lifecycle.STAFF_ROLES)
+        caller.require(*STAFF_ROLES)
         ticket = self._load_for_change(number, caller, version)
-        if ticket.status in lifecycle.TERMINAL_STATUSES:
+        if _ended(ticket):
             raise ValidationFailed([{"field": "assignee", "reason": f"a {ticket.status} ticket cannot be reassigned"}])
         now = self.clock()
         draft = _Draft(ticket, caller.user, now)
@@ -311,8 +323,8 @@ class TicketService:
         }
         draft.ticket = ticket.evolve(assignee=after["assignee"], group=after["group"], monitor=after["monitor"])
         draft.add(EventKind.ASSIGNED, before, after, reason)
-        if ticket.status == lifecycle.NEW and after["assignee"]:
-            self._apply_status(draft, lifecycle.ASSIGNED, "assigned")
+        if after["assignee"]:
+            self._desk_move(draft, "assign", "assigned")
 
     @tracer.capture_method
     def comment(
@@ -321,7 +333,7 @@ class TicketService:
         ticket = self._load_for_change(number, caller, version)
         if visibility == "internal" and not caller.is_staff:
             raise Forbidden("requesters add public comments only", field="visibility")
-        if ticket.status in lifecycle.TERMINAL_STATUSES:
+        if _ended(ticket):
             raise ValidationFailed([{"field": "body", "reason": f"a {ticket.status} ticket takes no comments"}])
         now = self.clock()
         draft = _Draft(ticket, caller.user, now)
@@ -331,16 +343,18 @@ class TicketService:
         if is_agent_reply and ticket.first_response_at is None:
             draft.ticket = draft.ticket.evolve(first_response_at=now)
             draft.add(EventKind.FIRST_RESPONSE, {}, {"first_response_at": now.isoformat(), "comment_id": comment_id})
-        if caller.user == ticket.requester and ticket.status == lifecycle.WAITING and visibility == "public":
-            # The requester answered: the desk's turn again, and the paused clocks resume.
-            self._apply_status(draft, lifecycle.IN_PROGRESS, "requester replied")
+        waiting = lifecycle_for(ticket.type).phase(ticket.status) == Phase.WAITING
+        if caller.user == ticket.requester and visibility == "public" and waiting:
+            # The requester answered while the desk waited on them: the desk's turn again, and
+            # the paused clocks resume.
+            self._desk_move(draft, "resume", "requester replied")
         return self._commit(draft, ticket)
 
     @tracer.capture_method
     def update(self, number: str, version: int, caller: Identity, changes: TicketChanges) -> Ticket:
-        caller.require(*lifecycle.STAFF_ROLES)
+        caller.require(*STAFF_ROLES)
         ticket = self._load_for_change(number, caller, version)
-        if ticket.status in lifecycle.TERMINAL_STATUSES:
+        if _ended(ticket):
             raise ValidationFailed([{"field": "status", "reason": f"a {ticket.status} ticket cannot be edited"}])
         now = self.clock()
         draft = _Draft(ticket, caller.user, now)
@@ -378,9 +392,9 @@ class TicketService:
     @tracer.capture_method
     def set_due_date(self, number: str, version: int, caller: Identity, *, clock: str, due_at: datetime) -> Ticket:
         """Set the date of an "as scheduled" target (Kesner's code 4: the agent schedules it)."""
-        caller.require(*lifecycle.STAFF_ROLES)
+        caller.require(*STAFF_ROLES)
         ticket = self._load_for_change(number, caller, version)
-        if ticket.status in lifecycle.TERMINAL_STATUSES:
+        if _ended(ticket):
             raise ValidationFailed([{"field": "due_at", "reason": f"a {ticket.status} ticket has no running clock"}])
         now = self.clock()
         if due_at <= now:
@@ -393,7 +407,7 @@ class TicketService:
 
     def triage_queue(self, caller: Identity, limit: int, cursor: str | None) -> TicketPage:
         """Tickets awaiting the Service Manager's triage, oldest first."""
-        caller.require(*lifecycle.STAFF_ROLES)
+        caller.require(*STAFF_ROLES)
         return self.repository.triage(limit, cursor)
 
     @tracer.capture_method
@@ -404,9 +418,9 @@ class TicketService:
         clocks are then replayed from the opening under it, as if the ticket had been classified
         right from the start. The ticket keeps its number.
         """
-        caller.require(*lifecycle.STAFF_ROLES)
+        caller.require(*STAFF_ROLES)
         ticket = self._load_for_change(number, caller, version)
-        if ticket.status in lifecycle.TERMINAL_STATUSES:
+        if _ended(ticket):
             raise ValidationFailed([{"field": "version", "reason": f"a {ticket.status} ticket cannot be reclassified"}])
         if not changes:
             raise ValidationFailed([{"field": "body", "reason": "name at least one field to change"}])
@@ -468,8 +482,8 @@ class TicketService:
                 {"assignee": assignee, "group": updated["group"], "monitor": ticket.monitor},
                 reason,
             )
-            if ticket.status == lifecycle.NEW and assignee:
-                self._apply_status(draft, lifecycle.ASSIGNED, "assigned on reclassification")
+            if assignee:
+                self._desk_move(draft, "assign", "assigned on reclassification")
         if self.clocks is not None and ("type" in changes or "service" in changes):
             for extra_event in self.clocks.opening_events(draft.ticket, now):
                 draft.add(**extra_event)
@@ -480,7 +494,7 @@ class TicketService:
     def contest(self, number: str, caller: Identity, reason: str) -> Ticket:
         """A requester asks for another classification: the ticket goes back to triage."""
         ticket = self.get_ticket(number, caller)
-        if ticket.status in lifecycle.TERMINAL_STATUSES:
+        if _ended(ticket):
             raise ValidationFailed([{"field": "reason", "reason": f"a {ticket.status} ticket cannot be contested"}])
         now = self.clock()
         draft = _Draft(ticket, caller.user, now)

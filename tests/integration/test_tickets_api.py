@@ -222,6 +222,16 @@ def test_transition_and_illegal_transition(client: Any) -> None:
     assert r.json_body["allowed"] == ["assigned", "waiting_on_requester", "resolved", "cancelled"]
 
 
+def test_a_requester_reopens_with_the_word_they_use(client: Any) -> None:
+    number = _open(client).json_body["number"]
+    assert _post(client, f"/tickets/{number}/transitions", {"to": "resolved", "version": 1}).status_code == 200
+    r = _post(client, f"/tickets/{number}/transitions", {"to": "reopened", "version": 2}, auth())
+    assert r.status_code == 200, r.body
+    assert r.json_body["status"] == "in_progress" and r.json_body["reopen_count"] == 1
+    r = _post(client, f"/tickets/{number}/transitions", {"to": "resolved", "version": 3}, auth())
+    assert r.status_code == 403 and r.json_body["field"] == "to"
+
+
 def test_stale_version_is_409_and_changes_nothing(client: Any) -> None:
     number = _open(client).json_body["number"]
     assert _post(client, f"/tickets/{number}/transitions", {"to": "in_progress", "version": 1}).status_code == 200
@@ -271,7 +281,9 @@ def test_transition_body_is_validated(client: Any) -> None:
     r = _post(client, f"/tickets/{number}/transitions", {"to": "in_progress", "version": "1"})
     assert r.status_code == 400 and r.json_body["field"] == "version"
     r = _post(client, f"/tickets/{number}/transitions", {"to": "done", "version": 1})
-    assert r.status_code == 400 and r.json_body["field"] == "to"
+    assert r.status_code == 409 and r.json_body["field"] == "to"
+    assert "say one of: assign, start" in r.json_body["message"]
+    assert {"to": "resolved", "word": "resolve"} in r.json_body["moves"]
 
 
 def test_assignment_records_resolver_and_monitor(client: Any) -> None:

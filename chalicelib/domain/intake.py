@@ -43,7 +43,7 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from chalicelib.domain.catalog import (
     NAME_PATTERN,
@@ -53,10 +53,10 @@ from chalicelib.domain.catalog import (
     compile_pattern,
     match_service,
 )
+from chalicelib.domain.classification import Classification, FieldPrediction, Source
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.ticket import DEFAULT_LEVEL, LEVELS, TICKET_TYPES
 
-Source = Literal["requester", "rule", "model", "catalog", "default"]
 #: The fields a rule may set and a model may predict.
 FIELDS = ("type", "service", "group", "impact", "urgency")
 RULE_FIELDS = frozenset({"name", "pattern", "keywords", "set", "version", "description"})
@@ -233,105 +233,6 @@ def load_rules(
     if errors:
         raise ValidationFailed(errors)
     return rules
-
-
-# --------------------------------------------------------------------------------------------
-# Results
-
-
-@dataclass(frozen=True)
-class FieldPrediction:
-    """One classified field. ``suggested`` keeps a candidate that was not taken (below the threshold,
-    or disputing the requester's type), so triage sees it."""
-
-    value: str | None
-    confidence: float
-    explanation: str
-    source: Source
-    model_version: str | None = None
-    suggested: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "value": self.value,
-            "confidence": round(self.confidence, 4),
-            "explanation": self.explanation,
-            "source": self.source,
-            "model_version": self.model_version,
-            "suggested": self.suggested,
-        }
-
-
-@dataclass(frozen=True)
-class Classification:
-    """The intake decision for one ticket; :meth:`to_dict` is stored on the ticket and in the
-    ``classified`` event."""
-
-    process: FieldPrediction
-    service: FieldPrediction
-    impact: FieldPrediction
-    urgency: FieldPrediction
-    group: FieldPrediction
-    threshold: float
-    needs_triage: bool
-    triage_reasons: tuple[str, ...]
-    auto_route: bool
-    out_of_catalog: bool = False
-    requested_service: str | None = None
-    #: ``(rule name, rule version)`` of each rule that fired, in rule order.
-    rules_fired: tuple[tuple[str, int], ...] = ()
-    #: Predictions that were ignored (an unknown label, a rule naming an unknown group...).
-    notes: tuple[str, ...] = ()
-
-    @property
-    def defaulted(self) -> tuple[str, ...]:
-        """Fields that took a default because nobody stated them and no rule or confident model knew
-        them: impact or urgency from the service's ``default_impact`` or the desk default, and the
-        group when it fell back to triage."""
-        out = [name for name, level in (("impact", self.impact), ("urgency", self.urgency)) if _guessed(level)]
-        if self.group.source == "default":
-            out.append("group")
-        return tuple(out)
-
-    @property
-    def impact_defaulted(self) -> bool:
-        return _guessed(self.impact)
-
-    @property
-    def urgency_defaulted(self) -> bool:
-        return _guessed(self.urgency)
-
-    def values(self) -> dict[str, str | None]:
-        """The classified values by field name (``type``, ``service``, ``group``, ``impact``, ``urgency``)."""
-        return {
-            "type": self.process.value,
-            "service": self.service.value,
-            "group": self.group.value,
-            "impact": self.impact.value,
-            "urgency": self.urgency.value,
-        }
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "process": self.process.to_dict(),
-            "service": self.service.to_dict(),
-            "impact": self.impact.to_dict(),
-            "urgency": self.urgency.to_dict(),
-            "group": self.group.to_dict(),
-            "threshold": self.threshold,
-            "needs_triage": self.needs_triage,
-            "triage_reasons": list(self.triage_reasons),
-            "auto_route": self.auto_route,
-            "out_of_catalog": self.out_of_catalog,
-            "requested_service": self.requested_service,
-            "defaulted": list(self.defaulted),
-            "rules_fired": [{"name": name, "version": version} for name, version in self.rules_fired],
-            "notes": list(self.notes),
-        }
-
-
-def _guessed(level: FieldPrediction) -> bool:
-    return level.source in ("catalog", "default")
 
 
 # --------------------------------------------------------------------------------------------

@@ -28,11 +28,11 @@ why: ``"nobody on shift in network"`` when members are active but none is on shi
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.domain.catalog import Agent
+from chalicelib.domain.classification import RoutingDecision
 
 #: Weight of one open ticket in an agent's workload, by priority: a P1 weighs as much as five P4s.
 PRIORITY_WEIGHTS: Mapping[str, float] = {"P1": 5.0, "P2": 3.0, "P3": 2.0, "P4": 1.0, "P5": 0.5}
@@ -68,20 +68,6 @@ def open_counts_of(open_tickets: Iterable[tuple[str | None, str | None]]) -> dic
         if assignee:
             out[assignee] = out.get(assignee, 0) + 1
     return out
-
-
-@dataclass(frozen=True)
-class RoutingDecision:
-    """Who gets the ticket and why. ``scores`` has one entry per candidate, eligible ones first in
-    rank order, then the others by name with the reason they were passed over."""
-
-    assignee: str | None
-    group: str
-    reason: str
-    scores: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"assignee": self.assignee, "group": self.group, "reason": self.reason, "scores": self.scores}
 
 
 def _wanted_skills(service: str | None, tags: Sequence[str]) -> list[str]:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from chalicelib.domain.classification import Classification, RoutingDecision, Triage
+
 TICKET_TYPES = ("incident", "service_request", "change_request", "problem")
 #: Types a requester may open; ``problem`` is opened by the desk (agents and above).
 REQUESTER_TYPES = ("incident", "service_request", "change_request")
@@ -90,11 +92,19 @@ class Ticket:
     sla: dict[str, Any] = field(default_factory=dict)
     #: Nearest warning or breach instant of any running clock; None when no clock runs.
     next_deadline: datetime | None = None
-    #: Everything later capabilities attach (classification, catalog flags...).
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: What intake decided (None: opened without classification), who routing chose, and
+    #: whether the ticket waits in triage; see ``chalicelib.domain.classification``.
+    classification: Classification | None = None
+    routing: RoutingDecision | None = None
+    triage: Triage = field(default_factory=Triage)
 
     def evolve(self, **changes: Any) -> Ticket:
         return replace(self, **changes)
+
+    @property
+    def out_of_catalog(self) -> bool:
+        """Intake found no catalog service for it (and nobody has corrected the service since)."""
+        return self.classification is not None and self.classification.out_of_catalog
 
     def visible_to(self, user: str, role: str) -> bool:
         return role in STAFF_ROLES or self.requester == user

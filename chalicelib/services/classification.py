@@ -14,10 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.catalog import Agent, Service, SupportGroup
+from chalicelib.domain.classification import RoutingDecision, Triage
 from chalicelib.domain.events import EventKind
 from chalicelib.domain.intake import ClassificationRule, classify
 from chalicelib.domain.processes import lifecycle_for
-from chalicelib.domain.routing import RoutingDecision, choose_assignee
+from chalicelib.domain.routing import choose_assignee
 from chalicelib.domain.ticket import Ticket, priority_for
 from chalicelib.services.configuration import (
     AGENT,
@@ -130,14 +131,6 @@ class IntakeClassifier:
         urgency = result.urgency.value or ticket.urgency
         service = result.service.value if result.service.value else request.service
         group = result.group.value
-        classification = result.to_dict()
-        extra = {
-            **ticket.extra,
-            "classification": classification,
-            "out_of_catalog": result.out_of_catalog,
-            "triage": result.needs_triage,
-            "triage_reasons": list(result.triage_reasons),
-        }
         classified = ticket.evolve(
             impact=impact,
             urgency=urgency,
@@ -146,15 +139,15 @@ class IntakeClassifier:
             urgency_defaulted=result.urgency_defaulted,
             service=service,
             group=group,
-            extra=extra,
+            classification=result,
+            triage=Triage.of(result),
         )
         events: list[dict[str, Any]] = [
-            {"kind": EventKind.CLASSIFIED, "after": classification, "note": "classified at intake"}
+            {"kind": EventKind.CLASSIFIED, "after": result.to_dict(), "note": "classified at intake"}
         ]
         if result.auto_route and group:
             decision = self.route(classified, group, now)
-            routing = decision.to_dict()
-            classified = classified.evolve(extra={**classified.extra, "routing": routing})
+            classified = classified.evolve(routing=decision)
             assign = lifecycle_for(ticket.type).desk_move(ticket.status, "assign")
             if decision.assignee and assign is not None:
                 before = {"assignee": None, "group": None, "monitor": None}

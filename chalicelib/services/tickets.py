@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from chalicelib.domain.classification import Triage, correct
 from chalicelib.domain.errors import Forbidden, NotFound, StaleVersion, ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
 from chalicelib.domain.identity import Identity
@@ -430,23 +431,7 @@ class TicketService:
         before = {k: getattr(ticket, k) for k in fields}
         updated = {**before, **{k: v for k, v in changes.items() if k in fields}}
         impact, urgency = updated["impact"], updated["urgency"]
-        classification = dict(ticket.extra.get("classification") or {})
-        for key, value in changes.items():
-            if key in fields:
-                slot = "process" if key == "type" else key
-                classification[slot] = {
-                    "value": value,
-                    "confidence": 1.0,
-                    "explanation": f"corrected by {caller.user}: {reason}",
-                    "source": "correction",
-                    "model_version": None,
-                    "suggested": None,
-                }
-        classification["needs_triage"] = False
-        classification["triage_reasons"] = []
-        extra = {**ticket.extra, "classification": classification, "triage": False, "triage_reasons": []}
-        if "service" in changes:
-            extra["out_of_catalog"] = False
+        classification = correct(ticket.classification, before, changes, by=caller.user, reason=reason)
         draft.ticket = ticket.evolve(
             type=updated["type"],
             service=updated["service"],
@@ -456,7 +441,8 @@ class TicketService:
             priority=priority_for(impact, urgency),
             impact_defaulted=ticket.impact_defaulted and "impact" not in changes,
             urgency_defaulted=ticket.urgency_defaulted and "urgency" not in changes,
-            extra=extra,
+            classification=classification,
+            triage=Triage(),
         )
         draft.add(
             EventKind.CLASSIFIED,
@@ -498,8 +484,7 @@ class TicketService:
             raise ValidationFailed([{"field": "reason", "reason": f"a {ticket.status} ticket cannot be contested"}])
         now = self.clock()
         draft = _Draft(ticket, caller.user, now)
-        reasons = [*ticket.extra.get("triage_reasons", []), f"contested by {caller.user}: {reason}"]
-        draft.ticket = ticket.evolve(extra={**ticket.extra, "triage": True, "triage_reasons": reasons})
+        draft.ticket = ticket.evolve(triage=ticket.triage.contested(caller.user, reason))
         draft.add(EventKind.CONTESTED, {}, {"reason": reason}, reason)
         return self._commit(draft, ticket)
 
@@ -580,7 +565,18 @@ def ticket_view(ticket: Ticket) -> dict[str, Any]:
         "version": ticket.version,
         "sla": ticket.sla or None,
         "next_deadline": _iso(ticket.next_deadline),
-        **{k: v for k, v in ticket.extra.items() if k not in ("internal",)},
+        **intake_view(ticket),
+    }
+
+
+def intake_view(ticket: Ticket) -> dict[str, Any]:
+    """What intake decided, in the API's (and the stored item's) shape."""
+    return {
+        "classification": ticket.classification.to_dict() if ticket.classification else None,
+        "routing": ticket.routing.to_dict() if ticket.routing else None,
+        "triage": ticket.triage.pending,
+        "triage_reasons": list(ticket.triage.reasons),
+        "out_of_catalog": ticket.out_of_catalog,
     }
 
 

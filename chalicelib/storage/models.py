@@ -140,7 +140,8 @@ class TicketModel(Model):
     vip = BooleanAttribute(default=False)
     business_unit = UnicodeAttribute(null=True)
     sla = JSONAttribute(null=True)
-    extra = JSONAttribute(null=True)
+    #: Intake's classification, routing and triage state (``repository.intake_to_item``).
+    intake = JSONAttribute(null=True, attr_name="extra")
     next_deadline = UnicodeAttribute(null=True)
     deadline_shard = UnicodeAttribute(null=True)
     triage_queue = UnicodeAttribute(null=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -17,6 +17,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_settings
+from chalicelib.domain.classification import Classification, RoutingDecision, Triage
 from chalicelib.domain.errors import AlreadyClaimed, StaleVersion, ValidationFailed
 from chalicelib.domain.events import TicketEvent
 from chalicelib.domain.ticket import Ticket
@@ -86,14 +87,38 @@ def ticket_to_item(ticket: Ticket) -> TicketModel:
         vip=ticket.vip,
         business_unit=ticket.business_unit,
         sla=ticket.sla or None,
-        extra=ticket.extra or None,
+        intake=intake_to_item(ticket),
     )
     if ticket.next_deadline is not None:
         item.next_deadline = format_instant(ticket.next_deadline)
         item.deadline_shard = deadline_shard(ticket.number)
-    if ticket.extra.get("triage"):
+    if ticket.triage.pending:
         item.triage_queue = "triage"
     return item
+
+
+def intake_to_item(ticket: Ticket) -> dict[str, Any] | None:
+    """The ticket's intake state as stored (one JSON attribute)."""
+    doc: dict[str, Any] = {}
+    if ticket.classification is not None:
+        doc["classification"] = ticket.classification.to_dict()
+    if ticket.routing is not None:
+        doc["routing"] = ticket.routing.to_dict()
+    if ticket.triage.pending or ticket.triage.reasons:
+        doc["triage"] = ticket.triage.pending
+        doc["triage_reasons"] = list(ticket.triage.reasons)
+    return doc or None
+
+
+def intake_from_item(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """:class:`Ticket` fields from the stored intake state."""
+    classification = doc.get("classification")
+    routing = doc.get("routing")
+    return {
+        "classification": Classification.from_dict(classification) if classification else None,
+        "routing": RoutingDecision.from_dict(routing) if routing else None,
+        "triage": Triage(bool(doc.get("triage")), tuple(doc.get("triage_reasons") or ())),
+    }
 
 
 def item_to_ticket(item: TicketModel) -> Ticket:
@@ -126,7 +151,7 @@ def item_to_ticket(item: TicketModel) -> Ticket:
         business_unit=item.business_unit,
         sla=dict(item.sla or {}),
         next_deadline=parse_instant(item.next_deadline) if item.next_deadline else None,
-        extra=dict(item.extra or {}),
+        **intake_from_item(item.intake or {}),
     )
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from chalicelib.domain.catalog import Agent
+from chalicelib.domain.catalog.documents import Agent
 
 #: Weight of one open ticket in an agent's workload, by priority: a P1 weighs as much as five P4s.
 PRIORITY_WEIGHTS: Mapping[str, float] = {"P1": 5.0, "P2": 3.0, "P3": 2.0, "P4": 1.0, "P5": 0.5}

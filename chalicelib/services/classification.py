@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.catalog import Agent, Service, SupportGroup
+from chalicelib.domain.catalog.documents import Agent, Service, SupportGroup
 from chalicelib.domain.events import EventKind
 from chalicelib.domain.intake import ClassificationRule, classify
 from chalicelib.domain.routing import RoutingDecision, choose_assignee

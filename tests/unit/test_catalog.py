@@ -6,17 +6,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.catalog import (
-    Agent,
-    Service,
-    SupportGroup,
-    default_agents,
-    default_catalog,
-    default_groups,
-    load_catalog,
-    load_directory,
-    match_service,
-)
+from chalicelib.domain.catalog.defaults import default_agents, default_catalog, default_groups
+from chalicelib.domain.catalog.documents import Agent, Service, SupportGroup, load_catalog, load_directory
+from chalicelib.domain.catalog.matching import match_service
 from chalicelib.domain.errors import ValidationFailed
 
 

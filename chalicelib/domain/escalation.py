@@ -64,10 +64,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
-from chalicelib.domain.errors import ValidationFailed
+from chalicelib.domain import validation as check
 from chalicelib.domain.events import EventKind, TicketEvent
 from chalicelib.domain.sla import CLOCK_NAMES, PRIORITIES, format_threshold
 from chalicelib.domain.ticket import TICKET_TYPES
+from chalicelib.domain.validation import DOCUMENT_NAME_PATTERN, DOCUMENT_NAME_REASON, Problems
 
 WARNING = "warning"
 BREACH = "breach"
@@ -90,15 +91,10 @@ RULES_FIELDS = frozenset({"name", "version", "description", "policies", "steps"}
 STEP_FIELDS = frozenset(
     {"on", "description", "threshold", "clocks", "priorities", "types", "after", "count_at_least", "actions"}
 )
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _USER_RE = re.compile(r"^[^\s:][^\s]{0,199}$")
 _AFTER_RE = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-
-_Errors = list[dict[str, str]]
-
-
-def _fail(errors: _Errors, path: str, reason: str) -> None:
-    errors.append({"field": path, "reason": reason})
+_AT_LEAST_ONE = "must be an integer >= 1"
+_GROUP = "must be a group name"
 
 
 def parse_after(value: object) -> int:
@@ -217,39 +213,30 @@ class EscalationRules:
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> EscalationRules:
         """Validate a rules document; raise ``ValidationFailed`` listing every problem with its field path."""
-        if not isinstance(doc, Mapping):
-            raise ValidationFailed([{"field": "rules", "reason": "must be an object"}])
-        errors: _Errors = []
-        for key in sorted(set(doc) - RULES_FIELDS, key=str):
-            _fail(errors, str(key), "unknown field")
-        name = doc.get("name")
-        if name is None:
-            _fail(errors, "name", "is required")
-        elif not isinstance(name, str) or not _NAME_RE.match(name):
-            _fail(errors, "name", "must be 1-100 characters: letters, digits, '_', '-', '.'")
-        version = doc.get("version", 1)
-        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-            _fail(errors, "version", "must be an integer >= 1")
-        description = doc.get("description", "")
-        if not isinstance(description, str):
-            _fail(errors, "description", "must be a string")
-        policies = _names(doc.get("policies"), "policies", errors, pattern=_NAME_RE, reason="must be a policy name")
+        doc = check.require_mapping(doc, "rules")
+        problems = Problems()
+        check.unknown_fields(doc, RULES_FIELDS, problems)
+        name = check.name(doc.get("name"), "name", problems, pattern=DOCUMENT_NAME_PATTERN, reason=DOCUMENT_NAME_REASON)
+        version = check.positive_int(doc.get("version", 1), "version", problems, reason=_AT_LEAST_ONE)
+        description = check.string(doc.get("description", ""), "description", problems)
+        policies = _names(
+            doc.get("policies"), "policies", problems, pattern=DOCUMENT_NAME_PATTERN, reason="must be a policy name"
+        )
         steps_doc = doc.get("steps")
         steps: list[StepRule] = []
         if steps_doc is None:
-            _fail(errors, "steps", "is required")
+            problems.fail("steps", "is required")
         elif not isinstance(steps_doc, list):
-            _fail(errors, "steps", "must be a list of steps")
+            problems.fail("steps", "must be a list of steps")
         elif not steps_doc:
-            _fail(errors, "steps", "must hold at least one step")
+            problems.fail("steps", "must hold at least one step")
         else:
             for index, step_doc in enumerate(steps_doc):
-                step = _parse_step(index, step_doc, errors)
+                step = _parse_step(index, step_doc, problems)
                 if step is not None:
                     steps.append(step)
-        if errors:
-            raise ValidationFailed(errors)
-        assert isinstance(name, str) and isinstance(version, int) and isinstance(description, str)
+        problems.check()
+        assert name is not None
         return cls(name=name, steps=tuple(steps), version=version, description=description, policies=policies)
 
     def to_dict(self) -> dict[str, Any]:
@@ -265,84 +252,83 @@ class EscalationRules:
 def _names(
     value: object,
     path: str,
-    errors: _Errors,
+    problems: Problems,
     *,
     choices: Sequence[str] = (),
     pattern: re.Pattern[str] | None = None,
     reason: str = "",
 ) -> tuple[str, ...]:
     """A list of unique strings from ``choices`` (or matching ``pattern``); omitted or null is empty."""
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        _fail(errors, path, "must be a list")
-        return ()
-    out: list[str] = []
-    for i, item in enumerate(value):
-        if choices and item not in choices:
-            _fail(errors, f"{path}[{i}]", f"must be one of {', '.join(choices)}")
-        elif pattern is not None and (not isinstance(item, str) or not pattern.match(item)):
-            _fail(errors, f"{path}[{i}]", reason or "is not valid")
-        elif item in out:
-            _fail(errors, f"{path}[{i}]", f"{item!r} is listed twice")
-        else:
-            out.append(item)
-    return tuple(out)
+    seen: list[str] = []
+
+    def read(item: object, item_path: str) -> str | None:
+        if choices:
+            if check.choice(item, item_path, problems, choices) is None:
+                return None
+        elif (
+            pattern is not None
+            and check.name(item, item_path, problems, pattern=pattern, missing=reason, reason=reason) is None
+        ):
+            return None
+        if item in seen:
+            problems.fail(item_path, f"{item!r} is listed twice")
+            return None
+        seen.append(str(item))
+        return str(item)
+
+    return tuple(check.items(value, path, problems, read))
 
 
-def _parse_step(index: int, doc: object, errors: _Errors) -> StepRule | None:
-    path = f"steps[{index}]"
+def _parse_step(index: int, doc: object, problems: Problems) -> StepRule | None:
     if not isinstance(doc, Mapping):
-        _fail(errors, path, "must be an object")
+        problems.fail(f"steps[{index}]", "must be an object")
         return None
-    before = len(errors)
-    for key in sorted(set(doc) - STEP_FIELDS, key=str):
-        _fail(errors, f"{path}.{key}", "unknown field")
+    here = problems.at(f"steps[{index}]")
+    before = len(problems)
+    check.unknown_fields(doc, STEP_FIELDS, here)
     on = doc.get("on")
     if on is None:
-        _fail(errors, f"{path}.on", f"is required: one of {', '.join(TRIGGERS)}")
-    elif on not in TRIGGERS:
-        _fail(errors, f"{path}.on", f"must be one of {', '.join(TRIGGERS)}")
-    description = doc.get("description", "")
-    if not isinstance(description, str):
-        _fail(errors, f"{path}.description", "must be a string")
+        here.fail("on", f"is required: one of {', '.join(TRIGGERS)}")
+    else:
+        check.choice(on, "on", here, TRIGGERS)
+    description = check.string(doc.get("description", ""), "description", here)
 
     threshold = doc.get("threshold")
     if threshold is not None:
         if on != WARNING:
-            _fail(errors, f"{path}.threshold", "applies to warning steps only")
+            here.fail("threshold", "applies to warning steps only")
         elif isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold < 1:
-            _fail(errors, f"{path}.threshold", "must be a fraction between 0 and 1 (exclusive), such as 0.75")
-    clocks = _names(doc.get("clocks"), f"{path}.clocks", errors, choices=CLOCK_NAMES)
+            here.fail("threshold", "must be a fraction between 0 and 1 (exclusive), such as 0.75")
+    clocks = _names(doc.get("clocks"), "clocks", here, choices=CLOCK_NAMES)
     if clocks and on == REOPENED:
-        _fail(errors, f"{path}.clocks", "applies to warning and breach steps only")
-    priorities = _names(doc.get("priorities"), f"{path}.priorities", errors, choices=PRIORITIES)
-    types = _names(doc.get("types"), f"{path}.types", errors, choices=TICKET_TYPES)
+        here.fail("clocks", "applies to warning and breach steps only")
+    priorities = _names(doc.get("priorities"), "priorities", here, choices=PRIORITIES)
+    types = _names(doc.get("types"), "types", here, choices=TICKET_TYPES)
 
     after = doc.get("after")
     if after is not None:
         if on == REOPENED:
-            _fail(errors, f"{path}.after", "applies to warning and breach steps only")
+            here.fail("after", "applies to warning and breach steps only")
         else:
             try:
                 parse_after(after)
             except ValueError as exc:
-                _fail(errors, f"{path}.after", str(exc))
+                here.fail("after", str(exc))
     count = doc.get("count_at_least")
     if count is not None:
         if on != REOPENED:
-            _fail(errors, f"{path}.count_at_least", "applies to reopened steps only")
-        elif isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            _fail(errors, f"{path}.count_at_least", "must be an integer >= 1")
+            here.fail("count_at_least", "applies to reopened steps only")
+        else:
+            count = check.positive_int(count, "count_at_least", here, reason=_AT_LEAST_ONE)
 
-    actions = _parse_actions(doc.get("actions"), f"{path}.actions", errors)
-    if len(errors) > before:
+    actions = _parse_actions(doc.get("actions"), here)
+    if len(problems) > before:
         return None
     return StepRule(
         index=index,
         on=str(on),
         actions=actions,
-        description=str(description),
+        description=description,
         threshold=None if threshold is None else float(threshold),
         clocks=clocks,
         priorities=priorities,
@@ -352,32 +338,32 @@ def _parse_step(index: int, doc: object, errors: _Errors) -> StepRule | None:
     )
 
 
-def _parse_actions(value: object, path: str, errors: _Errors) -> tuple[EscalationAction, ...]:
+def _parse_actions(value: object, step: Problems) -> tuple[EscalationAction, ...]:
     if value is None:
-        _fail(errors, path, "is required")
+        step.fail("actions", "is required")
         return ()
     if not isinstance(value, list) or not value:
-        _fail(errors, path, "must be a non-empty list of actions")
+        step.fail("actions", "must be a non-empty list of actions")
         return ()
-    out: list[EscalationAction] = []
-    for i, doc in enumerate(value):
-        here = f"{path}[{i}]"
+
+    def read(doc: object, path: str) -> EscalationAction | None:
         if not isinstance(doc, Mapping) or len(doc) != 1:
-            _fail(errors, here, f"must be an object with exactly one of {', '.join(ACTION_KINDS)}")
-            continue
+            step.fail(path, f"must be an object with exactly one of {', '.join(ACTION_KINDS)}")
+            return None
         ((kind, target),) = doc.items()
+        here = f"{path}.{kind}"
         if kind not in ACTION_KINDS:
-            _fail(errors, f"{here}.{kind}", f"unknown action; use one of {', '.join(ACTION_KINDS)}")
-        elif kind == REASSIGN_GROUP:
-            if not isinstance(target, str) or not _NAME_RE.match(target):
-                _fail(errors, f"{here}.{kind}", "must be a group name")
-            else:
-                out.append(EscalationAction(kind, target))
-        elif not is_recipient(target):
-            _fail(errors, f"{here}.{kind}", f"must be one of {', '.join(RECIPIENT_ROLES)} or 'user:<id>'")
-        else:
-            out.append(EscalationAction(kind, target))
-    return tuple(out)
+            step.fail(here, f"unknown action; use one of {', '.join(ACTION_KINDS)}")
+            return None
+        if kind == REASSIGN_GROUP:
+            group = check.name(target, here, step, pattern=DOCUMENT_NAME_PATTERN, missing=_GROUP, reason=_GROUP)
+            return None if group is None else EscalationAction(kind, group)
+        if not is_recipient(target):
+            step.fail(here, f"must be one of {', '.join(RECIPIENT_ROLES)} or 'user:<id>'")
+            return None
+        return EscalationAction(kind, str(target))
+
+    return tuple(check.items(value, "actions", step, read))
 
 
 # ============================================================================================

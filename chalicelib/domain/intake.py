@@ -5,7 +5,7 @@ Important: which process is invoked. How urgent the ticket is." and "Service Man
 classification and routing of tickets." Classification combines, in order of trust:
 
 1. what the requester said (a chosen type, service, impact or urgency);
-2. the service catalog's own terms (:func:`chalicelib.domain.catalog.match_service`);
+2. the service catalog's own terms (:func:`chalicelib.domain.catalog.matching.match_service`);
 3. admin-defined :class:`ClassificationRule` documents, which win over the learned model;
 4. the learned models (one per field: ``type``, ``service``, ``group``, ``impact``, ``urgency``),
    trusted only at or above ``threshold``;
@@ -27,7 +27,7 @@ Per field:
   service model; the first of those at or above the threshold is taken. A requested service missing
   from the catalog (or unsupported) is *out of catalog*: recorded, flagged, never rejected.
 * **group**: the chosen service's owning group (source ``catalog``), else a rule, else the group
-  model, else :data:`~chalicelib.domain.catalog.TRIAGE_GROUP` (``service-desk``, source ``default``).
+  model, else :data:`~chalicelib.domain.catalog.documents.TRIAGE_GROUP` (``service-desk``, source ``default``).
 
 A prediction below the threshold is never taken; its label is kept in ``suggested`` for triage.
 ``needs_triage`` holds when the service or group decision had a candidate below the threshold, when
@@ -45,22 +45,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from chalicelib.domain.catalog import (
-    NAME_PATTERN,
-    TRIAGE_GROUP,
-    FoldedText,
-    Service,
-    compile_pattern,
-    match_service,
-)
+from chalicelib.domain import validation as check
+from chalicelib.domain.catalog.documents import TRIAGE_GROUP, Service
+from chalicelib.domain.catalog.matching import match_service
+from chalicelib.domain.catalog.text import FoldedText
 from chalicelib.domain.classification import Classification, FieldPrediction, Source
-from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.ticket import DEFAULT_LEVEL, LEVELS, TICKET_TYPES
+from chalicelib.domain.validation import Problems
 
 #: The fields a rule may set and a model may predict.
 FIELDS = ("type", "service", "group", "impact", "urgency")
 RULE_FIELDS = frozenset({"name", "pattern", "keywords", "set", "version", "description"})
 EXAMPLE_SOURCES = ("correction", "closed")
+_RULE_NAME = "is required: lowercase letters, digits and '-' (at most 63)"
+_FIELD_NAME = "must be a name: lowercase letters, digits and '-'"
+_WORD = re.compile(r"[^\W_]")
 
 
 class PredictionLike(Protocol):
@@ -111,50 +110,30 @@ class ClassificationRule:
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> ClassificationRule:
         """Validate a rule document; raise ``ValidationFailed`` listing every problem found."""
-        if not isinstance(doc, Mapping):
-            raise ValidationFailed([{"field": "rule", "reason": "must be an object"}])
-        errors: list[dict[str, str]] = []
-
-        def fail(path: str, reason: str) -> None:
-            errors.append({"field": path, "reason": reason})
-
-        for key in sorted(set(doc) - RULE_FIELDS, key=str):
-            fail(str(key), "unknown field")
-        name = doc.get("name")
-        if not isinstance(name, str) or not NAME_PATTERN.match(name):
-            fail("name", "is required: lowercase letters, digits and '-' (at most 63)")
+        doc = check.require_mapping(doc, "rule")
+        problems = Problems()
+        check.unknown_fields(doc, RULE_FIELDS, problems)
+        name = check.name(doc.get("name"), "name", problems, missing=_RULE_NAME, reason=_RULE_NAME)
         compiled = None
         if doc.get("pattern") is not None:
-            compiled = compile_pattern(doc.get("pattern"), "pattern", fail)
-        keywords: list[str] = []
+            compiled = check.regex(doc.get("pattern"), "pattern", problems)
         raw_keywords = doc.get("keywords")
-        if raw_keywords is not None:
-            if not isinstance(raw_keywords, list | tuple):
-                fail("keywords", "must be a list of strings")
-            else:
-                for index, keyword in enumerate(raw_keywords):
-                    if not isinstance(keyword, str) or not re.search(r"[^\W_]", keyword):
-                        fail(f"keywords[{index}]", "must be a string with letters or digits")
-                    else:
-                        keywords.append(keyword)
+        keywords = check.items(
+            raw_keywords, "keywords", problems, _keyword(problems), reason="must be a list of strings"
+        )
         if doc.get("pattern") is None and not raw_keywords:
-            fail("pattern", "a rule needs a pattern or keywords")
-        sets = _parse_sets(doc.get("set"), fail)
-        version = doc.get("version", 1)
-        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-            fail("version", "must be an integer of at least 1")
-        description = doc.get("description", "")
-        if not isinstance(description, str):
-            fail("description", "must be a string")
-        if errors:
-            raise ValidationFailed(errors)
+            problems.fail("pattern", "a rule needs a pattern or keywords")
+        sets = _parse_sets(doc.get("set"), problems)
+        version = check.positive_int(doc.get("version", 1), "version", problems)
+        description = check.string(doc.get("description", ""), "description", problems)
+        problems.check()
         return cls(
             name=str(name),
             sets=sets,
             pattern=compiled.pattern if compiled is not None else None,
             keywords=tuple(keywords),
-            version=int(version),
-            description=str(description),
+            version=version,
+            description=description,
             compiled=compiled,
         )
 
@@ -181,22 +160,33 @@ class ClassificationRule:
         return None
 
 
-def _parse_sets(value: object, fail: Callable[[str, str], None]) -> tuple[tuple[str, str], ...]:
+def _keyword(problems: Problems) -> Callable[[object, str], str | None]:
+    def read(keyword: object, path: str) -> str | None:
+        if not isinstance(keyword, str) or not _WORD.search(keyword):
+            problems.fail(path, "must be a string with letters or digits")
+            return None
+        return keyword
+
+    return read
+
+
+def _field_value(key: str, value: object, path: str, problems: Problems) -> str | None:
+    """One field's value as a rule sets it or a correction states it (``None`` after reporting it)."""
+    if key in ("service", "group"):
+        return check.name(value, path, problems, missing=_FIELD_NAME, reason=_FIELD_NAME)
+    return check.choice(value, path, problems, TICKET_TYPES if key == "type" else LEVELS)
+
+
+def _parse_sets(value: object, problems: Problems) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, Mapping) or not value:
-        fail("set", f"must be an object setting at least one of {', '.join(FIELDS)}")
+        problems.fail("set", f"must be an object setting at least one of {', '.join(FIELDS)}")
         return ()
     out: list[tuple[str, str]] = []
     for key, item in value.items():
         path = f"set.{key}"
         if key not in FIELDS:
-            fail(path, f"unknown field; a rule may set {', '.join(FIELDS)}")
-        elif key == "type" and item not in TICKET_TYPES:
-            fail(path, f"must be one of {', '.join(TICKET_TYPES)}")
-        elif key in ("impact", "urgency") and item not in LEVELS:
-            fail(path, f"must be one of {', '.join(LEVELS)}")
-        elif key in ("service", "group") and (not isinstance(item, str) or not NAME_PATTERN.match(item)):
-            fail(path, "must be a name: lowercase letters, digits and '-'")
-        else:
+            problems.fail(path, f"unknown field; a rule may set {', '.join(FIELDS)}")
+        elif _field_value(key, item, path, problems) is not None:
             out.append((str(key), str(item)))
     return tuple(sorted(out))
 
@@ -209,30 +199,20 @@ def load_rules(
 ) -> list[ClassificationRule]:
     """Validate a rule list (names unique) and, when given, that the services and groups it sets
     exist; errors are reported as ``rules[i].field``."""
-    errors: list[dict[str, str]] = []
-    rules: list[ClassificationRule] = []
-    seen: dict[str, int] = {}
     services = {s.name for s in catalog} if catalog is not None else None
-    for index, doc in enumerate(docs):
-        try:
-            rule = ClassificationRule.from_dict(doc)
-        except ValidationFailed as exc:
-            errors.extend({"field": f"rules[{index}].{e['field']}", "reason": e["reason"]} for e in exc.errors)
-            continue
-        if rule.name in seen:
-            errors.append({"field": f"rules[{index}].name", "reason": f"duplicates rules[{seen[rule.name]}]"})
-            continue
-        seen[rule.name] = index
+
+    def references(rule: ClassificationRule, here: Problems) -> None:
         service = rule.value_for("service")
         if services is not None and service is not None and service not in services:
-            errors.append({"field": f"rules[{index}].set.service", "reason": f"unknown service {service!r}"})
+            here.fail("set.service", f"unknown service {service!r}")
         group = rule.value_for("group")
         if groups is not None and group is not None and group not in groups:
-            errors.append({"field": f"rules[{index}].set.group", "reason": f"unknown group {group!r}"})
-        rules.append(rule)
-    if errors:
-        raise ValidationFailed(errors)
-    return rules
+            here.fail("set.group", f"unknown group {group!r}")
+
+    problems = Problems()
+    rules = check.named_documents(docs, "rules", ClassificationRule.from_dict, problems, each=references)
+    problems.check()
+    return list(rules.values())
 
 
 # --------------------------------------------------------------------------------------------
@@ -341,16 +321,14 @@ def _level(
 
 
 def _check_inputs(requested_type: str, impact: str | None, urgency: str | None, threshold: float) -> None:
-    errors: list[dict[str, str]] = []
-    if requested_type not in TICKET_TYPES:
-        errors.append({"field": "type", "reason": f"must be one of {', '.join(TICKET_TYPES)}"})
+    problems = Problems()
+    check.choice(requested_type, "type", problems, TICKET_TYPES)
     for name, value in (("impact", impact), ("urgency", urgency)):
-        if value and value not in LEVELS:
-            errors.append({"field": name, "reason": f"must be one of {', '.join(LEVELS)}"})
+        if value:
+            check.choice(value, name, problems, LEVELS)
     if not 0.0 <= threshold <= 1.0:
-        errors.append({"field": "threshold", "reason": "must be between 0 and 1"})
-    if errors:
-        raise ValidationFailed(errors)
+        problems.fail("threshold", "must be between 0 and 1")
+    problems.check()
 
 
 def classify(
@@ -503,26 +481,18 @@ def labelled_example(
     teaches the models. ``corrected`` holds the fields' final values (``type``, ``service``,
     ``group``, ``impact``, ``urgency``; missing ones are ``None``, i.e. unknown). ``at`` is when the
     example was made (timezone-aware). Raises ``ValidationFailed`` naming each bad field."""
-    errors: list[dict[str, str]] = []
-    for key in sorted(set(corrected) - set(FIELDS), key=str):
-        errors.append({"field": str(key), "reason": f"unknown field; use {', '.join(FIELDS)}"})
-    checks: dict[str, Collection[str]] = {"type": TICKET_TYPES, "impact": LEVELS, "urgency": LEVELS}
-    for name, allowed in checks.items():
+    problems = Problems()
+    check.unknown_fields(corrected, FIELDS, problems, f"unknown field; use {', '.join(FIELDS)}")
+    for name in ("type", "impact", "urgency", "service", "group"):
         value = corrected.get(name)
-        if value is not None and value not in allowed:
-            errors.append({"field": name, "reason": f"must be one of {', '.join(allowed)}"})
-    for name in ("service", "group"):
-        value = corrected.get(name)
-        if value is not None and (not isinstance(value, str) or not NAME_PATTERN.match(value)):
-            errors.append({"field": name, "reason": "must be a name: lowercase letters, digits and '-'"})
+        if value is not None:
+            _field_value(name, value, name, problems)
     if not isinstance(ticket_text, str) or not ticket_text.strip():
-        errors.append({"field": "text", "reason": "must be non-empty text"})
-    if source not in EXAMPLE_SOURCES:
-        errors.append({"field": "source", "reason": f"must be one of {', '.join(EXAMPLE_SOURCES)}"})
+        problems.fail("text", "must be non-empty text")
+    check.choice(source, "source", problems, EXAMPLE_SOURCES)
     if at.tzinfo is None or at.utcoffset() is None:
-        errors.append({"field": "at", "reason": "must be timezone-aware"})
-    if errors:
-        raise ValidationFailed(errors)
+        problems.fail("at", "must be timezone-aware")
+    problems.check()
     example: dict[str, Any] = {"text": ticket_text}
     for name in FIELDS:
         example[name] = corrected.get(name)

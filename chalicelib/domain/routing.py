@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from chalicelib.domain.catalog import Agent
+from chalicelib.domain.catalog.documents import Agent
 from chalicelib.domain.classification import RoutingDecision
 
 #: Weight of one open ticket in an agent's workload, by priority: a P1 weighs as much as five P4s.

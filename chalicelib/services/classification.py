@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.catalog import Agent, Service, SupportGroup
+from chalicelib.domain.catalog.documents import Agent, Service, SupportGroup
 from chalicelib.domain.classification import RoutingDecision, Triage
 from chalicelib.domain.events import EventKind
 from chalicelib.domain.intake import ClassificationRule, classify

@@ -30,7 +30,7 @@ def _escalation_defaults() -> None:
 
 def _catalog_defaults() -> None:
     import chalicelib.services.classification  # noqa: F401 - registers the catalog's document kinds
-    from chalicelib.domain.catalog import default_agents, default_catalog, default_groups
+    from chalicelib.domain.catalog.defaults import default_agents, default_catalog, default_groups
     from chalicelib.services.configuration import AGENT, GROUP, SERVICE
 
     DEFAULTS.append((GROUP, default_groups))

@@ -66,7 +66,7 @@ def test_german_ticket_is_understood(client: Any, clock: FakeClock) -> None:
 
 
 def test_workload_spreads_tickets_across_the_skilled_agents(client: Any, clock: FakeClock) -> None:
-    from chalicelib.domain.catalog import default_agents
+    from chalicelib.domain.catalog.defaults import default_agents
     from chalicelib.storage.repository import read_workloads
 
     skilled = sorted(a["name"] for a in default_agents() if "network" in a["groups"] and "vpn" in a["skills"])

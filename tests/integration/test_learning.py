@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.catalog import default_catalog, default_groups, load_catalog
+from chalicelib.domain.catalog.defaults import default_catalog, default_groups
+from chalicelib.domain.catalog.documents import load_catalog
 from chalicelib.domain.classifier import Model, dumps_model, loads_model, train
 from chalicelib.domain.intake import classify, labelled_example
 from chalicelib.services.learning import FIELDS, Learning, ModelCache, holdout, install_model

@@ -6,17 +6,10 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.catalog import (
-    Agent,
-    Service,
-    SupportGroup,
-    default_agents,
-    default_catalog,
-    default_groups,
-    load_catalog,
-    load_directory,
-    match_service,
-)
+from chalicelib.domain.catalog.defaults import default_agents, default_catalog, default_groups
+from chalicelib.domain.catalog.documents import Agent, Service, SupportGroup, load_catalog, load_directory
+from chalicelib.domain.catalog.matching import match_service
+from chalicelib.domain.catalog.text import has_words
 from chalicelib.domain.errors import ValidationFailed
 
 
@@ -304,3 +297,8 @@ def test_no_match_is_not_out_of_catalog(catalog: list[Service]) -> None:
     assert match.out_of_catalog is False
     assert match.confidence == 0.0
     assert match.to_dict()["service"] is None
+
+
+@pytest.mark.parametrize(("term", "expected"), [("vpn", True), ("Gerät", True), ("--", False), ("_", False)])
+def test_a_term_has_words_when_its_folding_has_any(term: str, expected: bool) -> None:
+    assert has_words(term) is expected

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.catalog import Service, default_catalog, default_groups, load_catalog
+from chalicelib.domain.catalog.defaults import default_catalog, default_groups
+from chalicelib.domain.catalog.documents import Service, load_catalog
 from chalicelib.domain.classifier import Model, Prediction, train
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.intake import (

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.domain.calendar import BusinessCalendar
-from chalicelib.domain.catalog import Agent, default_agents, default_catalog, default_groups, load_directory
+from chalicelib.domain.catalog.defaults import default_agents, default_catalog, default_groups
+from chalicelib.domain.catalog.documents import Agent, load_directory
 from chalicelib.domain.routing import PRIORITY_WEIGHTS, choose_assignee, open_counts_of, workload_of
 from chalicelib.domain.sla_defaults import default_calendars
 

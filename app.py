@@ -13,6 +13,7 @@ from chalicelib.api.reports import reports_blueprint
 from chalicelib.api.tickets import tickets_blueprint
 from chalicelib.config import notices_queue_name
 from chalicelib.observability import logger
+from chalicelib.wiring import desk
 
 app = Chalice(app_name="service-desk")
 app.register_blueprint(auth_blueprint)
@@ -42,45 +43,35 @@ def health() -> dict[str, str]:
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sla_sweep")
 def sla_sweep(event: CloudWatchEvent) -> dict[str, Any]:
     """Every minute: fire due warnings, breaches and escalation steps, then hand notices to the queue."""
-    from chalicelib.services import bootstrap
-
-    report = bootstrap.sla_sweep().run()
-    relayed = bootstrap.outbox_relay().relay()
+    report = desk().sla_sweep.run()
+    relayed = desk().outbox_relay.relay()
     return {**report.to_dict(), "queued": relayed.queued, "delivered_inline": relayed.delivered_inline}
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="morning_patrol")
 def morning_patrol(event: CloudWatchEvent) -> dict[str, Any]:
     """Sends the Service Manager's digest once a day, at the first run after the patrol time."""
-    from chalicelib.services import bootstrap
-
-    sent = bootstrap.morning_patrol().send_if_due()
-    relayed = bootstrap.outbox_relay().relay() if sent else None
+    sent = desk().morning_patrol.send_if_due()
+    relayed = desk().outbox_relay.relay() if sent else None
     return {"sent": sent, "queued": relayed.queued if relayed else 0}
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS), name="auto_close")
 def auto_close(event: CloudWatchEvent) -> dict[str, Any]:
     """Closes resolved tickets left unanswered for the configured number of business days."""
-    from chalicelib.services import bootstrap
-
-    return {"closed": bootstrap.auto_closer().run()}
+    return {"closed": desk().auto_closer().run()}
 
 
 @app.schedule(Rate(1, unit=Rate.DAYS), name="retrain_classifier")
 def retrain_classifier(event: CloudWatchEvent) -> dict[str, Any]:
     """Retrains the intake models from labelled history (closed tickets and corrections)."""
-    from chalicelib.services import bootstrap
-
-    return bootstrap.learning().retrain()
+    return desk().learning.retrain()
 
 
 @app.on_sqs_message(queue=notices_queue_name(), batch_size=1, name="deliver_notices")
 def deliver_notices(event: SQSEvent) -> None:
     """Delivers each queued notice to its channel; a failure raises so SQS retries it."""
-    from chalicelib.services import bootstrap
-
-    notifier = bootstrap.notifier()
+    notifier = desk().notifier
     for record in event:
         attempt = int(record.to_dict().get("attributes", {}).get("ApproximateReceiveCount", "1"))
         notifier.deliver(json.loads(record.body), attempt)

@@ -53,14 +53,14 @@ def request_counts() -> dict[str, float]:
         from chalice.test import Client
 
         from app import app
+        from chalicelib import wiring
         from chalicelib.config import get_settings
-        from chalicelib.services import bootstrap
         from chalicelib.services.tokens import mint_token
         from chalicelib.storage import aws
         from chalicelib.storage.tables import create_tables
 
         aws.reset_clients()
-        bootstrap.reset()
+        wiring.install(None)
         create_tables(get_settings(), aws.client("dynamodb"))
         token = mint_token(get_settings(), "bench", "agent")
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}

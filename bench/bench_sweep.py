@@ -74,13 +74,13 @@ def _stage_environment() -> None:
 
 
 def _reset_caches() -> None:
+    from chalicelib import wiring
     from chalicelib.config import get_settings
-    from chalicelib.services import bootstrap
     from chalicelib.storage import aws
 
     get_settings.cache_clear()
     aws.reset_clients()
-    bootstrap.reset()
+    wiring.install(None)
 
 
 @contextmanager
@@ -108,28 +108,28 @@ def _desk(clock: BenchClock) -> Iterator[None]:
     cheap_transaction_snapshots()
     with _quiet(), mock_aws():
         _reset_caches()
+        from chalicelib import wiring
         from chalicelib.config import get_settings
-        from chalicelib.services import bootstrap
         from chalicelib.services.seeding import seed_defaults
         from chalicelib.storage.aws import client
         from chalicelib.storage.tables import create_tables
 
         create_tables(get_settings(), client("dynamodb"))
         seed_defaults()
-        bootstrap.use_clock(clock)
+        wiring.install(wiring.bootstrap(clock=clock))
         try:
             yield
         finally:
-            bootstrap.use_clock(None)
+            wiring.install(None)
             _reset_caches()
 
 
 def _open_due_tickets(n: int) -> None:
+    from chalicelib import wiring
     from chalicelib.domain.identity import Identity
-    from chalicelib.services import bootstrap
     from chalicelib.services.tickets import OpenTicket
 
-    service = bootstrap.ticket_service()
+    service = wiring.desk().ticket_service
     requester = Identity("alice", "requester")
     request = OpenTicket(type="incident", title="Printer offline", description="Floor 3")
     for _ in range(n):
@@ -187,19 +187,19 @@ def _add_filler(count: int) -> None:
 
 def _new_sweep() -> Any:
     """A sweep as a freshly started scheduled Lambda builds it (no cached configuration)."""
-    from chalicelib.services import bootstrap
+    from chalicelib import wiring
     from chalicelib.services.sweep import SlaSweep
     from chalicelib.storage.outbox import DeadlineIndex
     from chalicelib.storage.repository import DynamoTicketRepository
 
-    bootstrap.reset()
+    wiring.install(None)
     return SlaSweep(
         DynamoTicketRepository(),
         DeadlineIndex(),
-        bootstrap.clock_keeper(),
-        bootstrap.notice_factory(),
-        bootstrap.utc_now,
-        bootstrap.escalations(),
+        wiring.desk().clock_keeper,
+        wiring.desk().notice_factory,
+        wiring.desk().clock,
+        wiring.desk().escalations,
     )
 
 

@@ -20,13 +20,13 @@ def stage_environment(stage: str = "dev") -> dict[str, str]:
 
 
 def reset_caches() -> None:
+    from chalicelib import wiring
     from chalicelib.config import get_settings
-    from chalicelib.services import bootstrap
     from chalicelib.storage import aws
 
     get_settings.cache_clear()
     aws.reset_clients()
-    bootstrap.reset()
+    wiring.install(None)
 
 
 @pytest.fixture(autouse=True)

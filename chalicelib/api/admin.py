@@ -8,7 +8,6 @@ Each document kind gets the same five routes under its collection path:
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from types import ModuleType
 
 from chalice.app import Blueprint, Request, Response
 
@@ -24,6 +23,7 @@ from chalicelib.api.common import (
 )
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.ticket import STAFF_ROLES, priority_for
+from chalicelib.wiring import desk
 
 admin_blueprint = Blueprint(__name__)
 bp = admin_blueprint
@@ -42,12 +42,6 @@ COLLECTIONS = {
 
 def _request() -> Request:
     return bp.current_request
-
-
-def bootstrap() -> ModuleType:
-    from chalicelib.services import bootstrap as module
-
-    return module
 
 
 def _version_param(request: Request) -> int | None:
@@ -70,7 +64,7 @@ def _register(collection: str) -> None:
     @answers_errors
     def list_documents() -> Response:
         caller(_request()).require(*STAFF_ROLES)
-        docs = bootstrap().config_service().list_documents(kind)
+        docs = desk().config_service.list_documents(kind)
         return json_response({"items": [d.view() for d in docs]})
 
     @bp.route(
@@ -84,7 +78,7 @@ def _register(collection: str) -> None:
     def create_document() -> Response:
         request = _request()
         who = caller(request)
-        stored = bootstrap().config_service().create(kind, read_json(request), who)
+        stored = desk().config_service.create(kind, read_json(request), who)
         return json_response(stored.view(), 201, {"Location": f"/admin/{collection}/{stored.name}"})
 
     @bp.route(f"/admin/{collection}/{{name}}", methods=["GET"], authorizer=desk_authorizer, name=f"get_{kind}")
@@ -92,7 +86,7 @@ def _register(collection: str) -> None:
     def get_document(name: str) -> Response:
         request = _request()
         caller(request).require(*STAFF_ROLES)
-        return json_response(bootstrap().config_service().get(kind, name, _version_param(request)).view())
+        return json_response(desk().config_service.get(kind, name, _version_param(request)).view())
 
     @bp.route(
         f"/admin/{collection}/{{name}}",
@@ -105,7 +99,7 @@ def _register(collection: str) -> None:
     def update_document(name: str) -> Response:
         request = _request()
         who = caller(request)
-        stored = bootstrap().config_service().update(kind, name, read_json(request), who)
+        stored = desk().config_service.update(kind, name, read_json(request), who)
         return json_response(stored.view())
 
 
@@ -136,4 +130,4 @@ def preview_policy() -> Response:
         "business_unit": body.business_unit,
     }
     opened_at = body.opened_at or datetime.now(timezone.utc)
-    return json_response(bootstrap().clock_keeper().preview(facts, opened_at))
+    return json_response(desk().clock_keeper.preview(facts, opened_at))

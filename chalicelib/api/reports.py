@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from types import ModuleType
 
 from chalice.app import Blueprint, Request, Response
 
@@ -11,6 +10,7 @@ from chalicelib.api.auth import desk_authorizer
 from chalicelib.api.common import answers_errors, caller, json_response, query_params
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.ticket import STAFF_ROLES
+from chalicelib.wiring import desk
 
 reports_blueprint = Blueprint(__name__)
 bp = reports_blueprint
@@ -18,12 +18,6 @@ bp = reports_blueprint
 
 def _request() -> Request:
     return bp.current_request
-
-
-def bootstrap() -> ModuleType:
-    from chalicelib.services import bootstrap as module
-
-    return module
 
 
 def _date_param(request: Request, name: str) -> date | None:
@@ -41,8 +35,8 @@ def _date_param(request: Request, name: str) -> date | None:
 def patrol_report() -> Response:
     request = _request()
     caller(request).require(*STAFF_ROLES)
-    patrol = bootstrap().morning_patrol()
-    day = _date_param(request, "date") or bootstrap().utc_now().astimezone(patrol.zone).date()
+    patrol = desk().morning_patrol
+    day = _date_param(request, "date") or desk().now().astimezone(patrol.zone).date()
     return json_response(patrol.digest(day).to_dict())
 
 
@@ -52,9 +46,9 @@ def list_outbox() -> Response:
     request = _request()
     caller(request).require(*STAFF_ROLES)
     params = query_params(request)
-    day = _date_param(request, "day") or bootstrap().utc_now().date()
+    day = _date_param(request, "day") or desk().now().date()
     raw_limit = params.get("limit", "50")
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 200:
         raise ValidationFailed([{"field": "limit", "reason": "must be an integer from 1 to 200"}])
-    items, cursor = bootstrap().outbox().list_day(day.isoformat(), int(raw_limit), params.get("cursor"))
+    items, cursor = desk().outbox.list_day(day.isoformat(), int(raw_limit), params.get("cursor"))
     return json_response({"day": day.isoformat(), "notices": items, "cursor": cursor})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from types import ModuleType
+from typing import Any, cast
 
 from chalice.app import Blueprint, Request, Response
 
@@ -19,6 +19,7 @@ from chalicelib.api.common import (
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.services.ports import TicketFilter
 from chalicelib.services.tickets import OpenTicket, TicketChanges, event_view, ticket_view
+from chalicelib.wiring import desk
 
 tickets_blueprint = Blueprint(__name__)
 bp = tickets_blueprint
@@ -26,13 +27,6 @@ bp = tickets_blueprint
 
 def _request() -> Request:
     return bp.current_request
-
-
-def bootstrap() -> ModuleType:
-    """The services module, imported on first use (it loads boto3 and the AWS clients)."""
-    from chalicelib.services import bootstrap as module
-
-    return module
 
 
 @bp.route("/tickets", methods=["POST"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
@@ -53,9 +47,10 @@ def open_ticket() -> Response:
         tags=tuple(body.tags),
     )
     key = request.headers.get("idempotency-key")
-    intake = bootstrap().intake()
+    intake = desk().intake
     if bp.lambda_context is not None:
-        intake.config.register_lambda_context(bp.lambda_context)
+        # Chalice's context has the attributes Powertools reads (remaining time, request id).
+        intake.config.register_lambda_context(cast(Any, bp.lambda_context))
     view = intake.open(command, who, key)
     return json_response(view, 201, {"Location": f"/tickets/{view['number']}"})
 
@@ -75,7 +70,7 @@ def list_tickets() -> Response:
         group=query.group,
         requester=query.requester,
     )
-    page = bootstrap().ticket_service().list_tickets(filters, who, query.limit, query.cursor)
+    page = desk().ticket_service.list_tickets(filters, who, query.limit, query.cursor)
     return json_response({"tickets": [ticket_view(t) for t in page.tickets], "cursor": page.cursor})
 
 
@@ -83,7 +78,7 @@ def list_tickets() -> Response:
 @answers_errors
 def get_ticket(number: str) -> Response:
     who = caller(_request())
-    return json_response(ticket_view(bootstrap().ticket_service().get_ticket(number, who)))
+    return json_response(ticket_view(desk().ticket_service.get_ticket(number, who)))
 
 
 @bp.route("/tickets/{number}", methods=["PATCH"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
@@ -102,7 +97,7 @@ def update_ticket(number: str) -> Response:
         urgency=body.urgency,
         tags=tuple(body.tags) if body.tags is not None else None,
     )
-    ticket = bootstrap().ticket_service().update(number, body.version, who, changes)
+    ticket = desk().ticket_service.update(number, body.version, who, changes)
     return json_response(ticket_view(ticket))
 
 
@@ -116,7 +111,7 @@ def transition_ticket(number: str) -> Response:
     request = _request()
     who = caller(request)
     body = parse_body(request, TransitionBody)
-    ticket = bootstrap().ticket_service().transition(number, body.to, body.version, who, body.reason)
+    ticket = desk().ticket_service.transition(number, body.to, body.version, who, body.reason)
     return json_response(ticket_view(ticket))
 
 
@@ -130,7 +125,7 @@ def assign_ticket(number: str) -> Response:
     request = _request()
     who = caller(request)
     body = parse_body(request, AssignmentBody)
-    ticket = bootstrap().ticket_service().assign(
+    ticket = desk().ticket_service.assign(
         number,
         body.version,
         who,
@@ -152,7 +147,7 @@ def comment_ticket(number: str) -> Response:
     request = _request()
     who = caller(request)
     body = parse_body(request, CommentBodyModel)
-    ticket = bootstrap().ticket_service().comment(
+    ticket = desk().ticket_service.comment(
         number, who, body=body.body, visibility=body.visibility, version=body.version
     )
     return json_response(ticket_view(ticket), 201)
@@ -162,7 +157,7 @@ def comment_ticket(number: str) -> Response:
 @answers_errors
 def ticket_events(number: str) -> Response:
     who = caller(_request())
-    events = bootstrap().ticket_service().history(number, who)
+    events = desk().ticket_service.history(number, who)
     return json_response({"ticket": number, "events": [event_view(e) for e in events]})
 
 
@@ -170,7 +165,7 @@ def ticket_events(number: str) -> Response:
 @answers_errors
 def ticket_sla(number: str) -> Response:
     who = caller(_request())
-    return json_response(bootstrap().ticket_service().sla(number, who))
+    return json_response(desk().ticket_service.sla(number, who))
 
 
 @bp.route(
@@ -183,7 +178,7 @@ def set_due_date(number: str) -> Response:
     request = _request()
     who = caller(request)
     body = parse_body(request, DueDateBody)
-    ticket = bootstrap().ticket_service().set_due_date(
+    ticket = desk().ticket_service.set_due_date(
         number, body.version, who, clock=body.clock, due_at=body.due_at
     )
     return json_response(ticket_view(ticket))
@@ -203,7 +198,7 @@ def reclassify_ticket(number: str) -> Response:
     who = caller(request)
     body = parse_body(request, ReclassifyBody)
     changes = body.model_dump(exclude={"version", "reason"}, exclude_none=True)
-    ticket = bootstrap().ticket_service().reclassify(number, body.version, who, changes, body.reason)
+    ticket = desk().ticket_service.reclassify(number, body.version, who, changes, body.reason)
     return json_response(ticket_view(ticket))
 
 
@@ -220,7 +215,7 @@ def contest_classification(number: str) -> Response:
     request = _request()
     who = caller(request)
     body = parse_body(request, ContestBody)
-    return json_response(ticket_view(bootstrap().ticket_service().contest(number, who, body.reason)))
+    return json_response(ticket_view(desk().ticket_service.contest(number, who, body.reason)))
 
 
 @bp.route("/triage", methods=["GET"], authorizer=desk_authorizer)
@@ -235,5 +230,5 @@ def triage_queue() -> Response:
         raise ValidationFailed([{"field": sorted(params)[0], "reason": "unknown query parameter"}])
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
         raise ValidationFailed([{"field": "limit", "reason": "must be an integer from 1 to 100"}])
-    page = bootstrap().ticket_service().triage_queue(who, int(raw_limit), cursor)
+    page = desk().ticket_service.triage_queue(who, int(raw_limit), cursor)
     return json_response({"tickets": [ticket_view(t) for t in page.tickets], "cursor": page.cursor})

@@ -35,6 +35,10 @@ class OutboxStore(Protocol):
 
     def mark_delivered(self, notice_id: str, now: datetime) -> bool: ...
 
+    def list_day(self, day: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Every notice of a day (``YYYY-MM-DD``) with its delivery state, a page at a time."""
+        ...
+
 
 class NoticeQueue(Protocol):
     def send(self, notice: Mapping[str, Any], delay_seconds: int = 0) -> None: ...

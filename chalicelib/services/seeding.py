@@ -51,9 +51,9 @@ def register_defaults(kind: str, documents: Callable[[], Iterable[dict[str, Any]
 def seed_defaults(config: ConfigService | None = None) -> dict[str, int]:
     """Store every default document not stored yet; returns how many of each kind were written."""
     if config is None:
-        from chalicelib.services.bootstrap import config_service
+        from chalicelib.wiring import desk
 
-        config = config_service()
+        config = desk().config_service
     counts: dict[str, int] = {}
     for kind, documents in DEFAULTS:
         stored = {doc.name for doc in config.repository.list_latest(kind)}

@@ -26,12 +26,12 @@ def manager() -> dict[str, str]:
 
 @pytest.fixture
 def clock(client: Any) -> Iterator[FakeClock]:
-    from chalicelib.services import bootstrap
+    from chalicelib import wiring
 
     fake = FakeClock(MONDAY_9AM_CHICAGO)
-    bootstrap.use_clock(fake)
+    wiring.install(wiring.bootstrap(clock=fake))
     yield fake
-    bootstrap.use_clock(None)
+    wiring.install(None)
 
 
 def _open(client: Any, title: str, description: str, headers: dict[str, str] | None = None, **body: Any) -> Any:
@@ -199,9 +199,9 @@ def test_catalog_admin_routes(client: Any) -> None:
 def test_classification_rule_wins_over_the_catalog(client: Any, clock: FakeClock) -> None:
     rule = {"name": "outage-is-urgent", "keywords": ["outage"], "set": {"urgency": "high"}}
     assert client.http.post("/admin/classification-rules", headers=manager(), body=json.dumps(rule)).status_code == 201
-    from chalicelib.services import bootstrap
+    from chalicelib import wiring
 
-    bootstrap.config_service().forget_cache()
+    wiring.desk().config_service.forget_cache()
     t = _open(client, "Email outage", "Outlook cannot reach the server")
     assert t["urgency"] == "high" and t["urgency_defaulted"] is False
     assert t["classification"]["urgency"]["source"] == "rule"
@@ -209,8 +209,8 @@ def test_classification_rule_wins_over_the_catalog(client: Any, clock: FakeClock
 
 def test_retrained_model_routes_and_its_version_is_recorded(client: Any, clock: FakeClock) -> None:
     from app import app
+    from chalicelib import wiring
     from chalicelib.config import get_settings
-    from chalicelib.services import bootstrap
     from chalicelib.storage.learning_store import DynamoExampleStore
 
     examples = DynamoExampleStore(get_settings())
@@ -240,7 +240,7 @@ def test_retrained_model_routes_and_its_version_is_recorded(client: Any, clock: 
         None,
     )
     assert report["group"]["version"] == 1
-    bootstrap.model_cache.cache_clear()
+    wiring.install(wiring.bootstrap(clock=clock))  # a fresh model cache
     t = _open(client, "zorblax frobnicator stalls", "since this morning")
     group = t["classification"]["group"]
     assert (t["group"], group["source"]) == ("database", "model")

@@ -26,8 +26,8 @@ def agent() -> dict[str, str]:
 @pytest.fixture
 def desk(client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """The notice queue and alerts topic on moto, every channel on, and a fixed clock."""
+    from chalicelib import wiring
     from chalicelib.config import get_settings
-    from chalicelib.services import bootstrap
     from chalicelib.storage.aws import client as aws_client
     from chalicelib.storage.tables import create_messaging
 
@@ -37,12 +37,12 @@ def desk(client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any
     monkeypatch.setenv("NOTIFY_CHANNELS", "outbox,sns,email")
     monkeypatch.setenv("EMAIL_SENDER", "desk@example.com")
     get_settings.cache_clear()
-    bootstrap.reset()
+    wiring.install(None)
     aws_client("ses").verify_email_identity(EmailAddress="desk@example.com")
     clock = FakeClock(MONDAY_9AM_CHICAGO)
-    bootstrap.use_clock(clock)
+    wiring.install(wiring.bootstrap(clock=clock))
     yield {"client": client, "clock": clock, **urls}
-    bootstrap.use_clock(None)
+    wiring.install(None)
 
 
 def _open(client: Any, **body: Any) -> dict[str, Any]:
@@ -77,14 +77,14 @@ def _outbox(client: Any, day: str = "2026-11-23") -> list[dict[str, Any]]:
 
 def test_acknowledgement_flows_from_outbox_through_the_queue_to_its_channels(desk: dict[str, Any]) -> None:
     from app import app
-    from chalicelib.services import bootstrap
+    from chalicelib import wiring
 
     client = desk["client"]
     t = _open(client)
     acks = [n for n in _outbox(client) if n["kind"] == "acknowledgement"]
     assert {n["channel"] for n in acks} == {"outbox", "email"} and all(n["state"] == "pending" for n in acks)
     assert t["number"] in acks[0]["text"] and "Classified as incident" in acks[0]["text"]
-    report = bootstrap.outbox_relay().relay()
+    report = wiring.desk().outbox_relay.relay()
     assert report.queued == 2
     messages = _drain(desk["NOTICES_QUEUE_URL"])
     event = client.events.generate_sqs_event(message_bodies=[m["Body"] for m in messages])
@@ -93,7 +93,7 @@ def test_acknowledgement_flows_from_outbox_through_the_queue_to_its_channels(des
     states = {n["channel"]: n["state"] for n in _outbox(client) if n["kind"] == "acknowledgement"}
     assert states == {"outbox": "delivered", "email": "delivered"}
     # Redelivered by the queue: nothing is sent twice.
-    again = bootstrap.notifier().deliver(json.loads(messages[0]["Body"]), attempt=2)
+    again = wiring.desk().notifier.deliver(json.loads(messages[0]["Body"]), attempt=2)
     assert again == "duplicate"
 
 
@@ -112,7 +112,7 @@ def test_resolution_sends_a_completion_notice_with_confirm_and_reopen_links(desk
 
 
 def test_a_failing_channel_is_retried_then_dead_lettered_with_its_reason(desk: dict[str, Any]) -> None:
-    from chalicelib.services import bootstrap
+    from chalicelib import wiring
     from chalicelib.storage.aws import client as aws_client
 
     calls: list[str] = []
@@ -121,13 +121,13 @@ def test_a_failing_channel_is_retried_then_dead_lettered_with_its_reason(desk: d
         calls.append(url)
         return 503, "service unavailable"
 
-    outbox = bootstrap.outbox()
+    outbox = wiring.desk().outbox
     queue = SqsNoticeQueue(aws_client("sqs"), desk["NOTICES_QUEUE_URL"], desk["NOTICES_DLQ_URL"])
     senders = {
         "slack": ChannelSender(SlackWebhookChannel("https://hooks.slack.test/T/B/X", post=failing_post)),
-        "outbox": bootstrap.notifier().senders["outbox"],
+        "outbox": wiring.desk().notifier.senders["outbox"],
     }
-    notifier = Notifier(outbox, senders, bootstrap.utc_now, queue=queue, max_attempts=3)
+    notifier = Notifier(outbox, senders, wiring.desk().clock, queue=queue, max_attempts=3)
     now = desk["clock"]()
     notices = [
         Notice(
@@ -155,7 +155,7 @@ def test_a_failing_channel_is_retried_then_dead_lettered_with_its_reason(desk: d
 
 
 def test_quiet_hours_put_a_notice_back_until_the_recipient_works(desk: dict[str, Any]) -> None:
-    from chalicelib.services import bootstrap
+    from chalicelib import wiring
 
     now = desk["clock"]()
     later = (now + timedelta(hours=10)).isoformat()
@@ -164,7 +164,7 @@ def test_quiet_hours_put_a_notice_back_until_the_recipient_works(desk: dict[str,
     }
     from chalicelib.storage.aws import client as aws_client
 
-    assert bootstrap.notifier().deliver(notice, attempt=1) == "deferred"
+    assert wiring.desk().notifier.deliver(notice, attempt=1) == "deferred"
     attributes = aws_client("sqs").get_queue_attributes(
         QueueUrl=desk["NOTICES_QUEUE_URL"], AttributeNames=["ApproximateNumberOfMessagesDelayed"]
     )["Attributes"]

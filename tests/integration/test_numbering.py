@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from chalicelib import wiring
 from chalicelib.domain.identity import Identity
-from chalicelib.services import bootstrap
 from chalicelib.services.tickets import OpenTicket
 from tests.moto_lock import serialised_moto
 
 
 def test_concurrent_opens_get_distinct_consecutive_numbers(aws: None) -> None:
-    service = bootstrap.ticket_service()
+    service = wiring.desk().ticket_service
     request = OpenTicket(type="incident", title="Load", description="concurrent")
 
     def open_one(i: int) -> str:

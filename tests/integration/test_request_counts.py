@@ -44,10 +44,11 @@ def test_opening_with_idempotency_key(client: Any) -> None:
 def test_opening_a_routed_ticket_reads_the_workloads_once(client: Any) -> None:
     from datetime import datetime, timezone
 
-    from chalicelib.services import bootstrap
+    from chalicelib import wiring
     from tests.unit.fakes import FakeClock
 
-    bootstrap.use_clock(FakeClock(datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)))  # Monday, on shift
+    monday_on_shift = FakeClock(datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc))
+    wiring.install(wiring.bootstrap(clock=monday_on_shift))
     try:
         body = {"type": "incident", "title": "VPN down", "description": "The tunnel will not come up"}
         client.http.post("/tickets", headers=auth(), body=json.dumps(body))  # warm: configuration caches
@@ -58,4 +59,4 @@ def test_opening_a_routed_ticket_reads_the_workloads_once(client: Any) -> None:
         # workload in one transaction: at most 3 requests.
         assert counter.calls == ["UpdateItem", "BatchGetItem", "TransactWriteItems"]
     finally:
-        bootstrap.use_clock(None)
+        wiring.install(None)

@@ -33,12 +33,12 @@ def agent() -> dict[str, str]:
 
 @pytest.fixture
 def clock(client: Any) -> Iterator[FakeClock]:
-    from chalicelib.services import bootstrap
+    from chalicelib import wiring
 
     fake = FakeClock(MONDAY_9AM_CHICAGO)
-    bootstrap.use_clock(fake)
+    wiring.install(wiring.bootstrap(clock=fake))
     yield fake
-    bootstrap.use_clock(None)
+    wiring.install(None)
 
 
 def _open(client: Any, **body: Any) -> dict[str, Any]:
@@ -193,9 +193,9 @@ def test_ticket_keeps_its_policy_version_after_an_edit(client: Any, clock: FakeC
     r = client.http.put("/admin/sla-policies/incident-default", headers=admin(), body=json.dumps(policy))
     assert r.status_code == 200, r.body
     assert r.json_body["version"] == 2
-    from chalicelib.services import bootstrap
+    from chalicelib import wiring
 
-    bootstrap.config_service().forget_cache()
+    wiring.desk().config_service.forget_cache()
     old = client.http.get(f"/tickets/{t['number']}/sla", headers=agent()).json_body
     assert old["policy_version"] == 1
     assert old["clocks"]["first_response"]["due_at"] == "2026-11-23T19:00:00+00:00"

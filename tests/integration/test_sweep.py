@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from chalicelib import wiring
 from chalicelib.domain.identity import Identity
-from chalicelib.services import bootstrap
 from chalicelib.services.sweep import SlaSweep
 from chalicelib.services.tickets import OpenTicket, TicketService
 from chalicelib.storage.aws import count_dynamodb_requests
@@ -31,15 +31,15 @@ AGENT = Identity("ann", "agent")
 @pytest.fixture
 def clock(aws: None) -> Iterator[FakeClock]:
     fake = FakeClock(OPENED)
-    bootstrap.use_clock(fake)
+    wiring.install(wiring.bootstrap(clock=fake))
     yield fake
-    bootstrap.use_clock(None)
+    wiring.install(None)
 
 
 def open_tickets(n: int, **fields: Any) -> list[str]:
     """Open ``n`` tickets on the real clocks; without intake classification, which the sweep does
     not depend on (and which would only make opening a thousand of them slower)."""
-    service = TicketService(DynamoTicketRepository(), bootstrap.utc_now, clocks=bootstrap.clock_keeper())
+    service = TicketService(DynamoTicketRepository(), wiring.desk().clock, clocks=wiring.desk().clock_keeper)
     request = OpenTicket(type="incident", title="Printer offline", description="Floor 3", **fields)
     return [service.open_ticket(request, ALICE).number for _ in range(n)]
 
@@ -48,10 +48,10 @@ def new_sweep() -> SlaSweep:
     return SlaSweep(
         DynamoTicketRepository(),
         DeadlineIndex(),
-        bootstrap.clock_keeper(),
-        bootstrap.notice_factory(),
-        bootstrap.utc_now,
-        bootstrap.escalations(),
+        wiring.desk().clock_keeper,
+        wiring.desk().notice_factory,
+        wiring.desk().clock,
+        wiring.desk().escalations,
     )
 
 
@@ -91,7 +91,7 @@ def test_two_concurrent_sweeps_over_1000_due_tickets_fire_each_alert_once(clock:
     sweep_concurrently()
     # The breach, and "at breach, notify the group lead" (+ the reassignment to tier 2).
     assert notices_by_kind(kinds) == Counter({"sla_warning": 1000, "sla_breach": 1000, "escalation": 2000})
-    events = bootstrap.ticket_service().history(numbers[0], AGENT)
+    events = wiring.desk().ticket_service.history(numbers[0], AGENT)
     assert [e.kind for e in events].count("sla_breached") == 1
 
 
@@ -99,7 +99,7 @@ def test_sweep_reads_only_due_tickets(clock: FakeClock) -> None:
     open_tickets(5)
     clock.advance(hours=1)
     open_tickets(20)  # opened later: not due yet
-    bootstrap.config_service().cache_seconds = 3600
+    wiring.desk().config_service.cache_seconds = 3600
     new_sweep().run()  # nothing due yet: loads the configuration a warm Lambda has cached
     clock.now = OPENED + timedelta(hours=3, minutes=30)
     sweep = new_sweep()
@@ -137,7 +137,7 @@ def test_a_sweep_retried_after_a_crash_misses_nothing_and_repeats_nothing(clock:
 
 
 def test_reopened_ticket_breaches_again_in_a_new_cycle(clock: FakeClock) -> None:
-    service = bootstrap.ticket_service()
+    service = wiring.desk().ticket_service
     (number,) = open_tickets(1)
     clock.now = OPENED + timedelta(days=3)  # resolution (2 business days) breached
     new_sweep().run()
@@ -154,7 +154,7 @@ def test_reopened_ticket_breaches_again_in_a_new_cycle(clock: FakeClock) -> None
 
 
 def test_paused_tickets_are_not_swept(clock: FakeClock) -> None:
-    service = bootstrap.ticket_service()
+    service = wiring.desk().ticket_service
     (number,) = open_tickets(1)
     ticket = service.transition(number, "waiting_on_requester", 1, AGENT)
     assert ticket.next_deadline is None

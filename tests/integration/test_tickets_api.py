@@ -245,11 +245,11 @@ def test_stale_version_is_409_and_changes_nothing(client: Any) -> None:
 
 def test_concurrent_writers_one_wins(client: Any) -> None:
     """Both read version 1; the repository's conditional write refuses the second."""
+    from chalicelib import wiring
     from chalicelib.domain.identity import Identity
-    from chalicelib.services import bootstrap
 
     number = _open(client).json_body["number"]
-    service = bootstrap.ticket_service()
+    service = wiring.desk().ticket_service
     ticket = service.get_ticket(number, Identity("ann", "agent"))
     service.repository.save(ticket.evolve(title="first"), 1, [])
     from chalicelib.domain.errors import StaleVersion

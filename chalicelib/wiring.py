@@ -1,0 +1,336 @@
+"""The composition root: the desk's services built from settings, every collaborator overridable.
+
+:func:`bootstrap` builds a :class:`Desk` from :class:`~chalicelib.config.Settings`; anything not
+given (repositories, the notice queue, the channels, the clock...) is the real thing for that
+stage, built on first use so a request pays only for what it touches. The app, the CLI, the
+local runner, the bench and the tests all take their services from a desk:
+
+* the Lambda handlers and routes use :func:`desk`, the process's desk (built on first use);
+* tests, replays and what-ifs build their own (``bootstrap(settings, clock=fake)``) and
+  :func:`install` it for the routes, or call its services directly.
+
+A desk keeps its caches (configuration documents, trained models) for as long as it lives, so
+in Lambda they survive between invocations of a warm container.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from chalicelib.services.classification import IntakeClassifier, WorkloadReader
+    from chalicelib.services.configuration import ConfigService
+    from chalicelib.services.delivery import NoticeQueue, Notifier, OutboxRelay, OutboxStore, Sender
+    from chalicelib.services.directory import Directory
+    from chalicelib.services.escalation import TicketEscalations
+    from chalicelib.services.intake import IdempotentIntake
+    from chalicelib.services.learning import ExampleSource, Learning, ModelCache, ModelStore
+    from chalicelib.services.notices import NoticeFactory
+    from chalicelib.services.patrol import AutoCloser, Claims, MorningPatrol
+    from chalicelib.services.ports import Clock, ConfigRepository, TicketRepository
+    from chalicelib.services.sla import SlaClockKeeper
+    from chalicelib.services.sweep import DueTickets, SlaSweep
+    from chalicelib.services.tickets import TicketService
+
+
+def real_now() -> datetime:
+    """The real clock."""
+    return datetime.now(timezone.utc)
+
+
+#: Marks "not given: build the real one" where None is itself a meaningful choice (no queue).
+_REAL: Any = object()
+
+
+class Desk:
+    """The desk's services for one stage. Keyword arguments replace the real collaborators."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        tickets: TicketRepository | None = None,
+        config_repository: ConfigRepository | None = None,
+        due_tickets: DueTickets | None = None,
+        claims: Claims | None = None,
+        outbox: OutboxStore | None = None,
+        notice_queue: NoticeQueue | None = _REAL,
+        senders: Mapping[str, Sender] | None = None,
+        examples: ExampleSource | None = None,
+        models: ModelStore | None = None,
+        workloads: WorkloadReader | None = None,
+        dynamodb_client: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or real_now
+        self._tickets = tickets
+        self._config_repository = config_repository
+        self._due_tickets = due_tickets
+        self._claims = claims
+        self._outbox = outbox
+        self._notice_queue = notice_queue
+        self._senders = senders
+        self._examples = examples
+        self._models = models
+        self._workloads = workloads
+        self._dynamodb_client = dynamodb_client
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    # -- adapters (the real ones unless given) -------------------------------------------------
+
+    @cached_property
+    def tickets(self) -> TicketRepository:
+        if self._tickets is not None:
+            return self._tickets
+        from chalicelib.storage.repository import DynamoTicketRepository
+
+        return DynamoTicketRepository()
+
+    @cached_property
+    def due_tickets(self) -> DueTickets:
+        if self._due_tickets is not None:
+            return self._due_tickets
+        from chalicelib.storage.outbox import DeadlineIndex
+
+        return DeadlineIndex()
+
+    @cached_property
+    def claims(self) -> Claims:
+        if self._claims is not None:
+            return self._claims
+        from chalicelib.storage.outbox import DynamoClaims
+
+        return DynamoClaims()
+
+    @cached_property
+    def outbox(self) -> OutboxStore:
+        if self._outbox is not None:
+            return self._outbox
+        from chalicelib.storage.outbox import DynamoOutbox
+
+        return DynamoOutbox()
+
+    @cached_property
+    def notice_queue(self) -> NoticeQueue | None:
+        if self._notice_queue is not _REAL:
+            queue: NoticeQueue | None = self._notice_queue
+            return queue
+        url = self.settings.notices_queue_url
+        if not url:
+            return None
+        from chalicelib.services.delivery import SqsNoticeQueue
+        from chalicelib.storage.aws import client
+
+        return SqsNoticeQueue(client("sqs"), url)
+
+    @cached_property
+    def senders(self) -> Mapping[str, Sender]:
+        if self._senders is not None:
+            return self._senders
+        from chalicelib.notify.senders import build_senders
+
+        return build_senders(self.settings)
+
+    @cached_property
+    def examples(self) -> ExampleSource:
+        if self._examples is not None:
+            return self._examples
+        from chalicelib.storage.learning_store import DynamoExampleStore
+
+        return DynamoExampleStore(self.settings)
+
+    @cached_property
+    def models(self) -> ModelStore:
+        if self._models is not None:
+            return self._models
+        from chalicelib.storage.learning_store import DynamoModelStore
+
+        return DynamoModelStore(self.settings)
+
+    @cached_property
+    def workloads(self) -> WorkloadReader:
+        if self._workloads is not None:
+            return self._workloads
+        from chalicelib.storage.repository import read_workloads
+
+        return read_workloads
+
+    # -- services ---------------------------------------------------------------------------
+
+    @cached_property
+    def config_service(self) -> ConfigService:
+        from chalicelib.services.configuration import ConfigService
+
+        repository = self._config_repository
+        if repository is None:
+            from chalicelib.storage.config_repository import DynamoConfigRepository
+
+            repository = DynamoConfigRepository()
+        return ConfigService(repository, self.clock, cache_seconds=self.settings.config_cache_seconds)
+
+    @cached_property
+    def directory(self) -> Directory:
+        from chalicelib.services.directory import Directory
+
+        return Directory(
+            self.config_service, service_manager=self.settings.service_manager, on_call=self.settings.on_call
+        )
+
+    @cached_property
+    def notice_factory(self) -> NoticeFactory:
+        from chalicelib.services.notices import NoticeFactory
+
+        return NoticeFactory(
+            channels=self.settings.notify_channels,
+            public_url=self.settings.public_url,
+            email_domain=self.settings.email_domain,
+        )
+
+    @cached_property
+    def escalations(self) -> TicketEscalations:
+        from chalicelib.services.escalation import TicketEscalations
+
+        return TicketEscalations(self.config_service, self.notice_factory, self.directory)
+
+    @cached_property
+    def clock_keeper(self) -> SlaClockKeeper:
+        from chalicelib.services.sla import SlaClockKeeper
+
+        return SlaClockKeeper(self.config_service, self.escalations)
+
+    @cached_property
+    def model_cache(self) -> ModelCache:
+        from chalicelib.services.learning import ModelCache
+
+        return ModelCache(self.models, ttl_seconds=self.settings.model_cache_seconds)
+
+    def current_models(self) -> dict[str, Any]:
+        """The latest trained model of each field (cached; see ``chalicelib.services.learning``)."""
+        return dict(self.model_cache.current())
+
+    @cached_property
+    def intake_classifier(self) -> IntakeClassifier:
+        from chalicelib.services.classification import IntakeClassifier
+
+        return IntakeClassifier(
+            self.config_service,
+            threshold=self.settings.triage_confidence,
+            models=self.current_models,
+            workloads=self.workloads,
+        )
+
+    @cached_property
+    def learning(self) -> Learning:
+        from chalicelib.services.learning import Learning
+
+        return Learning(self.examples, self.models, self.clock)
+
+    @cached_property
+    def ticket_service(self) -> TicketService:
+        from chalicelib.services.tickets import TicketService
+
+        return TicketService(
+            self.tickets,
+            self.clock,
+            reopen_window=timedelta(days=self.settings.reopen_window_days),
+            clocks=self.clock_keeper,
+            enricher=self.intake_classifier,
+            notices=self.notice_factory,
+        )
+
+    @cached_property
+    def intake(self) -> IdempotentIntake:
+        from chalicelib.services.intake import IdempotentIntake
+
+        dynamodb = self._dynamodb_client
+        if dynamodb is None:
+            from chalicelib.storage.aws import client
+
+            dynamodb = client("dynamodb")
+        return IdempotentIntake(
+            self.ticket_service,
+            table_name=self.settings.idempotency_table,
+            dynamodb_client=dynamodb,
+            ttl_seconds=self.settings.idempotency_ttl_seconds,
+        )
+
+    @cached_property
+    def sla_sweep(self) -> SlaSweep:
+        from chalicelib.services.sweep import SlaSweep
+
+        return SlaSweep(
+            self.tickets, self.due_tickets, self.clock_keeper, self.notice_factory, self.clock, self.escalations
+        )
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        from chalicelib.services.delivery import Notifier
+
+        return Notifier(self.outbox, self.senders, self.clock, queue=self.notice_queue)
+
+    @cached_property
+    def outbox_relay(self) -> OutboxRelay:
+        from chalicelib.services.delivery import OutboxRelay
+
+        return OutboxRelay(self.outbox, self.notice_queue, self.clock, self.notifier)
+
+    @cached_property
+    def morning_patrol(self) -> MorningPatrol:
+        from chalicelib.services.patrol import MorningPatrol
+
+        return MorningPatrol(
+            self.tickets,
+            self.claims,
+            self.notice_factory,
+            self.clock,
+            service_manager=self.settings.service_manager,
+            timezone=self.settings.service_manager_timezone,
+            patrol_time=self.settings.patrol_time,
+        )
+
+    def auto_closer(self) -> AutoCloser:
+        """Built per run: the closure calendar is configuration that may change between runs."""
+        from chalicelib.domain.calendar import BusinessCalendar
+        from chalicelib.services.patrol import AutoCloser
+
+        calendar = self.config_service.get("calendar", self.settings.closure_calendar)
+        return AutoCloser(
+            self.tickets,
+            self.ticket_service,
+            self.clock,
+            calendar=BusinessCalendar.from_dict(calendar.body),
+            business_days=self.settings.auto_close_business_days,
+        )
+
+
+def bootstrap(settings: Settings | None = None, **overrides: Any) -> Desk:
+    """A desk for ``settings`` (default: this process's, from the environment) with ``overrides``
+    (any keyword of :class:`Desk`) in place of the real collaborators."""
+    return Desk(settings or get_settings(), **overrides)
+
+
+_installed: Desk | None = None
+
+
+def desk() -> Desk:
+    """The process's desk: the installed one, else one built from the environment on first use."""
+    global _installed
+    if _installed is None:
+        _installed = bootstrap()
+    return _installed
+
+
+def install(replacement: Desk | None) -> None:
+    """Make ``replacement`` the process's desk (None: build a fresh one from the environment on
+    next use, e.g. after the settings changed)."""
+    global _installed
+    _installed = replacement
+

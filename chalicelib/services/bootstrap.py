@@ -9,7 +9,7 @@ from typing import Any
 from chalicelib.config import get_settings
 from chalicelib.services.classification import IntakeClassifier
 from chalicelib.services.configuration import ConfigService
-from chalicelib.services.delivery import NoticeQueue, Notifier, OutboxRelay, OutboxStore, SqsNoticeQueue
+from chalicelib.services.delivery import NoticeQueue, Notifier, OutboxRelay, OutboxStore
 from chalicelib.services.directory import Directory
 from chalicelib.services.escalation import TicketEscalations
 from chalicelib.services.intake import IdempotentIntake
@@ -170,6 +170,7 @@ def outbox() -> OutboxStore:
 
 @lru_cache(maxsize=1)
 def notice_queue() -> NoticeQueue | None:
+    from chalicelib.notify.queue import SqsNoticeQueue
     from chalicelib.storage.aws import client
 
     url = get_settings().notices_queue_url
@@ -178,9 +179,10 @@ def notice_queue() -> NoticeQueue | None:
 
 @lru_cache(maxsize=1)
 def notifier() -> Notifier:
-    from chalicelib.notify.senders import build_senders
+    from chalicelib.notify.registry import build_channels
+    from chalicelib.storage.aws import client
 
-    return Notifier(outbox(), build_senders(get_settings()), utc_now, queue=notice_queue())
+    return Notifier(outbox(), build_channels(get_settings(), client), utc_now, queue=notice_queue())
 
 
 @lru_cache(maxsize=1)

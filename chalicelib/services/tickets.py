@@ -17,6 +17,7 @@ from chalicelib.domain import ticket as lifecycle
 from chalicelib.domain.errors import Forbidden, NotFound, StaleVersion, ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
 from chalicelib.domain.identity import Identity
+from chalicelib.domain.notice import Notice
 from chalicelib.domain.ticket import Ticket, priority_for
 from chalicelib.observability import logger, record_ticket_opened, tracer
 from chalicelib.services.notices import NoticeFactory
@@ -226,7 +227,7 @@ class TicketService:
         if self.clocks is not None:
             history = [*self.repository.events(ticket.number), *draft.events]
             ticket = self.clocks.refresh(ticket, history, draft.now)
-        notices: list[dict[str, Any]] = []
+        notices: list[Notice] = []
         if self.notices is not None:
             for event in draft.events:
                 if event.kind == EventKind.STATUS_CHANGED:

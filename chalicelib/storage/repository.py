@@ -202,9 +202,8 @@ def notice_to_item(notice: Notice) -> OutboxModel:
 
 
 def _example_item(example: dict[str, Any]) -> Any:
-    from chalicelib.storage.learning_store import bind_example_model, example_item
+    from chalicelib.storage.learning_store import example_item
 
-    bind_example_model(get_settings())
     return example_item(example)
 
 

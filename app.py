@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, Rate, Response, SQSEvent
@@ -71,7 +70,9 @@ def retrain_classifier(event: CloudWatchEvent) -> dict[str, Any]:
 @app.on_sqs_message(queue=notices_queue_name(), batch_size=1, name="deliver_notices")
 def deliver_notices(event: SQSEvent) -> None:
     """Delivers each queued notice to its channel; a failure raises so SQS retries it."""
+    from chalicelib.notify.queue import notice_from_message
+
     notifier = desk().notifier
     for record in event:
         attempt = int(record.to_dict().get("attributes", {}).get("ApproximateReceiveCount", "1"))
-        notifier.deliver(json.loads(record.body), attempt)
+        notifier.deliver(notice_from_message(record.body), attempt)

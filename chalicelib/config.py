@@ -56,9 +56,10 @@ class Settings:
     ``CONFIG_CACHE_SECONDS``        how long a process reuses the latest configuration documents.
     ``MODEL_CACHE_SECONDS``         how often a process checks for newly trained models.
     ``CLAIMS_TABLE``, ``OUTBOX_TABLE``  exactly-once claims and the notice outbox.
+    ``EXAMPLES_TABLE``              the labelled examples the classifier is trained on.
     ``NOTICES_QUEUE_URL``           SQS queue between the outbox and the notifier.
-    ``NOTIFY_CHANNELS``             channels notices go to: ``outbox`` (always kept), ``sns``,
-                                    ``slack``, ``email``; comma-separated.
+    ``NOTIFY_CHANNELS``             channels notices go to, comma-separated: names declared in
+                                    ``chalicelib.domain.notice.CHANNELS`` (the outbox is always on).
     ``ALERTS_TOPIC_ARN``            SNS topic for operations alerts.
     ``SLACK_WEBHOOK_URL``           Slack incoming webhook for operations alerts.
     ``EMAIL_SENDER``                SES sender address of requester notices.
@@ -84,6 +85,7 @@ class Settings:
     config_table: str
     claims_table: str
     outbox_table: str
+    examples_table: str
     notices_queue_url: str
     alerts_topic_arn: str
     slack_webhook_url: str
@@ -131,6 +133,7 @@ def get_settings() -> Settings:
         config_table=_table(stage, "CONFIG_TABLE", "config"),
         claims_table=_table(stage, "CLAIMS_TABLE", "claims"),
         outbox_table=_table(stage, "OUTBOX_TABLE", "outbox"),
+        examples_table=_table(stage, "EXAMPLES_TABLE", "examples"),
         notices_queue_url=_env("NOTICES_QUEUE_URL"),
         alerts_topic_arn=_env("ALERTS_TOPIC_ARN"),
         slack_webhook_url=_env("SLACK_WEBHOOK_URL"),

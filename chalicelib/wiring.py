@@ -25,7 +25,7 @@ from chalicelib.config import Settings, get_settings
 if TYPE_CHECKING:
     from chalicelib.services.classification import IntakeClassifier, WorkloadReader
     from chalicelib.services.configuration import ConfigService
-    from chalicelib.services.delivery import NoticeQueue, Notifier, OutboxRelay, OutboxStore, Sender
+    from chalicelib.services.delivery import Channel, NoticeQueue, Notifier, OutboxRelay, OutboxStore
     from chalicelib.services.directory import Directory
     from chalicelib.services.escalation import TicketEscalations
     from chalicelib.services.intake import IdempotentIntake
@@ -61,7 +61,7 @@ class Desk:
         claims: Claims | None = None,
         outbox: OutboxStore | None = None,
         notice_queue: NoticeQueue | None = _REAL,
-        senders: Mapping[str, Sender] | None = None,
+        channels: Mapping[str, Channel] | None = None,
         examples: ExampleSource | None = None,
         models: ModelStore | None = None,
         workloads: WorkloadReader | None = None,
@@ -75,7 +75,7 @@ class Desk:
         self._claims = claims
         self._outbox = outbox
         self._notice_queue = notice_queue
-        self._senders = senders
+        self._channels = channels
         self._examples = examples
         self._models = models
         self._workloads = workloads
@@ -126,18 +126,20 @@ class Desk:
         url = self.settings.notices_queue_url
         if not url:
             return None
-        from chalicelib.services.delivery import SqsNoticeQueue
+        from chalicelib.notify.queue import SqsNoticeQueue
         from chalicelib.storage.aws import client
 
         return SqsNoticeQueue(client("sqs"), url)
 
     @cached_property
-    def senders(self) -> Mapping[str, Sender]:
-        if self._senders is not None:
-            return self._senders
-        from chalicelib.notify.senders import build_senders
+    def channels(self) -> Mapping[str, Channel]:
+        """The notice channels this stage has configured (``chalicelib.notify.registry``)."""
+        if self._channels is not None:
+            return self._channels
+        from chalicelib.notify.registry import build_channels
+        from chalicelib.storage.aws import client
 
-        return build_senders(self.settings)
+        return build_channels(self.settings, client)
 
     @cached_property
     def examples(self) -> ExampleSource:
@@ -274,7 +276,7 @@ class Desk:
     def notifier(self) -> Notifier:
         from chalicelib.services.delivery import Notifier
 
-        return Notifier(self.outbox, self.senders, self.clock, queue=self.notice_queue)
+        return Notifier(self.outbox, self.channels, self.clock, queue=self.notice_queue)
 
     @cached_property
     def outbox_relay(self) -> OutboxRelay:

@@ -21,7 +21,7 @@ without a calendar (or whose calendar has no working time at all) is never held 
 notice forever would lose it.
 
 The notice is anything with ``kind``, ``urgent``, ``created_at`` and a ``data`` mapping (the
-``Notice`` of ``chalicelib.notify.channels`` fits) or a plain mapping of the same keys. The ticket
+``Notice`` of ``chalicelib.domain.notice`` fits) or a plain mapping of the same keys. The ticket
 facts are read from ``data``: ``type``, ``priority``, ``tags`` and ``els_until`` (an ISO instant).
 """
 

@@ -23,10 +23,12 @@ from chalicelib.domain.escalation import (
     next_escalation_at,
 )
 from chalicelib.domain.events import EventKind, TicketEvent
+from chalicelib.domain.notice import ESCALATION as ESCALATION_NOTICE
+from chalicelib.domain.notice import OPERATIONS, Notice
 from chalicelib.domain.quiet_hours import delivery_time
 from chalicelib.domain.ticket import Ticket
 from chalicelib.services.configuration import ESCALATION, ConfigService
-from chalicelib.services.notices import OPERATIONS_CHANNELS, NoticeFactory
+from chalicelib.services.notices import NoticeFactory
 from chalicelib.services.ports import Claim
 
 
@@ -100,7 +102,7 @@ class TicketEscalations:
 
     def plan(
         self, ticket: Ticket, events: Sequence[TicketEvent], now: datetime
-    ) -> tuple[Ticket, list[dict[str, Any]], list[Claim], list[dict[str, Any]]]:
+    ) -> tuple[Ticket, list[dict[str, Any]], list[Claim], list[Notice]]:
         sets = self._rule_sets(events)
         if not sets:
             return ticket, [], [], []
@@ -113,7 +115,7 @@ class TicketEscalations:
         )
         new_events: list[dict[str, Any]] = []
         claims: list[Claim] = []
-        notices: list[dict[str, Any]] = []
+        notices: list[Notice] = []
         for step in steps:
             new_events.append({"kind": EventKind.ESCALATED, "after": step.event_after(), "note": step.describe()})
             claims.append(Claim(step.step_id, now, ticket.number, {"step": step.describe()}))
@@ -128,8 +130,8 @@ class TicketEscalations:
                 )
         return ticket, new_events, claims, notices
 
-    def _notices(self, ticket: Ticket, step: EscalationStep, now: datetime) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
+    def _notices(self, ticket: Ticket, step: EscalationStep, now: datetime) -> list[Notice]:
+        out: list[Notice] = []
         for role, urgent in step.recipients:
             for recipient in self.directory.resolve(role, ticket):
                 text = (
@@ -145,21 +147,18 @@ class TicketEscalations:
                     "group": ticket.group,
                     "step": step.to_dict(),
                 }
-                draft = {"urgent": urgent, "data": data, "kind": "escalation", "created_at": now.isoformat()}
-                after = delivery_time(draft, self.directory.calendar_of(recipient), now)
-                out.extend(
-                    self.notices.build(
-                        happened=f"{step.step_id}:{recipient}",
-                        kind="escalation",
-                        ticket=ticket,
-                        recipient=recipient,
-                        subject=f"{ticket.number} escalated: {step.describe()}",
-                        text=text,
-                        now=now,
-                        wanted=OPERATIONS_CHANNELS,
-                        urgent=urgent,
-                        data=data,
-                        deliver_after=after if after > now else None,
-                    )
+                notices = self.notices.build(
+                    happened=f"{step.step_id}:{recipient}",
+                    kind=ESCALATION_NOTICE,
+                    ticket=ticket,
+                    recipient=recipient,
+                    subject=f"{ticket.number} escalated: {step.describe()}",
+                    text=text,
+                    now=now,
+                    audience=OPERATIONS,
+                    urgent=urgent,
+                    data=data,
                 )
+                after = delivery_time(notices[0], self.directory.calendar_of(recipient), now)
+                out.extend(notice.with_delivery_after(after if after > now else None) for notice in notices)
         return out

@@ -2,27 +2,35 @@
 
 A notice's id is ``<what happened>#<channel>``, where *what happened* is the claimed id of the
 alert, escalation step or ticket change (e.g. ``INC-000042:resolution:breach:1:1``), so a retried
-or concurrent sweep can never queue the same notice twice. Notices are plain dicts in the shape
-of :class:`chalicelib.notify.channels.Notice` so they travel through the outbox and the queue.
+or concurrent sweep can never queue the same notice twice. A notice is written for an audience
+(operations, the requester, the Service Manager) and goes to the configured channels that serve
+it, as :data:`chalicelib.domain.notice.CHANNELS` declares them; the outbox always keeps a copy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.instants import format_span
+from chalicelib.domain.notice import (
+    ACKNOWLEDGEMENT,
+    CHANNELS,
+    COMPLETION,
+    OPERATIONS,
+    REQUESTER,
+    SLA_BREACH,
+    SLA_WARNING,
+    STATUS_CHANGE,
+    ChannelDeclaration,
+    Notice,
+    channels_for,
+)
 from chalicelib.domain.ticket import Ticket
 
 if TYPE_CHECKING:
     from chalicelib.domain.sla import Alert
-
-#: Channels for operations alerts and for requester notices; the outbox always keeps a copy.
-OPERATIONS_CHANNELS = ("sns", "slack")
-REQUESTER_CHANNELS = ("email",)
-OUTBOX = "outbox"
 
 
 #: Status changes the requester hears about (the rest is the desk's own business).
@@ -31,16 +39,16 @@ REQUESTER_STATUSES = ("waiting_on_requester", "resolved", "closed", "cancelled")
 
 @dataclass(frozen=True)
 class NoticeFactory:
+    """Builds notices; ``channels`` are the enabled channel names (``NOTIFY_CHANNELS``)."""
+
     channels: tuple[str, ...]
     public_url: str
     email_domain: str = "example.com"
+    declared: tuple[ChannelDeclaration, ...] = CHANNELS
 
     def address(self, user: str) -> str:
         """The email address of a user id (ids that are addresses are kept)."""
         return user if "@" in user else f"{user}@{self.email_domain}"
-
-    def _channels(self, wanted: Sequence[str]) -> list[str]:
-        return [OUTBOX, *[c for c in wanted if c in self.channels and c != OUTBOX]]
 
     def link(self, ticket: Ticket) -> str:
         return f"{self.public_url.rstrip('/')}/tickets/{ticket.number}"
@@ -55,33 +63,32 @@ class NoticeFactory:
         subject: str,
         text: str,
         now: datetime,
-        wanted: Sequence[str],
+        audience: str,
         urgent: bool = False,
         data: dict[str, Any] | None = None,
-        deliver_after: datetime | None = None,
         link: str | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[Notice]:
+        """One notice per channel serving ``audience``, each with the id ``<happened>#<channel>``."""
         return [
-            {
-                "notice_id": f"{happened}#{channel}",
-                "kind": kind,
-                "ticket": ticket.number if ticket else None,
-                "recipient": recipient,
-                "channel": channel,
-                "subject": subject[:200],
-                "text": text,
-                "link": link if link is not None else (self.link(ticket) if ticket else ""),
-                "urgent": urgent,
-                "data": data or {},
-                "created_at": now.isoformat(),
-                "deliver_after": deliver_after.isoformat() if deliver_after else None,
-            }
-            for channel in self._channels(wanted)
+            Notice(
+                notice_id=f"{happened}#{channel}",
+                kind=kind,
+                ticket=ticket.number if ticket else None,
+                recipient=recipient,
+                channel=channel,
+                subject=subject[:200],
+                text=text,
+                created_at=now,
+                link=link if link is not None else (self.link(ticket) if ticket else ""),
+                urgent=urgent,
+                data=data or {},
+            )
+            for channel in channels_for(audience, self.channels, self.declared)
         ]
 
     def sla_alert(
         self, ticket: Ticket, alert: Alert, left_seconds: float | None, now: datetime
-    ) -> list[dict[str, Any]]:
+    ) -> list[Notice]:
         """The operations alert for a warning or a breach."""
         clock = alert.clock.replace("_", " ")
         who = f"assigned to {ticket.assignee}" if ticket.assignee else "unassigned"
@@ -93,13 +100,13 @@ class NoticeFactory:
         text = f"{ticket.number} ({ticket.priority}, {ticket.title}): {headline}. {who}{group}. {self.link(ticket)}"
         return self.build(
             happened=alert.alert_id(ticket.number),
-            kind="sla_breach" if alert.kind == "breach" else "sla_warning",
+            kind=SLA_BREACH if alert.kind == "breach" else SLA_WARNING,
             ticket=ticket,
             recipient="operations",
             subject=f"{ticket.number}: {headline}",
             text=text,
             now=now,
-            wanted=OPERATIONS_CHANNELS,
+            audience=OPERATIONS,
             urgent=alert.kind == "breach" and ticket.priority in ("P1", "P2"),
             data={**alert.to_dict(), "priority": ticket.priority, "left_seconds": left_seconds},
         )
@@ -108,7 +115,7 @@ class NoticeFactory:
 
     def _requester(
         self, ticket: Ticket, *, happened: str, kind: str, subject: str, text: str, now: datetime, **data: Any
-    ) -> list[dict[str, Any]]:
+    ) -> list[Notice]:
         return self.build(
             happened=happened,
             kind=kind,
@@ -117,7 +124,7 @@ class NoticeFactory:
             subject=subject,
             text=text,
             now=now,
-            wanted=REQUESTER_CHANNELS,
+            audience=REQUESTER,
             data={
                 "type": ticket.type,
                 "priority": ticket.priority,
@@ -127,7 +134,7 @@ class NoticeFactory:
             },
         )
 
-    def acknowledgement(self, ticket: Ticket, now: datetime) -> list[dict[str, Any]]:
+    def acknowledgement(self, ticket: Ticket, now: datetime) -> list[Notice]:
         """Sent at intake: the number, how the desk classified the ticket, and its targets."""
         clocks = (ticket.sla or {}).get("clocks", {})
         targets = "; ".join(
@@ -150,7 +157,7 @@ class NoticeFactory:
         return self._requester(
             ticket,
             happened=f"{ticket.number}:acknowledgement",
-            kind="acknowledgement",
+            kind=ACKNOWLEDGEMENT,
             subject=f"{ticket.number} received: {ticket.title}",
             text=text,
             now=now,
@@ -158,7 +165,7 @@ class NoticeFactory:
 
     def status_change(
         self, ticket: Ticket, old: str, seq: int, now: datetime, reason: str | None
-    ) -> list[dict[str, Any]]:
+    ) -> list[Notice]:
         """A status change the requester needs to know of; the completion notice on ``resolved``."""
         if ticket.status not in REQUESTER_STATUSES:
             return []
@@ -171,7 +178,7 @@ class NoticeFactory:
             return self._requester(
                 ticket,
                 happened=f"{ticket.number}:status:{seq}",
-                kind="completion",
+                kind=COMPLETION,
                 subject=f"{ticket.number} resolved: please confirm",
                 text=text,
                 now=now,
@@ -187,7 +194,7 @@ class NoticeFactory:
         return self._requester(
             ticket,
             happened=f"{ticket.number}:status:{seq}",
-            kind="status_change",
+            kind=STATUS_CHANGE,
             subject=f"{ticket.number} {what}",
             text=text,
             now=now,

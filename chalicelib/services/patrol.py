@@ -17,11 +17,12 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain.calendar import BusinessCalendar
 from chalicelib.domain.identity import SYSTEM
 from chalicelib.domain.lifecycle import Phase
+from chalicelib.domain.notice import PATROL, SERVICE_MANAGER, Notice
 from chalicelib.domain.patrol import PatrolDigest, PatrolSettings, morning_patrol
 from chalicelib.domain.processes import ALL_OPEN_STATUSES, ALL_RESOLVED_STATUSES, AUTO_CLOSE_STATUSES, lifecycle_for
 from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import logger
-from chalicelib.services.notices import OPERATIONS_CHANNELS, NoticeFactory
+from chalicelib.services.notices import NoticeFactory
 from chalicelib.services.ports import Clock, TicketFilter, TicketRepository
 from chalicelib.services.tickets import TicketService, ticket_view
 
@@ -30,7 +31,7 @@ PATROL_STATUSES = (*ALL_OPEN_STATUSES, *ALL_RESOLVED_STATUSES)
 
 class Claims(Protocol):
     def claim(
-        self, claim_id: str, now: datetime, detail: dict[str, Any] | None = None, notices: Sequence[dict[str, Any]] = ()
+        self, claim_id: str, now: datetime, detail: dict[str, Any] | None = None, notices: Sequence[Notice] = ()
     ) -> bool:
         """Claim ``claim_id`` and queue ``notices`` together; False if it was claimed before."""
         ...
@@ -98,13 +99,13 @@ class MorningPatrol:
         digest = self.digest(day)
         notices = self.notices.build(
             happened=f"patrol:{day.isoformat()}",
-            kind="patrol",
+            kind=PATROL,
             ticket=None,
             recipient=self.service_manager,
             subject=f"Morning patrol {day.isoformat()}: {digest.ticket_count} tickets to look at",
             text=digest.to_text(),
             now=now,
-            wanted=(*OPERATIONS_CHANNELS, "email"),
+            audience=SERVICE_MANAGER,
             data={"digest": digest.to_dict()},
             link=f"{self.notices.public_url.rstrip('/')}/reports/patrol?date={day.isoformat()}",
         )

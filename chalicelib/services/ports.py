@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.domain.events import TicketEvent
+from chalicelib.domain.notice import Notice
 from chalicelib.domain.ticket import Ticket
 
 #: The injected clock: returns an aware UTC datetime.
@@ -48,7 +49,7 @@ class TicketRepository(Protocol):
     def allocate_number(self, ticket_type: str) -> str:
         """A new number for ``ticket_type``: atomic, never reused."""
 
-    def create(self, ticket: Ticket, events: Sequence[TicketEvent], notices: Sequence[dict[str, Any]] = ()) -> None:
+    def create(self, ticket: Ticket, events: Sequence[TicketEvent], notices: Sequence[Notice] = ()) -> None:
         """Write a new ticket, its first events and its notices together, or nothing."""
 
     def get(self, number: str) -> Ticket | None: ...
@@ -60,7 +61,7 @@ class TicketRepository(Protocol):
         events: Sequence[TicketEvent],
         *,
         claims: Sequence[Claim] = (),
-        notices: Sequence[dict[str, Any]] = (),
+        notices: Sequence[Notice] = (),
         previous: Ticket | None = None,
         examples: Sequence[dict[str, Any]] = (),
     ) -> Ticket:

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from chalicelib.domain.errors import AlreadyClaimed, StaleVersion
 from chalicelib.domain.events import EventKind, TicketEvent
+from chalicelib.domain.notice import Notice
 from chalicelib.domain.sla import due_alerts
 from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import logger
@@ -39,7 +40,7 @@ class Escalations(Protocol):
 
     def plan(
         self, ticket: Ticket, events: Sequence[TicketEvent], now: datetime
-    ) -> tuple[Ticket, list[dict[str, Any]], list[Claim], list[dict[str, Any]]]:
+    ) -> tuple[Ticket, list[dict[str, Any]], list[Claim], list[Notice]]:
         """(ticket changed by the steps, events to append, claims, notices)."""
         ...
 
@@ -109,7 +110,7 @@ class SlaSweep:
         clocks = self.keeper.clocks(events, now)
         new_events: list[TicketEvent] = []
         claims: list[Claim] = []
-        notices: list[dict[str, Any]] = []
+        notices: list[Notice] = []
         seq = ticket.event_seq
 
         def append(kind: str, after: dict[str, Any], note: str | None = None) -> None:

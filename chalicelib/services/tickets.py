@@ -18,6 +18,7 @@ from chalicelib.domain.errors import Forbidden, NotFound, StaleVersion, Validati
 from chalicelib.domain.events import EventKind, TicketEvent
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.lifecycle import MoveFacts, Phase, actor_of
+from chalicelib.domain.notice import Notice
 from chalicelib.domain.processes import lifecycle_for
 from chalicelib.domain.ticket import DEFAULT_LEVEL, REQUESTER_TYPES, STAFF_ROLES, TICKET_TYPES, Ticket, priority_for
 from chalicelib.observability import logger, record_ticket_opened, tracer
@@ -233,7 +234,7 @@ class TicketService:
         if self.clocks is not None:
             history = [*self.repository.events(ticket.number), *draft.events]
             ticket = self.clocks.refresh(ticket, history, draft.now)
-        notices: list[dict[str, Any]] = []
+        notices: list[Notice] = []
         if self.notices is not None:
             for event in draft.events:
                 if event.kind == EventKind.STATUS_CHANGED:

@@ -16,19 +16,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError
-from pynamodb.models import Model
 
 from chalicelib.config import Settings, get_settings
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.intake import FIELDS
-from chalicelib.storage.models import ConfigModel, bind_models
+from chalicelib.storage.models import ConfigModel, ExampleModel, bind_models
 
 #: Largest model chunk in bytes before base64 (400,000 characters encoded: under the item limit).
 CHUNK_BYTES = 300_000
@@ -213,53 +210,6 @@ def _manifest(item: ConfigModel) -> dict[str, Any]:
 # Examples
 
 
-class ExampleModel(Model):
-    """One labelled example. ``labels`` is ``{"type", "service", "group", "impact", "urgency"}``, any of
-    them ``None`` (unknown); ``example_key`` is ``"<UTC instant, microseconds>Z#<ticket>#<source>"``."""
-
-    class Meta:
-        table_name = "examples"
-
-    label_set = UnicodeAttribute(hash_key=True)
-    example_key = UnicodeAttribute(range_key=True)
-    ticket = UnicodeAttribute()
-    text = UnicodeAttribute()
-    labels = JSONAttribute()
-    source = UnicodeAttribute()
-    at = UTCDateTimeAttribute()
-
-
-def examples_table_name(settings: Settings) -> str:
-    """``EXAMPLES_TABLE``, default ``desk-<stage>-examples``."""
-    return os.environ.get("EXAMPLES_TABLE") or f"desk-{settings.stage}-examples"
-
-
-def bind_example_model(settings: Settings) -> None:
-    """Point :class:`ExampleModel` at this stage's table, region and endpoint (like ``bind_models``)."""
-    meta = ExampleModel.Meta
-    name = examples_table_name(settings)
-    if (
-        getattr(meta, "table_name", None) == name
-        and getattr(meta, "host", None) == settings.dynamodb_endpoint
-        and getattr(meta, "region", None) == settings.region
-    ):
-        return
-    meta.table_name = name
-    meta.host = settings.dynamodb_endpoint  # type: ignore[attr-defined]
-    meta.region = settings.region  # type: ignore[attr-defined]
-    ExampleModel._connection = None
-
-
-def create_examples_table(settings: Settings, dynamodb_client: Any) -> str | None:
-    """Create the examples table where missing (local server and tests); returns its name when it was
-    created, ``None`` when it already existed."""
-    from chalicelib.storage.tables import create_model_table
-
-    bind_example_model(settings)
-    existing = set(dynamodb_client.list_tables().get("TableNames", []))
-    return examples_table_name(settings) if create_model_table(ExampleModel, dynamodb_client, existing) else None
-
-
 def _instant(raw: Any) -> datetime:
     if isinstance(raw, str):
         try:
@@ -319,7 +269,7 @@ class DynamoExampleStore:
     """
 
     def __init__(self, settings: Settings | None = None) -> None:
-        bind_example_model(settings or get_settings())
+        bind_models(settings or get_settings())
 
     def add(self, example: Mapping[str, Any]) -> None:
         """Store one example; the same ticket, source and instant again is a no-op (first write wins).

@@ -276,6 +276,24 @@ class OutboxModel(Model):
     by_day = OutboxByDay()
 
 
+class ExampleModel(Model):
+    """One labelled example the classifier learns from. ``labels`` is ``{"type", "service", "group",
+    "impact", "urgency"}``, any of them ``None`` (unknown); all examples share one partition
+    (``label_set``) and ``example_key`` is ``"<UTC instant, microseconds>Z#<ticket>#<source>"``."""
+
+    class Meta:
+        table_name = "examples"
+
+    label_set = UnicodeAttribute(hash_key=True)
+    example_key = UnicodeAttribute(range_key=True)
+    ticket = UnicodeAttribute()
+    text = UnicodeAttribute()
+    labels = JSONAttribute()
+    source = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+
+
+#: Every table of the desk (the idempotency table is Powertools', see ``tables.IDEMPOTENCY_SPEC``).
 ALL_MODELS: tuple[type[Model], ...] = (
     TicketModel,
     EventModel,
@@ -283,6 +301,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ConfigModel,
     ClaimModel,
     OutboxModel,
+    ExampleModel,
 )
 
 
@@ -294,6 +313,7 @@ def table_names(settings: Settings) -> dict[type[Model], str]:
         ConfigModel: settings.config_table,
         ClaimModel: settings.claims_table,
         OutboxModel: settings.outbox_table,
+        ExampleModel: settings.examples_table,
     }
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.config import get_settings
+from chalicelib.domain.notice import Notice
+from chalicelib.services.delivery import OutboxEntry
 from chalicelib.storage.models import OutboxModel, TicketModel, bind_models
 from chalicelib.storage.repository import (
     DEADLINE_SHARDS,
@@ -43,18 +45,18 @@ class DynamoOutbox:
             for item in OutboxModel.by_pending.query(str(shard)):
                 yield item.notice_id
 
-    def get(self, notice_id: str) -> dict[str, Any] | None:
+    def get(self, notice_id: str) -> OutboxEntry | None:
         try:
             item = OutboxModel.get(notice_id, consistent_read=True)
         except OutboxModel.DoesNotExist:
             return None
-        return {
-            **dict(item.notice),
-            "state": item.state,
-            "attempts": int(item.attempts or 0),
-            "last_error": item.last_error,
-            "delivered_at": item.delivered_at.isoformat() if item.delivered_at else None,
-        }
+        return OutboxEntry(
+            notice=Notice.from_dict(item.notice),
+            state=item.state,
+            attempts=int(item.attempts or 0),
+            last_error=item.last_error,
+            delivered_at=item.delivered_at,
+        )
 
     def mark_queued(self, notice_id: str, now: datetime) -> bool:
         """Leave the pending index; False if another relay queued it first."""
@@ -124,7 +126,7 @@ class DynamoClaims:
         bind_models(get_settings())
 
     def claim(
-        self, claim_id: str, now: datetime, detail: dict[str, Any] | None = None, notices: Sequence[dict[str, Any]] = ()
+        self, claim_id: str, now: datetime, detail: dict[str, Any] | None = None, notices: Sequence[Notice] = ()
     ) -> bool:
         """Claim ``claim_id`` and queue ``notices`` in one transaction; False if claimed before."""
         from pynamodb.exceptions import TransactWriteError

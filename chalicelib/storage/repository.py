@@ -20,6 +20,7 @@ from chalicelib.config import get_settings
 from chalicelib.domain.classification import Classification, RoutingDecision, Triage
 from chalicelib.domain.errors import AlreadyClaimed, StaleVersion, ValidationFailed
 from chalicelib.domain.events import TicketEvent
+from chalicelib.domain.notice import Notice
 from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import tracer
 from chalicelib.services.ports import Claim, TicketFilter, TicketPage
@@ -209,27 +210,25 @@ def claim_to_item(claim: Claim) -> ClaimModel:
     return ClaimModel(claim.claim_id, at=claim.at, ticket=claim.ticket, detail=claim.detail or None)
 
 
-def notice_to_item(notice: dict[str, Any]) -> OutboxModel:
-    """An outbox item for a notice (``chalicelib.notify.channels.Notice.to_dict()``)."""
-    created = datetime.fromisoformat(notice["created_at"])
-    key = f"{format_instant(created)}#{notice['notice_id']}"
+def notice_to_item(notice: Notice) -> OutboxModel:
+    """An outbox item for a notice, which it keeps as :meth:`Notice.to_dict`."""
+    key = f"{format_instant(notice.created_at)}#{notice.notice_id}"
     return OutboxModel(
-        notice["notice_id"],
+        notice.notice_id,
         created_key=key,
-        day=format_instant(created)[:10],
-        ticket=notice.get("ticket"),
-        channel=notice["channel"],
-        kind=notice["kind"],
-        notice=notice,
+        day=format_instant(notice.created_at)[:10],
+        ticket=notice.ticket,
+        channel=notice.channel,
+        kind=notice.kind,
+        notice=notice.to_dict(),
         state="pending",
-        pending_shard=str(sum(map(ord, notice["notice_id"])) % OUTBOX_SHARDS),
+        pending_shard=str(sum(map(ord, notice.notice_id)) % OUTBOX_SHARDS),
     )
 
 
 def _example_item(example: dict[str, Any]) -> Any:
-    from chalicelib.storage.learning_store import bind_example_model, example_item
+    from chalicelib.storage.learning_store import example_item
 
-    bind_example_model(get_settings())
     return example_item(example)
 
 
@@ -268,7 +267,7 @@ def _update_workload(tx: TransactWrite, previous: Ticket | None, ticket: Ticket,
 def _write_together(
     tx: TransactWrite,
     claims: Sequence[Claim],
-    notices: Sequence[dict[str, Any]],
+    notices: Sequence[Notice],
 ) -> None:
     for claim in claims:
         tx.save(claim_to_item(claim), condition=ClaimModel.claim_id.does_not_exist())
@@ -292,7 +291,7 @@ class DynamoTicketRepository:
 
     @tracer.capture_method
     def create(
-        self, ticket: Ticket, events: Sequence[TicketEvent], notices: Sequence[dict[str, Any]] = ()
+        self, ticket: Ticket, events: Sequence[TicketEvent], notices: Sequence[Notice] = ()
     ) -> None:
         item = ticket_to_item(ticket)
         with TransactWrite(connection=transaction_connection()) as tx:
@@ -317,7 +316,7 @@ class DynamoTicketRepository:
         events: Sequence[TicketEvent],
         *,
         claims: Sequence[Claim] = (),
-        notices: Sequence[dict[str, Any]] = (),
+        notices: Sequence[Notice] = (),
         previous: Ticket | None = None,
         examples: Sequence[dict[str, Any]] = (),
     ) -> Ticket:

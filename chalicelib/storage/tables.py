@@ -20,6 +20,7 @@ from chalicelib.storage.models import (
     ConfigModel,
     CounterModel,
     EventModel,
+    ExampleModel,
     OutboxModel,
     TicketModel,
     bind_models,
@@ -33,6 +34,7 @@ LOGICAL = {
     ConfigModel: ("ConfigTable", "config"),
     ClaimModel: ("ClaimsTable", "claims"),
     OutboxModel: ("OutboxTable", "outbox"),
+    ExampleModel: ("ExamplesTable", "examples"),
 }
 
 #: Powertools' idempotency table (its default attribute names).
@@ -91,20 +93,6 @@ def cloudformation_template() -> dict[str, Any]:
             "KeySchema": IDEMPOTENCY_SPEC["KeySchema"],
             "AttributeDefinitions": IDEMPOTENCY_SPEC["AttributeDefinitions"],
             "TimeToLiveSpecification": {"AttributeName": "expiration", "Enabled": True},
-        },
-    }
-    from chalicelib.storage.learning_store import ExampleModel
-
-    spec = model_spec(ExampleModel)
-    resources["ExamplesTable"] = {
-        "Type": "AWS::DynamoDB::Table",
-        "DeletionPolicy": "Retain",
-        "Properties": {
-            "TableName": {"Fn::Sub": "desk-${Stage}-examples"},
-            "BillingMode": "PAY_PER_REQUEST",
-            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
-            "KeySchema": spec["KeySchema"],
-            "AttributeDefinitions": spec["AttributeDefinitions"],
         },
     }
     resources.update(messaging_resources())
@@ -191,11 +179,6 @@ def create_tables(settings: Settings, dynamodb_client: Any) -> list[str]:
     for model in ALL_MODELS:
         if create_model_table(model, dynamodb_client, existing):
             created.append(model.Meta.table_name)
-    from chalicelib.storage.learning_store import create_examples_table
-
-    examples = create_examples_table(settings, dynamodb_client)
-    if examples:
-        created.append(examples)
     if settings.idempotency_table not in existing:
         dynamodb_client.create_table(
             TableName=settings.idempotency_table,

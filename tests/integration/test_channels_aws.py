@@ -11,7 +11,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.notify.channels import DeliveryError, Notice, SesEmailChannel, SnsChannel, format_email
+from chalicelib.domain.notice import Notice
+from chalicelib.notify.email import SesEmailChannel
+from chalicelib.notify.failures import DeliveryError
+from chalicelib.notify.formatting import format_email
+from chalicelib.notify.sns import SnsChannel
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from chalicelib.notify.channels import Notice, SlackWebhookChannel
-from chalicelib.notify.senders import ChannelSender
-from chalicelib.services.delivery import DeliveryFailed, Notifier, SqsNoticeQueue
+from chalicelib.domain.notice import Notice
+from chalicelib.notify.queue import SqsNoticeQueue, notice_from_message
+from chalicelib.notify.slack import SlackWebhookChannel
+from chalicelib.services.delivery import DeliveryFailed, Notifier
 from tests.conftest import auth
 from tests.unit.fakes import FakeClock
 
@@ -93,7 +94,7 @@ def test_acknowledgement_flows_from_outbox_through_the_queue_to_its_channels(des
     states = {n["channel"]: n["state"] for n in _outbox(client) if n["kind"] == "acknowledgement"}
     assert states == {"outbox": "delivered", "email": "delivered"}
     # Redelivered by the queue: nothing is sent twice.
-    again = wiring.desk().notifier.deliver(json.loads(messages[0]["Body"]), attempt=2)
+    again = wiring.desk().notifier.deliver(notice_from_message(messages[0]["Body"]), attempt=2)
     assert again == "duplicate"
 
 
@@ -123,11 +124,11 @@ def test_a_failing_channel_is_retried_then_dead_lettered_with_its_reason(desk: d
 
     outbox = wiring.desk().outbox
     queue = SqsNoticeQueue(aws_client("sqs"), desk["NOTICES_QUEUE_URL"], desk["NOTICES_DLQ_URL"])
-    senders = {
-        "slack": ChannelSender(SlackWebhookChannel("https://hooks.slack.test/T/B/X", post=failing_post)),
-        "outbox": wiring.desk().notifier.senders["outbox"],
+    channels = {
+        "slack": SlackWebhookChannel("https://hooks.slack.test/T/B/X", post=failing_post),
+        "outbox": wiring.desk().notifier.channels["outbox"],
     }
-    notifier = Notifier(outbox, senders, wiring.desk().clock, queue=queue, max_attempts=3)
+    notifier = Notifier(outbox, channels, wiring.desk().clock, queue=queue, max_attempts=3)
     now = desk["clock"]()
     notices = [
         Notice(
@@ -139,18 +140,19 @@ def test_a_failing_channel_is_retried_then_dead_lettered_with_its_reason(desk: d
     ]
     from chalicelib.storage.outbox import DynamoClaims
 
-    assert DynamoClaims().claim("INC-000009:resolution:breach:1:1", now, None, [n.to_dict() for n in notices])
+    assert DynamoClaims().claim("INC-000009:resolution:breach:1:1", now, None, notices)
     # The outbox channel is not held up by the failing Slack webhook.
-    assert notifier.deliver(notices[1].to_dict(), attempt=1) == "delivered"
+    assert notifier.deliver(notices[1], attempt=1) == "delivered"
     for attempt in (1, 2):
         with pytest.raises(DeliveryFailed):
-            notifier.deliver(notices[0].to_dict(), attempt=attempt)
-    assert notifier.deliver(notices[0].to_dict(), attempt=3) == "dead_lettered"
+            notifier.deliver(notices[0], attempt=attempt)
+    assert notifier.deliver(notices[0], attempt=3) == "dead_lettered"
     stored = outbox.get(notices[0].notice_id)
-    assert stored is not None and stored["state"] == "failed" and stored["attempts"] == 3
-    assert "503" in (stored["last_error"] or "")
+    assert stored is not None and stored.state == "failed" and stored.attempts == 3
+    assert stored.notice == notices[0] and "503" in (stored.last_error or "")
     dead = _drain(desk["NOTICES_DLQ_URL"])
     assert len(dead) == 1 and "503" in dead[0]["MessageAttributes"]["reason"]["StringValue"]
+    assert notice_from_message(dead[0]["Body"]) == notices[0]
     assert len(calls) == 3
 
 
@@ -158,10 +160,8 @@ def test_quiet_hours_put_a_notice_back_until_the_recipient_works(desk: dict[str,
     from chalicelib import wiring
 
     now = desk["clock"]()
-    later = (now + timedelta(hours=10)).isoformat()
-    notice = Notice("INC-000010:x#outbox", "escalation", "INC-000010", "nadia", "outbox", "s", "t", now).to_dict() | {
-        "deliver_after": later
-    }
+    notice = Notice("INC-000010:x#outbox", "escalation", "INC-000010", "nadia", "outbox", "s", "t", now)
+    notice = notice.with_delivery_after(now + timedelta(hours=10))
     from chalicelib.storage.aws import client as aws_client
 
     assert wiring.desk().notifier.deliver(notice, attempt=1) == "deferred"

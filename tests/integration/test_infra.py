@@ -27,8 +27,9 @@ def test_every_model_matches_its_table_in_infra() -> None:
 
 
 def test_examples_table_matches_its_model() -> None:
-    from chalicelib.storage.learning_store import ExampleModel
+    from chalicelib.storage.models import ExampleModel
 
+    assert ExampleModel in ALL_MODELS
     assert _declared("ExamplesTable") == model_spec(ExampleModel)
 
 

@@ -19,14 +19,8 @@ from chalicelib.domain.catalog.documents import load_catalog
 from chalicelib.domain.classifier import Model, dumps_model, loads_model, train
 from chalicelib.domain.intake import classify, labelled_example
 from chalicelib.services.learning import FIELDS, Learning, ModelCache, holdout, install_model
-from chalicelib.storage.learning_store import (
-    CHUNK_BYTES,
-    DynamoExampleStore,
-    DynamoModelStore,
-    ExampleModel,
-    create_examples_table,
-    examples_table_name,
-)
+from chalicelib.storage.learning_store import CHUNK_BYTES, DynamoExampleStore, DynamoModelStore
+from chalicelib.storage.models import ExampleModel
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -62,11 +56,12 @@ def large_model_bytes(target: int = 700_000) -> tuple[Model, bytes]:
 def stores(aws: None) -> Iterator[tuple[DynamoExampleStore, DynamoModelStore]]:
     from chalicelib.config import get_settings
     from chalicelib.storage.aws import client
+    from chalicelib.storage.tables import create_tables
 
     settings = get_settings()
-    # create_tables (the aws fixture) made it; creating again is a no-op.
-    assert examples_table_name(settings) in client("dynamodb").list_tables()["TableNames"]
-    assert create_examples_table(settings, client("dynamodb")) is None
+    # create_tables (the aws fixture) made it with every other table; creating again is a no-op.
+    assert settings.examples_table in client("dynamodb").list_tables()["TableNames"]
+    assert create_tables(settings, client("dynamodb")) == []
     yield DynamoExampleStore(settings), DynamoModelStore(settings, clock=lambda: NOW)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from chalicelib.domain.errors import AlreadyClaimed, StaleVersion
 from chalicelib.domain.events import TicketEvent
+from chalicelib.domain.notice import Notice
 from chalicelib.domain.ticket import Ticket, format_number
 from chalicelib.services.ports import Claim, TicketFilter, TicketPage
 
@@ -32,14 +33,14 @@ class InMemoryTicketRepository:
         self.event_log: dict[str, list[TicketEvent]] = {}
         self.counters: dict[str, itertools.count[int]] = {}
         self.claims: dict[str, Claim] = {}
-        self.outbox: list[dict[str, Any]] = []
+        self.outbox: list[Notice] = []
         self.examples: list[dict[str, Any]] = []
 
     def allocate_number(self, ticket_type: str) -> str:
         counter = self.counters.setdefault(ticket_type, itertools.count(1))
         return format_number(ticket_type, next(counter))
 
-    def create(self, ticket: Ticket, events: Sequence[TicketEvent], notices: Sequence[dict[str, Any]] = ()) -> None:
+    def create(self, ticket: Ticket, events: Sequence[TicketEvent], notices: Sequence[Notice] = ()) -> None:
         assert ticket.number not in self.tickets
         self.tickets[ticket.number] = ticket
         self.event_log[ticket.number] = list(events)
@@ -55,7 +56,7 @@ class InMemoryTicketRepository:
         events: Sequence[TicketEvent],
         *,
         claims: Sequence[Claim] = (),
-        notices: Sequence[dict[str, Any]] = (),
+        notices: Sequence[Notice] = (),
         previous: Ticket | None = None,
         examples: Sequence[dict[str, Any]] = (),
     ) -> Ticket:

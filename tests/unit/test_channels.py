@@ -1,9 +1,11 @@
-"""Notices, their texts and the channels that need no AWS: Slack with a fake ``post``, the outbox."""
+"""Notices, their texts, the channels that need no AWS (Slack with a fake ``post``, the outbox),
+the channel declarations and the notifier routing a notice to its channel."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,25 +13,28 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chalicelib.config import Settings, get_settings
 from chalicelib.domain.errors import ValidationFailed
-from chalicelib.notify.channels import (
+from chalicelib.domain.notice import (
     CHANNEL_NAMES,
+    CHANNELS,
     NOTICE_KINDS,
-    SNS_SUBJECT_MAX,
-    Channel,
-    DeliveryError,
+    OPERATIONS,
+    REQUESTER,
+    SERVICE_MANAGER,
+    SLA_BREACH,
+    ChannelDeclaration,
     Notice,
-    OutboxChannel,
-    SesEmailChannel,
-    SlackWebhookChannel,
-    SnsChannel,
-    deliver,
-    format_email,
-    format_left,
-    format_slack_message,
-    sla_alert_text,
-    sns_subject,
 )
+from chalicelib.notify.email import SesEmailChannel
+from chalicelib.notify.failures import DeliveryError
+from chalicelib.notify.formatting import format_email, format_left, format_slack_message, sla_alert_text
+from chalicelib.notify.outbox import OutboxChannel
+from chalicelib.notify.registry import ADAPTERS, build_channels
+from chalicelib.notify.slack import SlackWebhookChannel
+from chalicelib.notify.sns import SNS_SUBJECT_MAX, SnsChannel, sns_subject
+from chalicelib.services.delivery import DeliveryFailed, Notifier, OutboxEntry
+from chalicelib.services.notices import NoticeFactory
 
 AT = datetime(2026, 11, 23, 14, 5, tzinfo=UTC)
 LINK = "https://desk/tickets/INC-000042"
@@ -302,11 +307,130 @@ def test_email_needs_an_address() -> None:
     assert not rejected.value.retryable
 
 
-def test_deliver_routes_by_channel_name() -> None:
-    outbox = OutboxChannel()
-    channels: dict[str, Channel] = {"outbox": outbox}
-    deliver(breach_notice(channel="outbox"), channels)
-    assert len(outbox.notices) == 1
-    with pytest.raises(DeliveryError) as caught:
-        deliver(breach_notice(channel="slack"), channels)
-    assert not caught.value.retryable
+# -- channel declarations, adapters and the notifier ---------------------------------------------
+
+
+class InMemoryOutbox:
+    """The notifier's outbox: entries by notice id."""
+
+    def __init__(self, notices: list[Notice]) -> None:
+        self.entries = {n.notice_id: OutboxEntry(n, "queued") for n in notices}
+
+    def pending(self) -> list[str]:
+        return [i for i, e in self.entries.items() if e.state == "pending"]
+
+    def get(self, notice_id: str) -> OutboxEntry | None:
+        return self.entries.get(notice_id)
+
+    def mark_queued(self, notice_id: str, now: datetime) -> bool:
+        return True
+
+    def record_failure(self, notice_id: str, reason: str, final: bool) -> None:
+        entry = self.entries[notice_id]
+        self.entries[notice_id] = replace(
+            entry, state="failed" if final else "retrying", attempts=entry.attempts + 1, last_error=reason
+        )
+
+    def mark_delivered(self, notice_id: str, now: datetime) -> bool:
+        entry = self.entries[notice_id]
+        if entry.state == "delivered":
+            return False
+        self.entries[notice_id] = replace(entry, state="delivered", attempts=entry.attempts + 1, delivered_at=now)
+        return True
+
+
+def no_aws(service: str) -> Any:
+    raise AssertionError(f"no {service} client is needed")
+
+
+def settings(*channels: str, **changes: Any) -> Settings:
+    base = {"alerts_topic_arn": "", "slack_webhook_url": "", "email_sender": ""}
+    return replace(get_settings(), notify_channels=channels, **{**base, **changes})
+
+
+def factory(*channels: str, declared: tuple[ChannelDeclaration, ...] = CHANNELS) -> NoticeFactory:
+    return NoticeFactory(channels=channels, public_url="https://desk", declared=declared)
+
+
+def notices_for(built: NoticeFactory, audience: str) -> list[Notice]:
+    return built.build(
+        happened="INC-000042:resolution:breach:1:1",
+        kind=SLA_BREACH,
+        ticket=None,
+        recipient="network",
+        subject="INC-000042 resolution breached",
+        text=breach_text(),
+        now=AT,
+        audience=audience,
+    )
+
+
+def test_each_audience_reaches_the_enabled_channels_declared_for_it() -> None:
+    every = factory(*CHANNEL_NAMES)
+    assert [n.channel for n in notices_for(every, OPERATIONS)] == ["outbox", "sns", "slack"]
+    assert [n.channel for n in notices_for(every, REQUESTER)] == ["outbox", "email"]
+    assert [n.channel for n in notices_for(every, SERVICE_MANAGER)] == ["outbox", "sns", "slack", "email"]
+    assert [n.channel for n in notices_for(factory("email"), OPERATIONS)] == ["outbox"]
+    assert [n.notice_id for n in notices_for(factory("slack"), OPERATIONS)] == [
+        "INC-000042:resolution:breach:1:1#outbox",
+        "INC-000042:resolution:breach:1:1#slack",
+    ]
+    with pytest.raises(ValueError):
+        notices_for(every, "everyone")
+
+
+def test_every_declared_channel_has_an_adapter() -> None:
+    assert set(ADAPTERS) == set(CHANNEL_NAMES)
+
+
+def test_channels_are_built_when_enabled_and_configured() -> None:
+    assert set(build_channels(settings(), no_aws)) == {"outbox"}
+    # Enabled without its webhook or topic: left out rather than failing every notice.
+    assert set(build_channels(settings("slack", "sns"), no_aws)) == {"outbox"}
+    built = build_channels(settings("slack", "sns", slack_webhook_url=WEBHOOK), no_aws)
+    assert set(built) == {"outbox", "slack"} and isinstance(built["slack"], SlackWebhookChannel)
+
+
+class TeamsChannel:
+    """A channel the desk does not have: declared and adapted in this test alone."""
+
+    name = "teams"
+    sent: list[Notice] = []
+
+    @classmethod
+    def from_settings(cls, settings: Settings, client: Callable[[str], Any]) -> TeamsChannel:
+        return cls()
+
+    def send(self, notice: Notice) -> None:
+        TeamsChannel.sent.append(notice)
+
+
+def test_a_new_channel_is_one_declaration_and_one_adapter() -> None:
+    teams = ChannelDeclaration("teams", frozenset({OPERATIONS}))
+    declared = (*CHANNELS, teams)
+    TeamsChannel.sent.clear()
+
+    notices = notices_for(factory("teams", declared=declared), OPERATIONS)
+    assert [n.channel for n in notices] == ["outbox", "teams"]
+    assert notices_for(factory("teams", declared=declared), REQUESTER)[-1].channel == "outbox"
+
+    channels = build_channels(
+        settings("teams"), no_aws, declared=declared, adapters={**ADAPTERS, "teams": TeamsChannel.from_settings}
+    )
+    assert set(channels) == {"outbox", "teams"}
+    outbox = InMemoryOutbox(notices)
+    notifier = Notifier(outbox, channels, lambda: AT)
+    assert [notifier.deliver(n, attempt=1) for n in notices] == ["delivered", "delivered"]
+    assert TeamsChannel.sent == [notices[1]]
+    assert notifier.deliver(notices[1], attempt=2) == "duplicate" and len(TeamsChannel.sent) == 1
+
+
+def test_a_notice_for_a_channel_not_configured_fails_and_is_recorded() -> None:
+    notice = breach_notice(channel="slack")
+    outbox = InMemoryOutbox([notice])
+    notifier = Notifier(outbox, {"outbox": OutboxChannel()}, lambda: AT, max_attempts=2)
+    with pytest.raises(DeliveryFailed) as caught:
+        notifier.deliver(notice, attempt=1)
+    assert "slack" in caught.value.reason
+    entry = outbox.get(notice.notice_id)
+    assert entry is not None and entry.state == "retrying" and entry.attempts == 1

@@ -1,0 +1,208 @@
+"""A notice: what the desk wants someone to know, as one message to one recipient over one channel.
+
+This module is the one declaration of the notice kinds, of the audiences notices are written for,
+and of the channels with the audiences each one serves. Adding a channel is one
+:class:`ChannelDeclaration` in :data:`CHANNELS` here plus its adapter in ``chalicelib.notify``.
+
+A notice carries a deterministic ``notice_id`` given by its producer (a sweep derives it from the
+alert or escalation step id), so a queue consumer that is retried can recognise what it already
+sent. At the edges (the outbox item, the queue message) a notice is the JSON-able dict of
+:meth:`Notice.to_dict`, read back with :meth:`Notice.from_dict`. Pure: no I/O.
+
+``Notice.data`` carries the facts the texts and quiet hours use; every key is optional:
+``type``, ``priority``, ``title``, ``status``, ``tags``, ``els_until`` (ISO instant), ``clock``,
+``alert`` ("warning" | "breach"), ``at`` (ISO instant of the alert), ``left_seconds``,
+``assignee``, ``group``, ``requester``, ``confirm_link`` and ``reopen_link``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib.domain.errors import ValidationFailed
+
+# -- kinds ----------------------------------------------------------------------------------------
+
+SLA_WARNING = "sla_warning"
+SLA_BREACH = "sla_breach"
+ESCALATION = "escalation"
+ACKNOWLEDGEMENT = "acknowledgement"
+STATUS_CHANGE = "status_change"
+COMPLETION = "completion"
+PATROL = "patrol"
+NOTICE_KINDS = (SLA_WARNING, SLA_BREACH, ESCALATION, ACKNOWLEDGEMENT, STATUS_CHANGE, COMPLETION, PATROL)
+#: Notices addressed to the requester, written for an end user rather than for staff.
+REQUESTER_KINDS = (ACKNOWLEDGEMENT, STATUS_CHANGE, COMPLETION)
+
+# -- audiences and channels -----------------------------------------------------------------------
+
+#: Staff: SLA alerts and escalations.
+OPERATIONS = "operations"
+#: The person who raised the ticket: acknowledgement, status changes, completion.
+REQUESTER = "requester"
+#: The Service Manager's morning patrol digest.
+SERVICE_MANAGER = "service_manager"
+AUDIENCES = (OPERATIONS, REQUESTER, SERVICE_MANAGER)
+
+OUTBOX = "outbox"
+SNS = "sns"
+SLACK = "slack"
+EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class ChannelDeclaration:
+    """A channel's name and the audiences whose notices it carries.
+
+    ``always``: on whatever the configuration says (the outbox keeps a copy of every notice).
+    """
+
+    name: str
+    audiences: frozenset[str]
+    always: bool = False
+
+    def serves(self, audience: str) -> bool:
+        return audience in self.audiences
+
+
+#: Every channel, in the order a producer builds its notices.
+CHANNELS: tuple[ChannelDeclaration, ...] = (
+    ChannelDeclaration(OUTBOX, frozenset(AUDIENCES), always=True),
+    ChannelDeclaration(SNS, frozenset({OPERATIONS, SERVICE_MANAGER})),
+    ChannelDeclaration(SLACK, frozenset({OPERATIONS, SERVICE_MANAGER})),
+    ChannelDeclaration(EMAIL, frozenset({REQUESTER, SERVICE_MANAGER})),
+)
+CHANNEL_NAMES = tuple(channel.name for channel in CHANNELS)
+
+
+def channels_for(
+    audience: str, enabled: Collection[str], declared: tuple[ChannelDeclaration, ...] = CHANNELS
+) -> list[str]:
+    """The channels a notice for ``audience`` goes to: those always on, then the ``enabled`` ones
+    serving that audience, in declaration order."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"unknown audience {audience!r}; use {', '.join(AUDIENCES)}")
+    return [c.name for c in declared if c.serves(audience) and (c.always or c.name in enabled)]
+
+
+# -- the notice -----------------------------------------------------------------------------------
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat()
+
+
+def _parse_instant(value: object, path: str, errors: list[dict[str, str]]) -> datetime | None:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            errors.append({"field": path, "reason": "must be an ISO-8601 instant with a time zone"})
+            return None
+    else:
+        errors.append({"field": path, "reason": "must be an ISO-8601 instant with a time zone"})
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        errors.append({"field": path, "reason": "must carry a time zone"})
+        return None
+    return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message to one recipient over one channel."""
+
+    notice_id: str
+    kind: str
+    ticket: str | None
+    #: A user id, group, role or address, as the channel understands it (an email address for ``email``).
+    recipient: str
+    channel: str
+    subject: str
+    text: str
+    created_at: datetime
+    link: str | None = None
+    #: May interrupt the recipient outside working hours (a page).
+    urgent: bool = False
+    data: dict[str, Any] = field(default_factory=dict)
+    #: Hold delivery until this instant (quiet hours); None: at once.
+    deliver_after: datetime | None = None
+
+    def with_delivery_after(self, moment: datetime | None) -> Notice:
+        return replace(self, deliver_after=moment)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict (instants as ISO-8601 UTC); ``data`` must itself be JSON-able."""
+        return {
+            "notice_id": self.notice_id,
+            "kind": self.kind,
+            "ticket": self.ticket,
+            "recipient": self.recipient,
+            "channel": self.channel,
+            "subject": self.subject,
+            "text": self.text,
+            "link": self.link,
+            "urgent": self.urgent,
+            "data": dict(self.data),
+            "created_at": _iso(self.created_at),
+            "deliver_after": _iso(self.deliver_after),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> Notice:
+        """The inverse of :meth:`to_dict`; ``ValidationFailed`` listing every problem. Keys the
+        notice does not have (an outbox item's delivery state) are ignored."""
+        if not isinstance(doc, Mapping):
+            raise ValidationFailed([{"field": "notice", "reason": "must be an object"}])
+        errors: list[dict[str, str]] = []
+        for key in ("notice_id", "recipient", "subject", "text"):
+            if not isinstance(doc.get(key), str) or (key in ("notice_id", "recipient") and not doc.get(key)):
+                errors.append({"field": key, "reason": "is required (a string)"})
+        if doc.get("kind") not in NOTICE_KINDS:
+            errors.append({"field": "kind", "reason": f"must be one of {', '.join(NOTICE_KINDS)}"})
+        if doc.get("channel") not in CHANNEL_NAMES:
+            errors.append({"field": "channel", "reason": f"must be one of {', '.join(CHANNEL_NAMES)}"})
+        ticket = doc.get("ticket")
+        if ticket is not None and not isinstance(ticket, str):
+            errors.append({"field": "ticket", "reason": "must be a ticket number or null"})
+        link = doc.get("link")
+        if link is not None and not isinstance(link, str):
+            errors.append({"field": "link", "reason": "must be a URL or null"})
+        urgent = doc.get("urgent", False)
+        if not isinstance(urgent, bool):
+            errors.append({"field": "urgent", "reason": "must be true or false"})
+        data = doc.get("data") or {}
+        if not isinstance(data, Mapping):
+            errors.append({"field": "data", "reason": "must be an object"})
+        created = _parse_instant(doc.get("created_at"), "created_at", errors)
+        after = doc.get("deliver_after")
+        deliver_after = None if after is None else _parse_instant(after, "deliver_after", errors)
+        if errors or created is None:
+            raise ValidationFailed(errors)
+        return cls(
+            notice_id=str(doc["notice_id"]),
+            kind=str(doc["kind"]),
+            ticket=ticket,
+            recipient=str(doc["recipient"]),
+            channel=str(doc["channel"]),
+            subject=str(doc["subject"]),
+            text=str(doc["text"]),
+            link=link,
+            urgent=urgent,
+            data=dict(data),
+            created_at=created,
+            deliver_after=deliver_after,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Notice:
+        return cls.from_dict(json.loads(text))

@@ -33,6 +33,8 @@ from typing import Any, Protocol
 
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.instants import format_span
+from chalicelib.domain.instants import iso as _iso
+from chalicelib.domain.instants import parse_instant as _parse_instant
 
 SLA_WARNING = "sla_warning"
 SLA_BREACH = "sla_breach"
@@ -80,28 +82,6 @@ class DeliveryError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).isoformat()
-
-
-def _parse_instant(value: object, path: str, errors: list[dict[str, str]]) -> datetime | None:
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            errors.append({"field": path, "reason": "must be an ISO-8601 instant with a time zone"})
-            return None
-    else:
-        errors.append({"field": path, "reason": "must be an ISO-8601 instant with a time zone"})
-        return None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        errors.append({"field": path, "reason": "must carry a time zone"})
-        return None
-    return moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -206,7 +206,7 @@ def morning_patrol() -> MorningPatrol:
 
 
 def auto_closer() -> AutoCloser:
-    from chalicelib.domain.calendar import BusinessCalendar
+    from chalicelib.domain.sla.calendar import BusinessCalendar
     from chalicelib.storage.repository import DynamoTicketRepository
 
     settings = get_settings()

@@ -17,7 +17,7 @@ from chalicelib.domain.instants import format_span
 from chalicelib.domain.ticket import Ticket
 
 if TYPE_CHECKING:
-    from chalicelib.domain.sla import Alert
+    from chalicelib.domain.sla.clocks import Alert
 
 #: Channels for operations alerts and for requester notices; the outbox always keeps a copy.
 OPERATIONS_CHANNELS = ("sns", "slack")

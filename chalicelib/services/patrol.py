@@ -15,9 +15,9 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain import ticket as lifecycle
-from chalicelib.domain.calendar import BusinessCalendar
 from chalicelib.domain.identity import SYSTEM
 from chalicelib.domain.patrol import PatrolDigest, PatrolSettings, morning_patrol
+from chalicelib.domain.sla.calendar import BusinessCalendar
 from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import logger
 from chalicelib.services.notices import OPERATIONS_CHANNELS, NoticeFactory

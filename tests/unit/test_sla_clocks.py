@@ -12,19 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.calendar import BusinessCalendar
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
-from chalicelib.domain.sla import (
-    Alert,
-    SlaPolicy,
-    TicketClocks,
-    compute_clocks,
-    due_alerts,
-    fired_from_events,
-    select_policy,
-)
-from chalicelib.domain.sla_defaults import default_calendars, default_policies
+from chalicelib.domain.sla.calendar import BusinessCalendar
+from chalicelib.domain.sla.clocks import Alert, TicketClocks
+from chalicelib.domain.sla.defaults import default_calendars, default_policies
+from chalicelib.domain.sla.policy import SlaPolicy, select_policy
+from chalicelib.domain.sla.replay import compute_clocks, due_alerts, fired_from_events
 from chalicelib.domain.ticket import STATUSES
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")

@@ -79,8 +79,9 @@ class ClockKind:
     """One kind of SLA clock: the signals that start, stop and restart it.
 
     * ``starts_on``: signals that start the clock (a new cycle, nothing used) when it is not
-      running and the ticket is open; the clock also starts on a priority change once one of
-      them has happened, if the earlier priority had no target for it.
+      running and the ticket is open. A clock left pending for want of a target starts on a
+      priority change to one that has it, once one of these (or a reopen, for ``on_reopen``
+      ``restart``) has happened and while the ticket is open.
     * ``stops_on``: signal -> the reason the timeline gives; the clock is met (late if breached).
     * ``restarts_on``: signals that start a new cycle, nothing used, of a clock that has not stopped.
     * ``on_reopen``: what a reopen does to the stopped clock: ``None`` leaves it stopped,

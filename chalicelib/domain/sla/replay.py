@@ -127,13 +127,17 @@ class _Replay:
                 run.restart_cycle(at, name, why)
             elif name in kind.starts_on and not run.active and is_open:
                 run.start(at, self.priority, why)
+        self.settle(at)
 
     def armed(self, kind: ClockKind) -> bool:
         """Whether a priority change may start a pending clock of ``kind`` now."""
         return self.status in OPEN_STATUSES and not self.seen.isdisjoint(kind.arms_on())
 
     def settle(self, at: datetime) -> None:
-        """Pause every clock that has not stopped while the status pauses them; resume otherwise."""
+        """Pause every clock that has not stopped while the status pauses them; resume otherwise.
+
+        Called after whatever may change the status or start a clock: a clock that starts in a
+        pause status starts paused."""
         pausing = self.status in self.policy.pause_statuses
         for kind, run in self.runs:
             if not kind.pauses:
@@ -181,6 +185,8 @@ def _status_changed(replay: _Replay, event: TicketEvent, at: datetime) -> None:
         replay.ended = True
     elif old == RESOLVED and new in OPEN_STATUSES:
         replay.signal(REOPENED, at, "ticket reopened")
+    else:
+        replay.settle(at)
 
 
 def _priority_changed(replay: _Replay, event: TicketEvent, at: datetime) -> None:
@@ -190,6 +196,7 @@ def _priority_changed(replay: _Replay, event: TicketEvent, at: datetime) -> None
     old, replay.priority = replay.priority, str(new)
     for kind, run in replay.runs:
         run.change_priority(at, old, replay.priority, replay.policy.on_priority_change, replay.armed(kind))
+    replay.settle(at)
 
 
 def _first_response(replay: _Replay, event: TicketEvent, at: datetime) -> None:
@@ -285,7 +292,6 @@ def compute_clocks(
         handler = EVENT_HANDLERS.get(event.kind)
         if handler is not None:
             handler(replay, event, at)
-            replay.settle(at)
 
     clocks = {run.name: run.snapshot(now) for _kind, run in replay.runs}
     known = frozenset(fired) | fired_from_events(events)

@@ -177,7 +177,7 @@ def _status_changed(replay: _Replay, event: TicketEvent, at: datetime) -> None:
     old, replay.status = replay.status, new
     if new in (RESOLVED, CLOSED):
         replay.responded = True
-        replay.signal(new, at)
+        replay.signal(new, at, f"ticket {new}")
         replay.ended = new == CLOSED
     elif new == CANCELLED:
         for _kind, run in replay.runs:

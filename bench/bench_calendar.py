@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.domain.calendar import WEEKDAYS, BusinessCalendar
+from chalicelib.domain.sla.calendar import WEEKDAYS, BusinessCalendar
 
 REPEATS = 7
 CALLS = 2_000

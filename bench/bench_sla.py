@@ -15,10 +15,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.domain.calendar import BusinessCalendar
 from chalicelib.domain.events import EventKind, TicketEvent
-from chalicelib.domain.sla import SlaPolicy, compute_clocks, due_alerts
-from chalicelib.domain.sla_defaults import default_calendars
+from chalicelib.domain.sla.calendar import BusinessCalendar
+from chalicelib.domain.sla.defaults import default_calendars
+from chalicelib.domain.sla.policy import SlaPolicy
+from chalicelib.domain.sla.replay import compute_clocks, due_alerts
 
 EVENTS = 200
 REPEATS = 30

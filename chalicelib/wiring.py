@@ -300,7 +300,7 @@ class Desk:
 
     def auto_closer(self) -> AutoCloser:
         """Built per run: the closure calendar is configuration that may change between runs."""
-        from chalicelib.domain.calendar import BusinessCalendar
+        from chalicelib.domain.sla.calendar import BusinessCalendar
         from chalicelib.services.patrol import AutoCloser
 
         calendar = self.config_service.get("calendar", self.settings.closure_calendar)

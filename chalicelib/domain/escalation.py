@@ -40,7 +40,7 @@ Turning roles into people (who leads the ticket's group, who is on call) is the 
 
 Firing
 ======
-:func:`due_steps` matches the alerts a ticket has fired (``sla.Alert`` objects or their
+:func:`due_steps` matches the alerts a ticket has fired (``sla.clocks.Alert`` objects or their
 ``to_dict()`` form) against the rules. Every step has a deterministic :attr:`EscalationStep.step_id`
 (see :func:`step_id`) built from the ticket, the rule name and version, the step index, the clock
 and the clock's cycle; for ``reopened`` steps the reopen count reached takes the place of clock and
@@ -61,12 +61,14 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from chalicelib.domain import validation as check
 from chalicelib.domain.events import EventKind, TicketEvent
-from chalicelib.domain.sla import CLOCK_NAMES, PRIORITIES, format_threshold
+from chalicelib.domain.instants import format_seconds, iso, require_aware, utc
+from chalicelib.domain.sla.clocks import CLOCK_NAMES, format_threshold
+from chalicelib.domain.sla.policy import PRIORITIES
 from chalicelib.domain.ticket import TICKET_TYPES
 from chalicelib.domain.validation import DOCUMENT_NAME_PATTERN, DOCUMENT_NAME_REASON, Problems
 
@@ -83,9 +85,6 @@ ACTION_KINDS = (NOTIFY, PAGE, REASSIGN_GROUP)
 #: Roles a notice can be addressed to; the services resolve them to people for each ticket.
 RECIPIENT_ROLES = ("assignee", "monitor", "group_lead", "service_manager", "requester", "on_call")
 USER_PREFIX = "user:"
-
-#: The tier-2 support group of the shipped rules (functional escalation on breach).
-TIER2_GROUP = "service-desk-tier2"
 
 RULES_FIELDS = frozenset({"name", "version", "description", "policies", "steps"})
 STEP_FIELDS = frozenset(
@@ -367,95 +366,12 @@ def _parse_actions(value: object, step: Problems) -> tuple[EscalationAction, ...
 
 
 # ============================================================================================
-# Shipped rules
-
-
-def default_escalation_rules() -> list[dict[str, Any]]:
-    """The escalation rules the desk ships with: one rule set, ``default``, for every SLA policy.
-
-    ====  ==================================  ===========================================================
-    step  trigger                             actions
-    ====  ==================================  ===========================================================
-    0     any SLA warning                     notify the assignee
-    1     breach of any clock                 notify the group lead
-    2     breach of first response or         reassign to ``service-desk-tier2`` (incidents only)
-          resolution of an incident
-    3     2 h (wall clock) after a breach     notify the service manager
-    4     breach of first response or         page on-call (P1 incidents only)
-          resolution of a P1 incident
-    5     a ticket reopened 2+ times          notify the service manager
-    ====  ==================================  ===========================================================
-
-    The words behind them: seed 002 (CMMI-SVC) asks the delivery approach to cover "Assigning and
-    transferring responsibility for resolving requests" and "Communicating appropriate information
-    to operations staff, management, customers, and end users"; seed 000 makes the Service Manager
-    the one to "Brief management on exceptional tickets to investigate and understand", and says work
-    "is not necessarily interrupted for anything except incidents", so only P1 incidents page.
-    """
-    return [
-        {
-            "name": "default",
-            "version": 1,
-            "description": "The shipped escalation rules: warn the assignee, escalate breaches to the group "
-            "lead and tier 2, then to the service manager; page on-call for P1 incidents.",
-            "policies": [],
-            "steps": [
-                {
-                    "on": WARNING,
-                    "description": "Communicating appropriate information to operations staff (seed 002): "
-                    "the assignee hears before the breach.",
-                    "actions": [{NOTIFY: "assignee"}],
-                },
-                {
-                    "on": BREACH,
-                    "description": "Communicating appropriate information to operations staff (seed 002): "
-                    "the group lead hears of every breach.",
-                    "actions": [{NOTIFY: "group_lead"}],
-                },
-                {
-                    "on": BREACH,
-                    "clocks": ["first_response", "resolution"],
-                    "types": ["incident"],
-                    "description": "Assigning and transferring responsibility for resolving requests "
-                    "(seed 002): a breached incident moves to the tier-2 group (functional escalation).",
-                    "actions": [{REASSIGN_GROUP: TIER2_GROUP}],
-                },
-                {
-                    "on": BREACH,
-                    "after": "2h",
-                    "description": "Brief management on exceptional tickets to investigate and understand "
-                    "(seed 000): a breach still open two hours later reaches the service manager "
-                    "(hierarchical escalation).",
-                    "actions": [{NOTIFY: "service_manager"}],
-                },
-                {
-                    "on": BREACH,
-                    "clocks": ["first_response", "resolution"],
-                    "priorities": ["P1"],
-                    "types": ["incident"],
-                    "description": "Work is not necessarily interrupted for anything except incidents "
-                    "(seed 000): a P1 incident breach pages on-call.",
-                    "actions": [{PAGE: "on_call"}],
-                },
-                {
-                    "on": REOPENED,
-                    "count_at_least": 2,
-                    "description": "Brief management on exceptional tickets to investigate and understand "
-                    "(seed 000): a ticket reopened twice or more reaches the service manager.",
-                    "actions": [{NOTIFY: "service_manager"}],
-                },
-            ],
-        }
-    ]
-
-
-# ============================================================================================
 # Firing
 
 
 @runtime_checkable
 class AlertLike(Protocol):
-    """What :func:`due_steps` reads of an alert; ``chalicelib.domain.sla.Alert`` fits."""
+    """What :func:`due_steps` reads of an alert; ``chalicelib.domain.sla.clocks.Alert`` fits."""
 
     @property
     def clock(self) -> str: ...
@@ -485,7 +401,7 @@ class AlertFacts:
 
     @classmethod
     def of(cls, alert: AlertLike | Mapping[str, Any]) -> AlertFacts:
-        """From an ``sla.Alert`` (or anything alike) or its ``to_dict()`` form."""
+        """From an ``sla.clocks.Alert`` (or anything alike) or its ``to_dict()`` form."""
         if isinstance(alert, Mapping):
             at = alert.get("at")
             moment = datetime.fromisoformat(at) if isinstance(at, str) else at
@@ -496,14 +412,14 @@ class AlertFacts:
                 kind=str(alert["kind"]),
                 threshold=float(alert.get("threshold", 1.0)),
                 cycle=int(alert["cycle"]),
-                at=_aware(moment, "alert at"),
+                at=require_aware(moment, "alert at"),
             )
         return cls(
             clock=alert.clock,
             kind=alert.kind,
             threshold=float(alert.threshold),
             cycle=int(alert.cycle),
-            at=_aware(alert.at, "alert at"),
+            at=require_aware(alert.at, "alert at"),
         )
 
 
@@ -543,7 +459,7 @@ class EscalationFacts:
             priority=facts.get("priority"),
             policy=policy if isinstance(policy, str) else None,
             reopen_count=int(count),
-            reopened_at=None if reopened is None else _aware(reopened, "reopened_at"),
+            reopened_at=None if reopened is None else require_aware(reopened, "reopened_at"),
         )
 
 
@@ -602,7 +518,7 @@ class EscalationStep:
             label = self.on if self.threshold is None or self.on == BREACH else f"warning at {self.threshold:g}"
             trigger = f"{self.clock} {label} (cycle {self.cycle})"
         if self.after_seconds:
-            trigger += f" + {_short(self.after_seconds)}"
+            trigger += f" + {format_seconds(self.after_seconds, days=True)}"
         actions = ", ".join(f"{a.kind.replace('_', ' ')} {a.target}" for a in self.actions)
         return f"{trigger}: {actions}"
 
@@ -617,7 +533,7 @@ class EscalationStep:
             "clock": self.clock,
             "cycle": self.cycle,
             "reopen_count": self.reopen_count,
-            "due_at": _iso(self.due_at),
+            "due_at": iso(self.due_at),
             "actions": [action.to_dict() for action in self.actions],
         }
 
@@ -625,7 +541,7 @@ class EscalationStep:
         return {
             **self.event_after(),
             "ticket": self.ticket,
-            "alert_at": _iso(self.alert_at),
+            "alert_at": iso(self.alert_at),
             "threshold": self.threshold,
             "after_seconds": self.after_seconds,
             "urgent": self.urgent,
@@ -661,7 +577,7 @@ def all_steps(
     now: datetime,
 ) -> list[EscalationStep]:
     """Every step the fired alerts and the reopen count call for, due or not yet due."""
-    _aware(now, "now")
+    require_aware(now, "now")
     facts = EscalationFacts.of(ticket_facts)
     alerts = sorted((AlertFacts.of(alert) for alert in alerts_fired), key=lambda a: (a.at, a.clock, a.threshold))
     found: dict[str, EscalationStep] = {}
@@ -686,7 +602,7 @@ def all_steps(
                             index=step.index,
                             on=step.on,
                             actions=step.actions,
-                            due_at=_utc(facts.reopened_at or now),
+                            due_at=utc(facts.reopened_at or now),
                             reopen_count=facts.reopen_count,
                             description=step.description,
                         ),
@@ -707,10 +623,10 @@ def all_steps(
                         index=step.index,
                         on=step.on,
                         actions=step.actions,
-                        due_at=_utc(alert.at + timedelta(seconds=delay)),
+                        due_at=utc(alert.at + timedelta(seconds=delay)),
                         clock=alert.clock,
                         cycle=alert.cycle,
-                        alert_at=_utc(alert.at),
+                        alert_at=utc(alert.at),
                         threshold=alert.threshold if alert.kind == WARNING else None,
                         after_seconds=delay,
                         description=step.description,
@@ -757,25 +673,3 @@ def next_escalation_at(
     else:
         pending = [step.due_at for step in steps if step.due_at > now]
     return min(pending, default=None)
-
-
-def _aware(moment: datetime, what: str) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{what} must be timezone-aware")
-    return moment
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else _utc(moment).isoformat()
-
-
-def _short(seconds: int) -> str:
-    days, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{minutes}m" if minutes else ""]
-    return "".join(parts) + (f"{secs}s" if secs else "") or "0s"

@@ -1,8 +1,32 @@
-"""Small helpers for instants and durations shared by the domain modules."""
+"""Small helpers for instants and durations shared by the domain modules (and the channels).
+
+The desk stores and shows instants in UTC as ISO-8601 strings; every instant it accepts must be
+timezone-aware.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
+#: The reason given for a value that is not an ISO-8601 instant.
+NOT_AN_INSTANT = "must be an ISO-8601 instant with a time zone"
+
+
+def utc(moment: datetime) -> datetime:
+    """The same instant in UTC."""
+    return moment.astimezone(UTC)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """The ISO-8601 text of an instant in UTC; None for None."""
+    return None if moment is None else utc(moment).isoformat()
+
+
+def require_aware(moment: datetime, what: str) -> datetime:
+    """``moment`` itself; ``ValueError`` naming ``what`` when it is naive."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware")
+    return moment
 
 
 def aware_instant(value: object) -> datetime | None:
@@ -20,6 +44,42 @@ def aware_instant(value: object) -> datetime | None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         return None
     return moment.astimezone(UTC)
+
+
+def parse_instant(value: object, path: str, errors: list[dict[str, str]]) -> datetime | None:
+    """An instant (in UTC) from a datetime or an ISO-8601 string; else None, with the reason
+    appended to ``errors`` as ``{"field": path, "reason": ...}``."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            errors.append({"field": path, "reason": NOT_AN_INSTANT})
+            return None
+    else:
+        errors.append({"field": path, "reason": NOT_AN_INSTANT})
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        errors.append({"field": path, "reason": "must carry a time zone"})
+        return None
+    return moment.astimezone(UTC)
+
+
+def format_seconds(seconds: float, *, days: bool = False) -> str:
+    """A short human form of a number of seconds: ``"1h30m"``, ``"45s"``, ``"0s"``; with ``days``
+    whole days come first: ``"1d2h"``."""
+    whole = round(seconds)
+    day_count, rest = divmod(whole, 86_400) if days else (0, whole)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [
+        f"{day_count}d" if day_count else "",
+        f"{hours}h" if hours else "",
+        f"{minutes}m" if minutes else "",
+        f"{secs}s" if secs else "",
+    ]
+    return "".join(parts) or "0s"
 
 
 def format_span(seconds: float | None) -> str:

@@ -2,7 +2,7 @@
 
 Quiet hours belong to the recipient, not to the SLA: a clock may run on a 24x7 calendar while the
 person it warns works 08:00-17:00. Each recipient has a working calendar (a
-:class:`~chalicelib.domain.calendar.BusinessCalendar`, holidays included).
+:class:`~chalicelib.domain.sla.calendar.BusinessCalendar`, holidays included).
 
 The rule, from seed 000: "Work at NCSA is not necessarily interrupted for anything except
 incidents, issues that arise during early lifetime support after insertion of a change, and need
@@ -31,8 +31,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from chalicelib.domain.calendar import BusinessCalendar
 from chalicelib.domain.instants import aware_instant
+from chalicelib.domain.sla.calendar import BusinessCalendar
 
 INTERRUPTING_INCIDENT_PRIORITIES = ("P1", "P2")
 EARLY_LIFE_SUPPORT_TAG = "early-life-support"

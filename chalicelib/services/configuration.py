@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.domain.calendar import BusinessCalendar
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.identity import Identity
-from chalicelib.domain.sla import SlaPolicy
+from chalicelib.domain.sla.calendar import BusinessCalendar
+from chalicelib.domain.sla.policy import SlaPolicy
 from chalicelib.services.ports import Clock, ConfigRepository, StoredDocument
 
 CALENDAR = "calendar"

@@ -6,7 +6,7 @@ documents; the Service Manager and the on-call rota from the settings.
 
 from __future__ import annotations
 
-from chalicelib.domain.calendar import BusinessCalendar
+from chalicelib.domain.sla.calendar import BusinessCalendar
 from chalicelib.domain.ticket import Ticket
 from chalicelib.services.configuration import AGENT, CALENDAR, GROUP, ConfigService
 

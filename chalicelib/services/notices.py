@@ -30,7 +30,7 @@ from chalicelib.domain.notice import (
 from chalicelib.domain.ticket import Ticket
 
 if TYPE_CHECKING:
-    from chalicelib.domain.sla import Alert
+    from chalicelib.domain.sla.clocks import Alert
 
 
 #: Status changes the requester hears about (the rest is the desk's own business).

@@ -14,12 +14,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from chalicelib.domain.calendar import BusinessCalendar
 from chalicelib.domain.identity import SYSTEM
 from chalicelib.domain.lifecycle import Phase
 from chalicelib.domain.notice import PATROL, SERVICE_MANAGER, Notice
 from chalicelib.domain.patrol import PatrolDigest, PatrolSettings, morning_patrol
 from chalicelib.domain.processes import ALL_OPEN_STATUSES, ALL_RESOLVED_STATUSES, AUTO_CLOSE_STATUSES, lifecycle_for
+from chalicelib.domain.sla.calendar import BusinessCalendar
 from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import logger
 from chalicelib.services.notices import NoticeFactory

@@ -16,14 +16,14 @@ DEFAULTS: list[tuple[str, Callable[[], Iterable[dict[str, Any]]]]] = []
 
 
 def _sla_defaults() -> None:
-    from chalicelib.domain.sla_defaults import default_calendars, default_policies
+    from chalicelib.domain.sla.defaults import default_calendars, default_policies
 
     DEFAULTS.append((CALENDAR, default_calendars))
     DEFAULTS.append((SLA_POLICY, default_policies))
 
 
 def _escalation_defaults() -> None:
-    from chalicelib.domain.escalation import default_escalation_rules
+    from chalicelib.domain.sla.defaults import default_escalation_rules
 
     DEFAULTS.append((ESCALATION, default_escalation_rules))
 

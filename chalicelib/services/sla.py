@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.calendar import BusinessCalendar
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
-from chalicelib.domain.sla import SlaPolicy, TicketClocks, TicketFacts, compute_clocks, preview, select_policy
+from chalicelib.domain.sla.calendar import BusinessCalendar
+from chalicelib.domain.sla.clocks import TicketClocks
+from chalicelib.domain.sla.policy import SlaPolicy, TicketFacts, select_policy
+from chalicelib.domain.sla.replay import compute_clocks, preview
 from chalicelib.domain.ticket import TERMINAL_STATUSES, Ticket
 from chalicelib.services.configuration import CALENDAR, SLA_POLICY, ConfigService
 

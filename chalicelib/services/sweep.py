@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from chalicelib.domain.errors import AlreadyClaimed, StaleVersion
 from chalicelib.domain.events import EventKind, TicketEvent
 from chalicelib.domain.notice import Notice
-from chalicelib.domain.sla import due_alerts
+from chalicelib.domain.sla.replay import due_alerts
 from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import logger
 from chalicelib.services.notices import NoticeFactory

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.domain.calendar import WEEKDAYS, BusinessCalendar
 from chalicelib.domain.errors import ValidationFailed
+from chalicelib.domain.sla.calendar import WEEKDAYS, BusinessCalendar
 
 CHICAGO = ZoneInfo("America/Chicago")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.calendar import WEEKDAYS, BusinessCalendar
+from chalicelib.domain.sla.calendar import WEEKDAYS, BusinessCalendar
 
 MICRO = timedelta(microseconds=1)
 TOLERANCE = 1e-6

@@ -94,7 +94,7 @@ def test_invalid_calendar_names_the_field(config: ConfigService) -> None:
 
 
 def test_policy_must_name_known_calendars(config: ConfigService) -> None:
-    from chalicelib.domain.sla_defaults import default_policies
+    from chalicelib.domain.sla.defaults import default_policies
 
     policy = default_policies()[0]
     with pytest.raises(ValidationFailed) as err:

@@ -10,12 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.domain.calendar import BusinessCalendar
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.escalation import (
-    TIER2_GROUP,
     EscalationRules,
-    default_escalation_rules,
     done_from_events,
     due_steps,
     next_escalation_at,
@@ -23,7 +20,11 @@ from chalicelib.domain.escalation import (
     step_id,
 )
 from chalicelib.domain.events import EventKind, TicketEvent
-from chalicelib.domain.sla import Alert, SlaPolicy, compute_clocks, due_alerts
+from chalicelib.domain.sla.calendar import BusinessCalendar
+from chalicelib.domain.sla.clocks import Alert
+from chalicelib.domain.sla.defaults import TIER2_GROUP, default_escalation_rules
+from chalicelib.domain.sla.policy import SlaPolicy
+from chalicelib.domain.sla.replay import compute_clocks, due_alerts
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 DEFAULT = EscalationRules.from_dict(default_escalation_rules()[0])

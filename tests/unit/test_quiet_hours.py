@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.domain.calendar import BusinessCalendar
 from chalicelib.domain.notice import Notice
 from chalicelib.domain.quiet_hours import delivery_time, interrupts
+from chalicelib.domain.sla.calendar import BusinessCalendar
 
 #: Mon-Fri 08:00-17:00 in Chicago (UTC-6 in November).
 OFFICE = BusinessCalendar.from_dict(

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.domain.calendar import BusinessCalendar
 from chalicelib.domain.catalog.defaults import default_agents, default_catalog, default_groups
 from chalicelib.domain.catalog.documents import Agent, load_directory
 from chalicelib.domain.routing import PRIORITY_WEIGHTS, choose_assignee, open_counts_of, workload_of
-from chalicelib.domain.sla_defaults import default_calendars
+from chalicelib.domain.sla.calendar import BusinessCalendar
+from chalicelib.domain.sla.defaults import default_calendars
 
 #: Monday 2026-11-23 15:00 UTC is 09:00 in Chicago: office hours.
 OFFICE_TIME = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from datetime import UTC, datetime, timedelta
@@ -12,19 +13,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.calendar import BusinessCalendar
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
-from chalicelib.domain.sla import (
+from chalicelib.domain.sla.calendar import BusinessCalendar
+from chalicelib.domain.sla.clocks import (
+    CLOCK_KINDS,
+    CLOSED,
+    RESOLVED,
+    RESPONDED,
     Alert,
-    SlaPolicy,
+    ClockKind,
     TicketClocks,
-    compute_clocks,
-    due_alerts,
-    fired_from_events,
-    select_policy,
 )
-from chalicelib.domain.sla_defaults import default_calendars, default_policies
+from chalicelib.domain.sla.defaults import default_calendars, default_policies
+from chalicelib.domain.sla.policy import Duration, SlaPolicy, TargetSpec, select_policy
+from chalicelib.domain.sla.replay import compute_clocks, due_alerts, fired_from_events
 from chalicelib.domain.ticket import STATUSES
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
@@ -618,3 +621,51 @@ def test_any_event_log_replays_consistently(
                 "cancelled",
             )
             assert clock.used_seconds >= 0 and (clock.left_seconds is None or clock.left_seconds >= 0)
+
+
+# -- a clock kind declared outside the replay -----------------------------------------------------
+
+#: "Fix time": from the first response to the resolution, on 24x7, running while the desk waits.
+FIX = ClockKind("fix", starts_on=(RESPONDED,), stops_on={RESOLVED: "fixed", CLOSED: "closed"}, pauses=False)
+
+
+def with_fix(target: str) -> SlaPolicy:
+    base = policy()
+    targets = {key: dict(clocks) for key, clocks in base.targets.items()}
+    targets["*"]["fix"] = TargetSpec(duration=Duration.parse(target), calendar="24x7")
+    return dataclasses.replace(base, targets=targets)
+
+
+def test_a_new_clock_kind_is_one_declaration_the_replay_runs_beside_the_shipped_ones() -> None:
+    kinds = (*CLOCK_KINDS, FIX)
+    sla = with_fix("3h")
+    log = Log("P3")
+    assert log.clocks(at(3, 9, 30), sla, kinds=kinds).clocks["fix"].state == "pending"
+    assert "fix" not in log.clocks(at(3, 9, 30), policy(), kinds=kinds).clocks  # not targeted: not run
+
+    log.respond(at(3, 10)).status(at(3, 11), "waiting_on_requester")
+    waiting = log.clocks(at(3, 12), sla, kinds=kinds)
+    fix = waiting.clocks["fix"]
+    assert fix.state == "running" and fix.started_at == at(3, 10)  # started by the response
+    assert fix.used_seconds == 2 * H and fix.due_at == at(3, 13)  # not paused while waiting
+    assert waiting.clocks["resolution"].state == "paused"
+    assert due_alerts(log.clocks(at(3, 13, 30), sla, kinds=kinds), at(3, 13, 30)) == [
+        Alert("fix", "breach", 1.0, 1, at(3, 13))
+    ]
+
+    log.status(at(3, 14), "resolved")
+    done = log.clocks(at(3, 15), sla, kinds=kinds)
+    fix = done.clocks["fix"]
+    assert fix.state == "breached" and fix.met_at == at(3, 14)  # stopped by the resolution, late
+    assert whats(done, "fix") == ["started", "warning", "warning", "breached", "met"]
+    assert fix.timeline[0].detail == "first response; P3 target 3h on 24x7 (cycle 1)"
+    assert fix.timeline[-1].detail.startswith("fixed: met late")
+    shipped = log.clocks(at(3, 15), sla)  # the shipped kinds are untouched by the extra one
+    assert {name: clock for name, clock in done.clocks.items() if name != "fix"} == shipped.clocks
+
+
+def test_a_clock_kind_names_only_known_signals() -> None:
+    with pytest.raises(ValueError, match="unknown signals"):
+        ClockKind("acknowledged", starts_on=("assigned",))
+    with pytest.raises(ValueError, match="on_reopen"):
+        ClockKind("acknowledged", on_reopen="resume")

@@ -8,21 +8,21 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.calendar import BusinessCalendar
 from chalicelib.domain.errors import ValidationFailed
-from chalicelib.domain.sla import (
-    Duration,
-    SlaPolicy,
-    TicketFacts,
-    check_policy_calendars,
-    preview,
-    select_policy,
-)
-from chalicelib.domain.sla_defaults import (
+from chalicelib.domain.sla.calendar import BusinessCalendar
+from chalicelib.domain.sla.defaults import (
     SPECTROGRAPH_BUNDLE,
     default_calendars,
     default_policies,
 )
+from chalicelib.domain.sla.policy import (
+    Duration,
+    SlaPolicy,
+    TicketFacts,
+    check_policy_calendars,
+    select_policy,
+)
+from chalicelib.domain.sla.replay import preview
 
 
 def minimal_doc(**changes: Any) -> dict[str, Any]:

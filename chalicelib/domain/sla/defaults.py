@@ -1,8 +1,9 @@
-"""The calendars and SLA policies the desk ships with, as plain documents.
+"""The calendars, SLA policies and escalation rules the desk ships with, as plain documents.
 
 They are data, loaded into the configuration store on first deploy and versioned from then on;
-:class:`chalicelib.domain.sla.SlaPolicy` and :class:`chalicelib.domain.calendar.BusinessCalendar`
-validate them. The targets come from Kesner (seed 004), *IT Service Delivery*:
+:class:`chalicelib.domain.sla.policy.SlaPolicy`, :class:`chalicelib.domain.sla.calendar.BusinessCalendar`
+and :class:`chalicelib.domain.escalation.EscalationRules` validate them. The SLA targets come from
+Kesner (seed 004), *IT Service Delivery*:
 
 Exhibit 2, problem resolution metrics (incidents here), as (customer response, max. resolution time):
 
@@ -43,12 +44,17 @@ Mapping onto the desk:
   working day".
 * Change requests and problems have no exhibit; their defaults are documented at
   :func:`default_policies`.
+
+The escalation rules (:func:`default_escalation_rules`) are documented where they are defined.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from chalicelib.domain.escalation import BREACH, NOTIFY, PAGE, REASSIGN_GROUP, REOPENED, WARNING
+from chalicelib.domain.sla.policy import DEFAULT_PAUSE_STATUSES
 
 OFFICE = "office"
 ALWAYS = "24x7"
@@ -70,7 +76,6 @@ DEFAULT_ASAP: Mapping[str, str] = {
 #: Working hours in one business day, per calendar.
 BUSINESS_DAY_HOURS: Mapping[str, float] = {OFFICE: 9, ALWAYS: 24}
 WARN_AT = (0.75,)
-PAUSE_STATUSES = ("waiting_on_requester",)
 #: Priority -> Kesner severity code.
 PRIORITY_CODES: Mapping[str, int] = {"P1": 1, "P2": 2, "P3": 3, "P4": 4, "P5": 4}
 
@@ -140,7 +145,7 @@ def _policy(
         "business_day_hours": dict(BUSINESS_DAY_HOURS),
         "targets": dict(targets),
         "warn_at": list(WARN_AT),
-        "pause_statuses": list(PAUSE_STATUSES),
+        "pause_statuses": list(DEFAULT_PAUSE_STATUSES),
         "on_priority_change": on_priority_change,
     }
 
@@ -256,4 +261,90 @@ def default_policies(
             {},
             {"*": {"first_response": _target("2bd"), "resolution": _target("5bd")}},
         ),
+    ]
+
+
+# ============================================================================================
+# Shipped escalation rules
+
+#: The tier-2 support group of the shipped rules (functional escalation on breach).
+TIER2_GROUP = "service-desk-tier2"
+
+
+def default_escalation_rules() -> list[dict[str, Any]]:
+    """The escalation rules the desk ships with: one rule set, ``default``, for every SLA policy.
+
+    ====  ==================================  ===========================================================
+    step  trigger                             actions
+    ====  ==================================  ===========================================================
+    0     any SLA warning                     notify the assignee
+    1     breach of any clock                 notify the group lead
+    2     breach of first response or         reassign to ``service-desk-tier2`` (incidents only)
+          resolution of an incident
+    3     2 h (wall clock) after a breach     notify the service manager
+    4     breach of first response or         page on-call (P1 incidents only)
+          resolution of a P1 incident
+    5     a ticket reopened 2+ times          notify the service manager
+    ====  ==================================  ===========================================================
+
+    The words behind them: seed 002 (CMMI-SVC) asks the delivery approach to cover "Assigning and
+    transferring responsibility for resolving requests" and "Communicating appropriate information
+    to operations staff, management, customers, and end users"; seed 000 makes the Service Manager
+    the one to "Brief management on exceptional tickets to investigate and understand", and says work
+    "is not necessarily interrupted for anything except incidents", so only P1 incidents page.
+    """
+    return [
+        {
+            "name": "default",
+            "version": 1,
+            "description": "The shipped escalation rules: warn the assignee, escalate breaches to the group "
+            "lead and tier 2, then to the service manager; page on-call for P1 incidents.",
+            "policies": [],
+            "steps": [
+                {
+                    "on": WARNING,
+                    "description": "Communicating appropriate information to operations staff (seed 002): "
+                    "the assignee hears before the breach.",
+                    "actions": [{NOTIFY: "assignee"}],
+                },
+                {
+                    "on": BREACH,
+                    "description": "Communicating appropriate information to operations staff (seed 002): "
+                    "the group lead hears of every breach.",
+                    "actions": [{NOTIFY: "group_lead"}],
+                },
+                {
+                    "on": BREACH,
+                    "clocks": ["first_response", "resolution"],
+                    "types": ["incident"],
+                    "description": "Assigning and transferring responsibility for resolving requests "
+                    "(seed 002): a breached incident moves to the tier-2 group (functional escalation).",
+                    "actions": [{REASSIGN_GROUP: TIER2_GROUP}],
+                },
+                {
+                    "on": BREACH,
+                    "after": "2h",
+                    "description": "Brief management on exceptional tickets to investigate and understand "
+                    "(seed 000): a breach still open two hours later reaches the service manager "
+                    "(hierarchical escalation).",
+                    "actions": [{NOTIFY: "service_manager"}],
+                },
+                {
+                    "on": BREACH,
+                    "clocks": ["first_response", "resolution"],
+                    "priorities": ["P1"],
+                    "types": ["incident"],
+                    "description": "Work is not necessarily interrupted for anything except incidents "
+                    "(seed 000): a P1 incident breach pages on-call.",
+                    "actions": [{PAGE: "on_call"}],
+                },
+                {
+                    "on": REOPENED,
+                    "count_at_least": 2,
+                    "description": "Brief management on exceptional tickets to investigate and understand "
+                    "(seed 000): a ticket reopened twice or more reaches the service manager.",
+                    "actions": [{NOTIFY: "service_manager"}],
+                },
+            ],
+        }
     ]

@@ -22,7 +22,8 @@ Sections, in digest order (``key``: rule):
 ``awaiting_triage``   open and flagged ``triage``.
 ``vip``               open and ``vip``.
 
-"Open" means one of the open statuses (new, assigned, in_progress, waiting_on_requester).
+"Open" means a status of the open or waiting phase of the ticket's lifecycle (for incidents:
+new, assigned, in_progress, waiting_on_requester).
 
 **Brief management** (``brief_management`` on every entry of the ticket, and one line per ticket
 in ``management_brief``) when the ticket, as of the patrol, is any of:
@@ -47,7 +48,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.instants import aware_instant, format_span
-from chalicelib.domain.ticket import CANCELLED, CLOSED, OPEN_STATUSES, WAITING
+from chalicelib.domain.lifecycle import Phase
+from chalicelib.domain.processes import phase_of
 
 BRIEF_PRIORITIES = ("P1", "P2")
 _PRIORITY_ORDER = ("P1", "P2", "P3", "P4", "P5")
@@ -232,7 +234,8 @@ def morning_patrol(
         return _when(moment, patrol_date, zone)
 
     for view in views:
-        is_open = view.status in OPEN_STATUSES
+        phase = phase_of(view.type, view.status)
+        is_open = phase.is_open
 
         breaches = [(name, at) for name, at in view.breaches() if at is None or at <= now]
         recent = [
@@ -265,7 +268,7 @@ def morning_patrol(
                         ((), view, f"unassigned for {_span(age)} since opened at {say(view.created_at)}{group}")
                     )
 
-            if view.status == WAITING:
+            if phase == Phase.WAITING:
                 since = view.status_since or view.updated_at
                 if since is not None and now - since > settings.waiting_too_long_after:
                     who = f" ({view.requester})" if view.requester else ""
@@ -286,7 +289,7 @@ def morning_patrol(
                 who = f" from {view.requester}" if view.requester else ""
                 found[VIP].append(((), view, f"VIP {view.kind()}{who}, {view.status_text(say)}, {view.assigned()}"))
 
-        if view.reopen_count >= 1 and view.status not in (CLOSED, CANCELLED):
+        if view.reopen_count >= 1 and not phase.is_terminal:
             times = "once" if view.reopen_count == 1 else f"{view.reopen_count} times"
             found[REOPENED].append(((), view, f"reopened {times}, now {_status(view.status)}, {view.assigned()}"))
 

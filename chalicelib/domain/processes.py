@@ -17,15 +17,15 @@ from chalicelib.domain.lifecycle import (
     WithinReopenWindow,
     move,
 )
-from chalicelib.domain.ticket import (
-    ASSIGNED,
-    CANCELLED,
-    CLOSED,
-    IN_PROGRESS,
-    NEW,
-    RESOLVED,
-    WAITING,
-)
+
+#: The support lifecycle's states.
+NEW = "new"
+ASSIGNED = "assigned"
+IN_PROGRESS = "in_progress"
+WAITING = "waiting_on_requester"
+RESOLVED = "resolved"
+CLOSED = "closed"
+CANCELLED = "cancelled"
 
 
 def support_lifecycle(process: str) -> Lifecycle:
@@ -95,6 +95,15 @@ def lifecycle_for(ticket_type: str) -> Lifecycle:
     return LIFECYCLES[ticket_type]
 
 
+def phase_of(ticket_type: str, status: str) -> Phase:
+    """What ``status`` means for a ticket of ``ticket_type`` (a status its lifecycle does not
+    know counts as open work, so nothing about it is ever hidden)."""
+    flow = LIFECYCLES.get(ticket_type)
+    if flow is None or status not in flow.statuses:
+        return Phase.OPEN
+    return flow.phase(status)
+
+
 def _union(states: list[tuple[str, ...]]) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for group in states:
@@ -104,6 +113,7 @@ def _union(states: list[tuple[str, ...]]) -> tuple[str, ...]:
 
 #: Every status of any process, and those in which a ticket is open (work or waiting) or ended.
 ALL_STATUSES = _union([lc.statuses for lc in LIFECYCLES.values()])
+INITIAL_STATUSES = _union([(lc.initial,) for lc in LIFECYCLES.values()])
 ALL_OPEN_STATUSES = _union([lc.open_states for lc in LIFECYCLES.values()])
 ALL_TERMINAL_STATUSES = _union([lc.terminal_states for lc in LIFECYCLES.values()])
 ALL_RESOLVED_STATUSES = _union([lc.in_phase(Phase.RESOLVED) for lc in LIFECYCLES.values()])

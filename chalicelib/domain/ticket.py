@@ -37,18 +37,6 @@ DEFAULT_PRIORITY_MATRIX: dict[tuple[str, str], str] = {
     ("low", "low"): "P5",
 }
 
-NEW = "new"
-ASSIGNED = "assigned"
-IN_PROGRESS = "in_progress"
-WAITING = "waiting_on_requester"
-RESOLVED = "resolved"
-CLOSED = "closed"
-CANCELLED = "cancelled"
-#: The support lifecycle's states (``chalicelib.domain.processes`` declares who moves where).
-STATUSES = (NEW, ASSIGNED, IN_PROGRESS, WAITING, RESOLVED, CLOSED, CANCELLED)
-OPEN_STATUSES = (NEW, ASSIGNED, IN_PROGRESS, WAITING)
-TERMINAL_STATUSES = (CLOSED, CANCELLED)
-
 ROLES = ("requester", "agent", "manager", "admin")
 STAFF_ROLES = ("agent", "manager", "admin")
 

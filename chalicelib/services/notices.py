@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.instants import format_span
+from chalicelib.domain.lifecycle import Phase
 from chalicelib.domain.notice import (
     ACKNOWLEDGEMENT,
     CHANNELS,
@@ -27,6 +28,7 @@ from chalicelib.domain.notice import (
     Notice,
     channels_for,
 )
+from chalicelib.domain.processes import phase_of
 from chalicelib.domain.ticket import Ticket
 
 if TYPE_CHECKING:
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
 
 
 #: Status changes the requester hears about (the rest is the desk's own business).
-REQUESTER_STATUSES = ("waiting_on_requester", "resolved", "closed", "cancelled")
+REQUESTER_PHASES = (Phase.WAITING, Phase.RESOLVED, Phase.CLOSED, Phase.CANCELLED)
 
 
 @dataclass(frozen=True)
@@ -167,10 +169,11 @@ class NoticeFactory:
         self, ticket: Ticket, old: str, seq: int, now: datetime, reason: str | None
     ) -> list[Notice]:
         """A status change the requester needs to know of; the completion notice on ``resolved``."""
-        if ticket.status not in REQUESTER_STATUSES:
+        phase = phase_of(ticket.type, ticket.status)
+        if phase not in REQUESTER_PHASES:
             return []
         link = self.link(ticket)
-        if ticket.status == "resolved":
+        if phase == Phase.RESOLVED:
             text = (
                 f"{ticket.number} ({ticket.title}) is resolved" + (f": {reason}" if reason else "") + ".\n"
                 f"Please confirm it is done ({link}?action=confirm) or reopen it ({link}?action=reopen)."

@@ -14,11 +14,12 @@ from typing import Any
 
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
+from chalicelib.domain.processes import phase_of
 from chalicelib.domain.sla.calendar import BusinessCalendar
 from chalicelib.domain.sla.clocks import TicketClocks
 from chalicelib.domain.sla.policy import SlaPolicy, TicketFacts, select_policy
 from chalicelib.domain.sla.replay import compute_clocks, preview
-from chalicelib.domain.ticket import TERMINAL_STATUSES, Ticket
+from chalicelib.domain.ticket import Ticket
 from chalicelib.services.configuration import CALENDAR, SLA_POLICY, ConfigService
 
 
@@ -97,7 +98,7 @@ class SlaClockKeeper:
         if clocks is None:
             return ticket.evolve(sla={}, next_deadline=None)
         ticket = ticket.evolve(sla=clocks.summary(), next_deadline=clocks.next_deadline)
-        if self.escalations is not None and ticket.status not in TERMINAL_STATUSES:
+        if self.escalations is not None and not phase_of(ticket.type, ticket.status).is_terminal:
             step_at = self.escalations.next_at(ticket, events, now)
             if step_at is not None and (ticket.next_deadline is None or step_at < ticket.next_deadline):
                 ticket = ticket.evolve(next_deadline=step_at)

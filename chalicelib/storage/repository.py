@@ -234,11 +234,11 @@ def _example_item(example: dict[str, Any]) -> Any:
 
 def _workload_deltas(previous: Ticket | None, ticket: Ticket) -> dict[str, tuple[float, int]]:
     """How an agent's (weighted workload, open count) change when ``previous`` becomes ``ticket``."""
+    from chalicelib.domain.processes import phase_of
     from chalicelib.domain.routing import PRIORITY_WEIGHTS
-    from chalicelib.domain.ticket import OPEN_STATUSES
 
     def load(t: Ticket | None) -> tuple[str | None, float]:
-        if t is None or not t.assignee or t.status not in OPEN_STATUSES:
+        if t is None or not t.assignee or not phase_of(t.type, t.status).is_open:
             return None, 0.0
         return t.assignee, float(PRIORITY_WEIGHTS.get(t.priority, 1.0))
 

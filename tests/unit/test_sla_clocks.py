@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
+from chalicelib.domain.processes import ALL_STATUSES
 from chalicelib.domain.sla.calendar import BusinessCalendar
 from chalicelib.domain.sla.clocks import (
     CLOCK_KINDS,
@@ -28,7 +29,6 @@ from chalicelib.domain.sla.clocks import (
 from chalicelib.domain.sla.defaults import default_calendars, default_policies
 from chalicelib.domain.sla.policy import Duration, SlaPolicy, TargetSpec, select_policy
 from chalicelib.domain.sla.replay import compute_clocks, due_alerts, fired_from_events
-from chalicelib.domain.ticket import STATUSES
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 #: Mon-Fri 09:00-17:00 UTC, no holidays: an 8-hour business day.
@@ -561,7 +561,7 @@ def test_to_dict_and_summary_are_json() -> None:
 # -- properties --------------------------------------------------------------------------------------
 
 _ACTIONS = st.one_of(
-    st.tuples(st.just("status"), st.sampled_from(STATUSES)),
+    st.tuples(st.just("status"), st.sampled_from(ALL_STATUSES)),
     st.tuples(st.just("priority"), st.sampled_from(["P1", "P2", "P3", "P4", "P5"])),
     st.tuples(st.just("respond"), st.just("")),
     st.tuples(st.just("comment"), st.sampled_from(["alex", "rita"])),
@@ -669,3 +669,40 @@ def test_a_clock_kind_names_only_known_signals() -> None:
         ClockKind("acknowledged", starts_on=("assigned",))
     with pytest.raises(ValueError, match="on_reopen"):
         ClockKind("acknowledged", on_reopen="resume")
+
+
+# -- what a status means comes from the ticket's lifecycle ----------------------------------------
+
+
+def _review_lifecycle() -> Any:
+    from chalicelib.domain.lifecycle import STAFF, Lifecycle, Phase, State, move
+
+    return Lifecycle(
+        process="incident",
+        initial="draft",
+        states=(
+            State("draft", Phase.OPEN),
+            State("on_hold", Phase.WAITING, pauses=frozenset({"resolution"})),
+            State("done", Phase.RESOLVED),
+            State("archived", Phase.CLOSED),
+            State("dropped", Phase.CANCELLED),
+        ),
+        moves=(move("draft", "on_hold", "hold", STAFF), move("on_hold", "done", "finish", STAFF)),
+    )
+
+
+def test_a_lifecycle_decides_which_states_pause_which_clocks_and_which_resolve() -> None:
+    flows = {"incident": _review_lifecycle()}
+    log = Log("P3", status="draft").status(at(3, 10), "on_hold")
+    held = log.clocks(at(3, 12), lifecycles=flows)
+    assert held.clocks["resolution"].state == "paused"
+    assert held.clocks["first_response"].state == "running"  # this state pauses the resolution only
+    done = log.status(at(3, 13), "done").clocks(at(3, 14), lifecycles=flows)
+    assert done.clocks["resolution"].state == "met" and done.clocks["first_response"].state == "met"
+    assert whats(done, "resolution")[-1].startswith("met")
+
+
+def test_a_policy_that_names_pause_statuses_overrides_the_lifecycle() -> None:
+    log = Log("P3").status(at(3, 10), "waiting_on_requester")
+    clocks = log.clocks(at(3, 12), policy(pause_statuses=["in_progress"]))
+    assert clocks.clocks["resolution"].state == "running"

@@ -98,7 +98,8 @@ def test_minimal_document_gets_the_defaults() -> None:
     assert policy.version == 1
     assert policy.precedence == 0
     assert policy.warn_at == (0.75,)
-    assert policy.pause_statuses == ("waiting_on_requester",)
+    assert policy.pause_statuses is None  # each process's lifecycle says what pauses
+    assert "pause_statuses" not in policy.to_dict()
     assert policy.on_priority_change == "carry"
     assert policy.clock_names() == ("first_response", "resolution")
 

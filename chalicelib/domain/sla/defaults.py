@@ -54,7 +54,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chalicelib.domain.escalation import BREACH, NOTIFY, PAGE, REASSIGN_GROUP, REOPENED, WARNING
-from chalicelib.domain.sla.policy import DEFAULT_PAUSE_STATUSES
 
 OFFICE = "office"
 ALWAYS = "24x7"
@@ -145,7 +144,6 @@ def _policy(
         "business_day_hours": dict(BUSINESS_DAY_HOURS),
         "targets": dict(targets),
         "warn_at": list(WARN_AT),
-        "pause_statuses": list(DEFAULT_PAUSE_STATUSES),
         "on_priority_change": on_priority_change,
     }
 

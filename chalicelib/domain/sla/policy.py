@@ -32,9 +32,10 @@ An SLA policy is a versioned, validated document (see :meth:`SlaPolicy.from_dict
   (9 for 08:00-17:00, 24 for 24x7) so that "one business day" means "by the same time on the
   next working day".
 * ``warn_at``: fractions in (0, 1), sorted, unique (default ``[0.75]``). ``pause_statuses``:
-  open statuses in which the clocks pause (default :data:`DEFAULT_PAUSE_STATUSES`,
-  ``["waiting_on_requester"]``). ``on_priority_change``: ``carry`` or ``restart`` (see
-  :mod:`chalicelib.domain.sla.replay`).
+  open statuses in which every clock pauses, overriding the processes' lifecycles; left out
+  (the default), each process's lifecycle declares which of its states pause which clocks
+  (``chalicelib.domain.processes``: waiting on the requester pauses them all).
+  ``on_priority_change``: ``carry`` or ``restart`` (see :mod:`chalicelib.domain.sla.replay`).
 """
 
 from __future__ import annotations
@@ -46,14 +47,14 @@ from typing import Any
 
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.events import TicketEvent
+from chalicelib.domain.processes import ALL_OPEN_STATUSES, INITIAL_STATUSES
 from chalicelib.domain.sla.clocks import CARRY, CLOCK_NAMES, REQUIRED_CLOCKS, RESTART
-from chalicelib.domain.ticket import NEW, OPEN_STATUSES, TICKET_TYPES, WAITING
+from chalicelib.domain.ticket import TICKET_TYPES
 
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 ANY_PRIORITY = "*"
 DEFAULT_WARN_AT = (0.75,)
 #: The statuses in which the clocks pause when a policy does not say.
-DEFAULT_PAUSE_STATUSES = (WAITING,)
 DEFAULT_BUSINESS_DAY_HOURS = 8.0
 
 POLICY_FIELDS = frozenset(
@@ -221,7 +222,8 @@ class SlaPolicy:
     match: PolicyMatch = field(default_factory=PolicyMatch)
     business_day_hours: float | Mapping[str, float] = DEFAULT_BUSINESS_DAY_HOURS
     warn_at: tuple[float, ...] = DEFAULT_WARN_AT
-    pause_statuses: tuple[str, ...] = DEFAULT_PAUSE_STATUSES
+    #: None: the ticket's lifecycle says which states pause which clocks.
+    pause_statuses: tuple[str, ...] | None = None
     on_priority_change: str = CARRY
 
     def __hash__(self) -> int:
@@ -317,7 +319,7 @@ class SlaPolicy:
                 for key, clocks in self.targets.items()
             },
             "warn_at": list(self.warn_at),
-            "pause_statuses": list(self.pause_statuses),
+            **({"pause_statuses": list(self.pause_statuses)} if self.pause_statuses is not None else {}),
             "on_priority_change": self.on_priority_change,
         }
 
@@ -526,12 +528,13 @@ def _parse_warn_at(value: object, errors: _Errors) -> tuple[float, ...]:
     return tuple(out)
 
 
-def _parse_pause_statuses(value: object, errors: _Errors) -> tuple[str, ...]:
+def _parse_pause_statuses(value: object, errors: _Errors) -> tuple[str, ...] | None:
     if value is None:
-        return DEFAULT_PAUSE_STATUSES
-    statuses = _string_list(value, "pause_statuses", errors, OPEN_STATUSES)
-    if NEW in statuses:
-        _fail(errors, "pause_statuses", "'new' cannot pause the clocks: every ticket starts there")
+        return None
+    statuses = _string_list(value, "pause_statuses", errors, ALL_OPEN_STATUSES)
+    for initial in INITIAL_STATUSES:
+        if initial in statuses:
+            _fail(errors, "pause_statuses", f"'{initial}' cannot pause the clocks: every ticket starts there")
     return statuses
 
 

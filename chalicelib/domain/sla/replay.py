@@ -17,8 +17,14 @@ The rules below hold for every clock kind:
   time, not of a sweep: once ``now`` reaches the breach instant the clock is ``breached``. A stop
   exactly at the due instant is met; a clock that stops after its breach instant keeps state
   ``breached`` and gets ``met_at`` (met late).
-* **Pause.** While the status is one of ``pause_statuses`` every clock that has not stopped
-  pauses (the first response too: the desk is waiting on the requester): no working time accrues,
+* **What a status means** comes from the ticket's lifecycle (its process, read from the
+  ``opened`` event: ``chalicelib.domain.processes``): a state of the resolved phase resolves, of
+  the closed phase closes, of the cancelled phase cancels; leaving a resolved state for an open
+  one is a reopen. State names never appear here.
+* **Pause.** While the status pauses a clock kind (the lifecycle's declaration: waiting on the
+  requester pauses every clock; or the policy's ``pause_statuses`` for every clock, when it sets
+  them) every clock of that kind that has not stopped pauses (the first response too: the desk
+  is waiting on the requester): no working time accrues,
   ``paused_seconds`` accrues wall-clock time, and a paused clock has no ``due_at`` and no
   deadline; ``left_seconds`` still tells what remains. A clock that starts in such a status
   starts paused.
@@ -64,6 +70,8 @@ from typing import Any
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
 from chalicelib.domain.instants import iso, parse_instant, require_aware, utc
+from chalicelib.domain.lifecycle import Lifecycle, Phase
+from chalicelib.domain.processes import LIFECYCLES, lifecycle_for
 from chalicelib.domain.sla.calendar import BusinessCalendar
 from chalicelib.domain.sla.clocks import (
     CARRY,
@@ -84,7 +92,6 @@ from chalicelib.domain.sla.clocks import (
 )
 from chalicelib.domain.sla.policy import PRIORITIES, SlaPolicy, TicketFacts, select_policy
 from chalicelib.domain.sla.run import ClockRun
-from chalicelib.domain.ticket import CANCELLED, NEW, OPEN_STATUSES
 
 
 class _Replay:
@@ -95,8 +102,10 @@ class _Replay:
         policy: SlaPolicy,
         calendars: Mapping[str, BusinessCalendar],
         kinds: Sequence[ClockKind],
+        lifecycles: Mapping[str, Lifecycle] = LIFECYCLES,
     ) -> None:
         self.policy = policy
+        self.lifecycles = lifecycles
         self.runs = [
             (kind, ClockRun(kind.name, policy, calendars))
             for kind in kinds
@@ -104,7 +113,9 @@ class _Replay:
         ]
         self.opened = False
         self.ended = False
-        self.status = NEW
+        #: The ticket's lifecycle (from its process, read at ``opened``): what its states mean.
+        self.flow = lifecycles[DEFAULT_PROCESS] if DEFAULT_PROCESS in lifecycles else next(iter(lifecycles.values()))
+        self.status = self.flow.initial
         self.priority = ""
         self.requester: object = None
         #: Whether the first response has happened (a resolution or close counts as one).
@@ -114,7 +125,7 @@ class _Replay:
     def signal(self, name: str, at: datetime, why: str = "") -> None:
         """Apply signal ``name`` to every clock as its kind declares; ``why`` starts the timeline line."""
         self.seen.add(name)
-        is_open = self.status in OPEN_STATUSES
+        is_open = self.is_open
         for kind, run in self.runs:
             if name in kind.stops_on:
                 run.stop(at, kind.stops_on[name])
@@ -129,20 +140,35 @@ class _Replay:
                 run.start(at, self.priority, why)
         self.settle(at)
 
+    @property
+    def is_open(self) -> bool:
+        return self.phase.is_open
+
+    @property
+    def phase(self) -> Phase:
+        """The phase of the current status in the ticket's lifecycle (an unknown one counts as open)."""
+        return self.flow.phase(self.status) if self.status in self.flow.statuses else Phase.OPEN
+
+    def pauses(self, kind: ClockKind) -> bool:
+        """Whether the current status pauses clocks of ``kind``: the policy's ``pause_statuses``
+        when it sets them, else the lifecycle's declaration."""
+        if self.policy.pause_statuses is not None:
+            return self.status in self.policy.pause_statuses
+        return self.status in self.flow.pause_states(kind.name)
+
     def armed(self, kind: ClockKind) -> bool:
         """Whether a priority change may start a pending clock of ``kind`` now."""
-        return self.status in OPEN_STATUSES and not self.seen.isdisjoint(kind.arms_on())
+        return self.is_open and not self.seen.isdisjoint(kind.arms_on())
 
     def settle(self, at: datetime) -> None:
         """Pause every clock that has not stopped while the status pauses them; resume otherwise.
 
         Called after whatever may change the status or start a clock: a clock that starts in a
         pause status starts paused."""
-        pausing = self.status in self.policy.pause_statuses
         for kind, run in self.runs:
             if not kind.pauses:
                 continue
-            if pausing:
+            if self.pauses(kind):
                 run.pause(at, self.status)
             else:
                 run.resume(at, self.status)
@@ -151,13 +177,26 @@ class _Replay:
 # ============================================================================================
 # One handler per event kind
 
+#: The process whose lifecycle a replay assumes when the ``opened`` event names none.
+DEFAULT_PROCESS = "incident"
+#: The clock signal a move into a resolved or closed state raises.
+ENDING_SIGNALS = {Phase.RESOLVED: RESOLVED, Phase.CLOSED: CLOSED}
+
+
+def _process_of(after: Mapping[str, Any]) -> str:
+    process = after.get("type")
+    return process if isinstance(process, str) and process in LIFECYCLES else DEFAULT_PROCESS
+
 
 def _opened(replay: _Replay, event: TicketEvent, at: datetime) -> None:
     if replay.opened:
         return
     after = event.after or {}
     replay.opened = True
-    replay.status = str(after.get("status") or NEW)
+    process = after.get("type")
+    if isinstance(process, str) and process in replay.lifecycles:
+        replay.flow = replay.lifecycles[process]
+    replay.status = str(after.get("status") or replay.flow.initial)
     found = after.get("priority")
     if found not in PRIORITIES:
         raise ValidationFailed(
@@ -174,16 +213,18 @@ def _status_changed(replay: _Replay, event: TicketEvent, at: datetime) -> None:
     new = (event.after or {}).get("status")
     if not isinstance(new, str) or new == replay.status:
         return
-    old, replay.status = replay.status, new
-    if new in (RESOLVED, CLOSED):
+    was = replay.phase
+    replay.status = new
+    phase = replay.phase
+    if phase in (Phase.RESOLVED, Phase.CLOSED):
         replay.responded = True
-        replay.signal(new, at, f"ticket {new}")
-        replay.ended = new == CLOSED
-    elif new == CANCELLED:
+        replay.signal(ENDING_SIGNALS[phase], at, f"ticket {new}")
+        replay.ended = phase == Phase.CLOSED
+    elif phase == Phase.CANCELLED:
         for _kind, run in replay.runs:
             run.cancel(at)
         replay.ended = True
-    elif old == RESOLVED and new in OPEN_STATUSES:
+    elif was == Phase.RESOLVED and phase.is_open:
         replay.signal(REOPENED, at, "ticket reopened")
     else:
         replay.settle(at)
@@ -272,15 +313,17 @@ def compute_clocks(
     fired: Collection[tuple[str, str, int]] = (),
     *,
     kinds: Sequence[ClockKind] = CLOCK_KINDS,
+    lifecycles: Mapping[str, Lifecycle] = LIFECYCLES,
 ) -> TicketClocks:
     """Replay ``events`` under ``policy`` and ``calendars`` as of ``now`` (rules: module docstring).
 
     ``fired`` holds the alert keys already acted on, in addition to those recorded as events.
     ``kinds`` are the clock kinds to run: the required ones and those the policy targets.
+    ``lifecycles`` (by process) say what each status of the ticket's process means.
     Raises ``ValidationFailed`` for an event payload the replay cannot read or a missing calendar.
     """
     require_aware(now, "now")
-    replay = _Replay(policy, calendars, kinds)
+    replay = _Replay(policy, calendars, kinds, lifecycles)
     last: datetime | None = None
     for event in sorted(events, key=lambda e: (e.seq, e.at, e.kind)):
         if event.at > now or replay.ended or (not replay.opened and event.kind != EventKind.OPENED):
@@ -357,7 +400,7 @@ def preview(
         at=opened_at,
         actor="preview",
         kind=EventKind.OPENED,
-        after={"status": NEW, **ticket.to_dict()},
+        after={"status": lifecycle_for(_process_of(ticket.to_dict())).initial, **ticket.to_dict()},
     )
     result = compute_clocks([event], policy, calendars, opened_at)
     assert ticket.priority is not None

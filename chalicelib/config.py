@@ -1,7 +1,10 @@
 """Typed settings, read from environment variables through functions.
 
-Every stage (``dev``, ``staging``, ``prod`` in ``.chalice/config.json``) sets these variables;
-nothing else in the code reads ``os.environ``. Endpoints are configuration: leave
+Every stage (``dev``, ``staging``, ``prod`` in ``.chalice/config.json``) sets these variables,
+and :func:`get_settings` is where the desk reads them. Outside it, only the command line touches
+the environment: ``desk --stage`` fills in the variables it lacks from ``.chalice/config.json``
+(``chalicelib.cli.apply_stage_environment``) before the settings are read; AWS SDK and Powertools
+variables (``AWS_REGION``, ``POWERTOOLS_*``) are read by those libraries themselves. Endpoints are configuration: leave
 ``DYNAMODB_ENDPOINT`` (and the SNS/SQS ones) unset on AWS and set them to a local server's URL
 for ``make run``.
 """

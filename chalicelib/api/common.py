@@ -1,6 +1,7 @@
 """What every route shares: reading the JSON body, validating it, and mapping errors to HTTP.
 
-This is the one place domain errors become HTTP answers (DESIGN principle 7). Heavy modules
+This is the one place domain errors become HTTP answers: bad input a 400 naming the field, an
+illegal move a 409 naming the allowed ones, and so on (``DeskError.status``). Heavy modules
 (pydantic, the services and their AWS clients) are imported when a route first runs, not when
 the app is imported, to keep the Lambda's cold start short.
 """

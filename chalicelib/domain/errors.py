@@ -1,4 +1,4 @@
-"""Domain errors. ``chalicelib.api.errors`` maps each to one HTTP answer."""
+"""Domain errors. ``chalicelib.api.common.answers_errors`` maps each to one HTTP answer (its ``status``)."""
 
 from __future__ import annotations
 

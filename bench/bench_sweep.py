@@ -169,7 +169,7 @@ def _filler_ticket(i: int) -> Any:
     return Ticket(status="closed", resolved_at=resolved, closed_at=resolved + timedelta(days=3), **fields)
 
 
-def _add_filler(count: int) -> None:
+def add_filler(count: int) -> None:
     """Write ``count`` filler tickets as items with PynamoDB's BatchWriteItem (25 items a request).
 
     Through moto in-process this loads about 1,700 items a second on a 2-core machine (100,000 in
@@ -224,7 +224,7 @@ def sweep_reads(store_size: int) -> dict[str, float]:
     with _desk(clock):
         _open_due_tickets(DUE)
         started = time.perf_counter()
-        _add_filler(store_size - DUE)
+        add_filler(store_size - DUE)
         out[f"load_{label}_filler_seconds"] = time.perf_counter() - started
         out[f"index_items_{label}"] = _index_size()
         clock.now = SWEEP_AT

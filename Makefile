@@ -1,11 +1,12 @@
 # The desk's two set-up commands: `make run` (local desk) and `make test` (the whole gate).
+# `make soak` runs the long proofs at scale (tests/soak) that CI runs after the gate.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck unit bench clean
+.PHONY: install run test lint typecheck unit soak bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +25,12 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy app.py chalicelib
 
+# Every test but the soak tier (pyproject's addopts), the end-to-end ones included.
 unit: install
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --durations=10
+
+soak: install
+	$(VENV)/bin/pytest -m soak --durations=10
 
 test: lint typecheck unit
 

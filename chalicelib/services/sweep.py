@@ -7,6 +7,11 @@ of their deterministic ids, their notices for the outbox, and the ticket with it
 deadline moved on. A concurrent or retried sweep loses that transaction (the ticket's version or
 a claim has moved) and re-reads the ticket, whose events now say the alert fired: nothing twice,
 nothing lost.
+
+The index hands over each due ticket as it last saw it, with its events, so the sweep's first
+attempt reads nothing per ticket. That copy may be a moment stale; it is safe because the
+transaction holds only if the ticket is still at the version the copy carries. A lost transaction
+is retried on a consistent read of the ticket and its events.
 """
 
 from __future__ import annotations
@@ -29,9 +34,21 @@ from chalicelib.services.sla import SlaClockKeeper
 MAX_ATTEMPTS = 5
 
 
+@dataclass(frozen=True)
+class DueTicket:
+    """A ticket the index found due, as the index last saw it (possibly a moment stale).
+
+    ``events`` are its events up to ``ticket.event_seq``, or None when the index did not read them
+    all (the sweep then reads the ticket and its events itself).
+    """
+
+    ticket: Ticket
+    events: list[TicketEvent] | None = None
+
+
 class DueTickets(Protocol):
-    def due(self, now: datetime) -> Iterable[str]:
-        """Numbers of the tickets whose ``next_deadline`` is at or before ``now``."""
+    def due(self, now: datetime) -> Iterable[DueTicket]:
+        """The tickets whose ``next_deadline`` is at or before ``now``."""
         ...
 
 
@@ -86,19 +103,26 @@ class SlaSweep:
     def run(self) -> SweepReport:
         now = self.clock()
         report = SweepReport()
-        for number in self.index.due(now):
+        for due in self.index.due(now):
             report.due += 1
-            self._sweep_ticket(number, now, report)
+            self._sweep_ticket(due, now, report)
         logger.info("sla sweep", extra=report.to_dict())
         return report
 
-    def _sweep_ticket(self, number: str, now: datetime, report: SweepReport) -> None:
-        for _attempt in range(MAX_ATTEMPTS):
-            ticket = self.repository.get(number)
-            report.tickets_read += 1
+    def _sweep_ticket(self, due: DueTicket, now: datetime, report: SweepReport) -> None:
+        number = due.ticket.number
+        ticket: Ticket | None = due.ticket
+        events = due.events
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt or events is None:
+                # A retry (or an index that did not read the events): the ticket as it is now.
+                ticket = self.repository.get(number)
+                report.tickets_read += 1
+                events = None
             if ticket is None or ticket.next_deadline is None or ticket.next_deadline > now:
                 return  # another sweep (or a change) moved it on meanwhile
-            events = self.repository.events(number)
+            if events is None:
+                events = self.repository.events(number)
             try:
                 self._fire(ticket, events, now, report)
                 return

@@ -86,12 +86,14 @@ class TicketsByDeadline(GlobalSecondaryIndex["TicketModel"]):
     """Sparse: only tickets with a running clock carry ``deadline_shard``/``next_deadline``.
 
     The partition is sharded (``deadline_shard`` = ``"0"``..``"N-1"``) so no key is hot; the
-    sweep queries each shard for ``next_deadline <= now``.
+    sweep queries each shard for ``next_deadline <= now``. It projects the whole ticket, so the
+    query yields the due tickets themselves (the sweep saves the whole item back, so a partial
+    projection would drop attributes); being sparse, it holds only tickets with a running clock.
     """
 
     class Meta:
         index_name = "by_deadline"
-        projection = KeysOnlyProjection()
+        projection = AllProjection()
 
     deadline_shard = UnicodeAttribute(hash_key=True)
     next_deadline = UnicodeAttribute(range_key=True)

@@ -2,38 +2,95 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.config import get_settings
+from chalicelib.domain.events import TicketEvent
 from chalicelib.domain.notice import Notice
+from chalicelib.domain.ticket import Ticket
 from chalicelib.services.delivery import OutboxEntry
-from chalicelib.storage.models import OutboxModel, TicketModel, bind_models
+from chalicelib.storage.models import EventModel, OutboxModel, TicketModel, bind_models
 from chalicelib.storage.repository import (
     DEADLINE_SHARDS,
     OUTBOX_SHARDS,
     decode_cursor,
     encode_cursor,
     format_instant,
+    item_to_event,
+    item_to_ticket,
 )
+
+if TYPE_CHECKING:
+    from chalicelib.services.sweep import DueTicket
+
+#: The most keys one BatchGetItem request may ask for.
+BATCH_GET_KEYS = 100
 
 
 class DeadlineIndex:
-    """Tickets whose next warning or breach is due: a Query per shard of the sparse index."""
+    """Tickets whose next warning or breach is due, with their events, in as few requests as can be.
+
+    One Query per page of each shard of the sparse index, which projects the whole ticket (so the
+    due tickets come with the Query: no read of their own), and one consistent BatchGetItem per
+    hundred of their events, whose keys the tickets give (``event_seq``: events 1..n). The
+    projection is eventually consistent; the sweep's transaction checks the ticket's version.
+    """
 
     def __init__(self) -> None:
         bind_models(get_settings())
+        #: Index items (due tickets) and event items read so far.
         self.items_read = 0
+        self.events_read = 0
 
-    def due(self, now: datetime) -> Iterator[str]:
+    def due(self, now: datetime) -> Iterator[DueTicket]:
+        return self._with_events(self._due_tickets(now))
+
+    def _due_tickets(self, now: datetime) -> Iterator[Ticket]:
         bound = format_instant(now)
         for shard in range(DEADLINE_SHARDS):
             for item in TicketModel.by_deadline.query(str(shard), TicketModel.next_deadline <= bound):
                 self.items_read += 1
-                yield item.number
+                yield item_to_ticket(item)
+
+    def _with_events(self, tickets: Iterable[Ticket]) -> Iterator[DueTicket]:
+        """Each ticket with its events, read in full BatchGetItem pages across tickets."""
+        from chalicelib.services.sweep import DueTicket
+
+        waiting: deque[tuple[Ticket, int]] = deque()  # a ticket and the key count up to its last event
+        keys: list[tuple[str, int]] = []  # event keys not yet requested
+        requested = 0
+        found: dict[tuple[str, int], TicketEvent] = {}
+
+        def read(batch: list[tuple[str, int]]) -> None:
+            for item in EventModel.batch_get(batch, consistent_read=True):
+                self.events_read += 1
+                event = item_to_event(item)
+                found[(event.ticket, event.seq)] = event
+
+        def ready() -> Iterator[DueTicket]:
+            while waiting and waiting[0][1] <= requested:
+                ticket, _ = waiting.popleft()
+                events = [found.pop((ticket.number, seq), None) for seq in range(1, ticket.event_seq + 1)]
+                complete = [e for e in events if e is not None]
+                yield DueTicket(ticket, complete if len(complete) == len(events) else None)
+
+        for ticket in tickets:
+            keys.extend((ticket.number, seq) for seq in range(1, ticket.event_seq + 1))
+            waiting.append((ticket, requested + len(keys)))
+            while len(keys) >= BATCH_GET_KEYS:
+                read(keys[:BATCH_GET_KEYS])
+                requested += BATCH_GET_KEYS
+                del keys[:BATCH_GET_KEYS]
+            yield from ready()
+        if keys:
+            read(keys)
+            requested += len(keys)
+        yield from ready()
 
 
 class DynamoOutbox:

@@ -53,6 +53,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.domain import validation as check
+from chalicelib.domain.instants import is_aware
 from chalicelib.domain.validation import Problems
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -106,7 +107,7 @@ def _instant_us(moment: datetime, argument: str) -> int:
     """Microseconds since the epoch of an aware datetime; naive ones are refused by ``argument`` name."""
     if not isinstance(moment, datetime):
         raise TypeError(f"{argument} must be a datetime, not {type(moment).__name__}")
-    if moment.tzinfo is None or moment.utcoffset() is None:
+    if not is_aware(moment):
         raise ValueError(f"{argument} must be timezone-aware (got naive datetime {moment.isoformat()})")
     return _td_us(moment - _EPOCH)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from chalicelib.domain.validation import Problems
+
 #: The reason given for a value that is not an ISO-8601 instant.
 NOT_AN_INSTANT = "must be an ISO-8601 instant with a time zone"
 
@@ -22,48 +24,42 @@ def iso(moment: datetime | None) -> str | None:
     return None if moment is None else utc(moment).isoformat()
 
 
+def is_aware(moment: datetime) -> bool:
+    """Whether ``moment`` carries a time zone (naive datetimes are refused everywhere)."""
+    return moment.tzinfo is not None and moment.utcoffset() is not None
+
+
 def require_aware(moment: datetime, what: str) -> datetime:
     """``moment`` itself; ``ValueError`` naming ``what`` when it is naive."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
+    if not is_aware(moment):
         raise ValueError(f"{what} must be timezone-aware")
     return moment
 
 
-def aware_instant(value: object) -> datetime | None:
-    """A timezone-aware instant (in UTC) from a datetime or an ISO-8601 string; None otherwise
-    (missing, unparsable or naive values)."""
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str) and value:
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    else:
-        return None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        return None
-    return moment.astimezone(UTC)
-
-
-def parse_instant(value: object, path: str, errors: list[dict[str, str]]) -> datetime | None:
-    """An instant (in UTC) from a datetime or an ISO-8601 string; else None, with the reason
-    appended to ``errors`` as ``{"field": path, "reason": ...}``."""
+def parse_instant(value: object, path: str, problems: Problems) -> datetime | None:
+    """An instant (in UTC) from a datetime or an ISO-8601 string; else None, after reporting
+    why at ``path``."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
-            errors.append({"field": path, "reason": NOT_AN_INSTANT})
+            problems.fail(path, NOT_AN_INSTANT)
             return None
     else:
-        errors.append({"field": path, "reason": NOT_AN_INSTANT})
+        problems.fail(path, NOT_AN_INSTANT)
         return None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        errors.append({"field": path, "reason": "must carry a time zone"})
+    if not is_aware(moment):
+        problems.fail(path, "must carry a time zone")
         return None
-    return moment.astimezone(UTC)
+    return utc(moment)
+
+
+def aware_instant(value: object) -> datetime | None:
+    """A timezone-aware instant (in UTC) from a datetime or an ISO-8601 string; None otherwise
+    (missing, unparsable or naive values)."""
+    return parse_instant(value, "instant", Problems())
 
 
 def format_seconds(seconds: float, *, days: bool = False) -> str:

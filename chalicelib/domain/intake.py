@@ -42,7 +42,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.domain import validation as check
@@ -50,6 +50,7 @@ from chalicelib.domain.catalog.documents import TRIAGE_GROUP, Service
 from chalicelib.domain.catalog.matching import match_service
 from chalicelib.domain.catalog.text import FoldedText
 from chalicelib.domain.classification import Classification, FieldPrediction, Source
+from chalicelib.domain.instants import is_aware, iso
 from chalicelib.domain.ticket import DEFAULT_LEVEL, LEVELS, TICKET_TYPES
 from chalicelib.domain.validation import Problems
 
@@ -490,12 +491,12 @@ def labelled_example(
     if not isinstance(ticket_text, str) or not ticket_text.strip():
         problems.fail("text", "must be non-empty text")
     check.choice(source, "source", problems, EXAMPLE_SOURCES)
-    if at.tzinfo is None or at.utcoffset() is None:
+    if not is_aware(at):
         problems.fail("at", "must be timezone-aware")
     problems.check()
     example: dict[str, Any] = {"text": ticket_text}
     for name in FIELDS:
         example[name] = corrected.get(name)
     example["source"] = source
-    example["at"] = at.astimezone(UTC).isoformat()
+    example["at"] = iso(at)
     return example

@@ -20,10 +20,12 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.errors import ValidationFailed
+from chalicelib.domain import validation as check
+from chalicelib.domain.instants import iso, parse_instant
+from chalicelib.domain.validation import Problems
 
 # -- kinds ----------------------------------------------------------------------------------------
 
@@ -92,28 +94,6 @@ def channels_for(
 # -- the notice -----------------------------------------------------------------------------------
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).isoformat()
-
-
-def _parse_instant(value: object, path: str, errors: list[dict[str, str]]) -> datetime | None:
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            errors.append({"field": path, "reason": "must be an ISO-8601 instant with a time zone"})
-            return None
-    else:
-        errors.append({"field": path, "reason": "must be an ISO-8601 instant with a time zone"})
-        return None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        errors.append({"field": path, "reason": "must carry a time zone"})
-        return None
-    return moment.astimezone(UTC)
-
-
 @dataclass(frozen=True)
 class Notice:
     """One message to one recipient over one channel."""
@@ -150,8 +130,8 @@ class Notice:
             "link": self.link,
             "urgent": self.urgent,
             "data": dict(self.data),
-            "created_at": _iso(self.created_at),
-            "deliver_after": _iso(self.deliver_after),
+            "created_at": iso(self.created_at),
+            "deliver_after": iso(self.deliver_after),
         }
 
     def to_json(self) -> str:
@@ -161,33 +141,30 @@ class Notice:
     def from_dict(cls, doc: Mapping[str, Any]) -> Notice:
         """The inverse of :meth:`to_dict`; ``ValidationFailed`` listing every problem. Keys the
         notice does not have (an outbox item's delivery state) are ignored."""
-        if not isinstance(doc, Mapping):
-            raise ValidationFailed([{"field": "notice", "reason": "must be an object"}])
-        errors: list[dict[str, str]] = []
+        doc = check.require_mapping(doc, "notice")
+        problems = Problems()
         for key in ("notice_id", "recipient", "subject", "text"):
             if not isinstance(doc.get(key), str) or (key in ("notice_id", "recipient") and not doc.get(key)):
-                errors.append({"field": key, "reason": "is required (a string)"})
-        if doc.get("kind") not in NOTICE_KINDS:
-            errors.append({"field": "kind", "reason": f"must be one of {', '.join(NOTICE_KINDS)}"})
-        if doc.get("channel") not in CHANNEL_NAMES:
-            errors.append({"field": "channel", "reason": f"must be one of {', '.join(CHANNEL_NAMES)}"})
+                problems.fail(key, "is required (a string)")
+        check.choice(doc.get("kind"), "kind", problems, NOTICE_KINDS)
+        check.choice(doc.get("channel"), "channel", problems, CHANNEL_NAMES)
         ticket = doc.get("ticket")
         if ticket is not None and not isinstance(ticket, str):
-            errors.append({"field": "ticket", "reason": "must be a ticket number or null"})
+            problems.fail("ticket", "must be a ticket number or null")
         link = doc.get("link")
         if link is not None and not isinstance(link, str):
-            errors.append({"field": "link", "reason": "must be a URL or null"})
+            problems.fail("link", "must be a URL or null")
         urgent = doc.get("urgent", False)
         if not isinstance(urgent, bool):
-            errors.append({"field": "urgent", "reason": "must be true or false"})
+            problems.fail("urgent", "must be true or false")
         data = doc.get("data") or {}
         if not isinstance(data, Mapping):
-            errors.append({"field": "data", "reason": "must be an object"})
-        created = _parse_instant(doc.get("created_at"), "created_at", errors)
+            problems.fail("data", "must be an object")
+        created = parse_instant(doc.get("created_at"), "created_at", problems)
         after = doc.get("deliver_after")
-        deliver_after = None if after is None else _parse_instant(after, "deliver_after", errors)
-        if errors or created is None:
-            raise ValidationFailed(errors)
+        deliver_after = None if after is None else parse_instant(after, "deliver_after", problems)
+        problems.check()
+        assert created is not None
         return cls(
             notice_id=str(doc["notice_id"]),
             kind=str(doc["kind"]),

@@ -47,7 +47,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from chalicelib.domain.instants import aware_instant, format_span
+from chalicelib.domain.instants import aware_instant, format_span, iso, require_aware, utc
 from chalicelib.domain.lifecycle import Phase
 from chalicelib.domain.processes import phase_of
 
@@ -172,10 +172,8 @@ class PatrolDigest:
         return {
             "patrol_date": self.patrol_date.isoformat(),
             "timezone": self.timezone,
-            "generated_at": self.generated_at.astimezone(UTC).isoformat(),
-            "previous_patrol": None
-            if self.previous_patrol is None
-            else self.previous_patrol.astimezone(UTC).isoformat(),
+            "generated_at": iso(self.generated_at),
+            "previous_patrol": iso(self.previous_patrol),
             "ticket_count": self.ticket_count,
             "sections": [section.to_dict() for section in self.sections],
             "management_brief": [item.to_dict() for item in self.management_brief],
@@ -217,14 +215,13 @@ def morning_patrol(
     settings: PatrolSettings | None = None,
 ) -> PatrolDigest:
     """The digest of ``tickets`` for the patrol of ``patrol_date`` at ``now`` (rules: module docstring)."""
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be timezone-aware")
-    if previous_patrol is not None and (previous_patrol.tzinfo is None or previous_patrol.utcoffset() is None):
-        raise ValueError("previous_patrol must be timezone-aware")
+    require_aware(now, "now")
+    if previous_patrol is not None:
+        require_aware(previous_patrol, "previous_patrol")
     settings = settings or PatrolSettings()
     zone = settings.zone
     if settings.at_risk_horizon is None:
-        horizon = datetime.combine(patrol_date + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+        horizon = utc(datetime.combine(patrol_date + timedelta(days=1), time(0), tzinfo=zone))
     else:
         horizon = now + settings.at_risk_horizon
     views = sorted((_View.of(doc) for doc in tickets), key=lambda v: v.number)
@@ -308,8 +305,8 @@ def morning_patrol(
     return PatrolDigest(
         patrol_date=patrol_date,
         timezone=settings.timezone,
-        generated_at=now.astimezone(UTC),
-        previous_patrol=None if previous_patrol is None else previous_patrol.astimezone(UTC),
+        generated_at=utc(now),
+        previous_patrol=None if previous_patrol is None else utc(previous_patrol),
         sections=tuple(sections),
         management_brief=tuple(sorted(brief.values(), key=lambda item: (_rank(item.priority), item.number))),
     )

@@ -20,18 +20,16 @@ recipient is in a working window, else at the start of their next working window
 without a calendar (or whose calendar has no working time at all) is never held back: holding a
 notice forever would lose it.
 
-The notice is anything with ``kind``, ``urgent``, ``created_at`` and a ``data`` mapping (the
-``Notice`` of ``chalicelib.domain.notice`` fits) or a plain mapping of the same keys. The ticket
-facts are read from ``data``: ``type``, ``priority``, ``tags`` and ``els_until`` (an ISO instant).
+The notice is a :class:`~chalicelib.domain.notice.Notice`; the ticket facts are read from its
+``data``: ``type``, ``priority``, ``tags`` and ``els_until`` (an ISO instant).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from datetime import datetime
 
-from chalicelib.domain.instants import aware_instant
+from chalicelib.domain.instants import aware_instant, iso, require_aware, utc
+from chalicelib.domain.notice import Notice
 from chalicelib.domain.sla.calendar import BusinessCalendar
 
 INTERRUPTING_INCIDENT_PRIORITIES = ("P1", "P2")
@@ -39,53 +37,26 @@ EARLY_LIFE_SUPPORT_TAG = "early-life-support"
 MILESTONE_TAG = "milestone"
 
 
-class NoticeLike(Protocol):
-    """What quiet hours read of a notice."""
-
-    @property
-    def kind(self) -> str: ...
-
-    @property
-    def urgent(self) -> bool: ...
-
-    @property
-    def created_at(self) -> datetime: ...
-
-    @property
-    def data(self) -> Mapping[str, Any]: ...
-
-
-def _fields(notice: NoticeLike | Mapping[str, Any]) -> tuple[bool, Mapping[str, Any], datetime | None]:
-    if isinstance(notice, Mapping):
-        data = notice.get("data") or {}
-        created = notice.get("created_at")
-        if isinstance(created, str):
-            created = datetime.fromisoformat(created)
-        return bool(notice.get("urgent", False)), data, created if isinstance(created, datetime) else None
-    return bool(notice.urgent), notice.data or {}, notice.created_at
-
-
-def interrupts(notice: NoticeLike | Mapping[str, Any], now: datetime | None = None) -> tuple[bool, str]:
+def interrupts(notice: Notice, now: datetime | None = None) -> tuple[bool, str]:
     """Whether ``notice`` may interrupt its recipient outside working hours, and why (see module docstring).
 
     ``now`` decides whether ``els_until`` is still in the future; it defaults to the notice's
     ``created_at``.
     """
-    urgent, data, created = _fields(notice)
+    data = notice.data
     ticket_type = data.get("type")
     priority = data.get("priority")
     tags = data.get("tags") or ()
     tag_set = {str(tag).lower() for tag in tags} if isinstance(tags, (list, tuple, set, frozenset)) else set()
-    if urgent:
+    if notice.urgent:
         return True, "urgent notice (page)"
     if ticket_type == "incident" and priority in INTERRUPTING_INCIDENT_PRIORITIES:
         return True, f"{priority} incident"
     if EARLY_LIFE_SUPPORT_TAG in tag_set:
         return True, "early-life support after a change"
     els_until = aware_instant(data.get("els_until"))
-    reference = now or created
-    if els_until is not None and reference is not None and els_until > reference:
-        return True, f"early-life support after a change until {els_until.astimezone(UTC).isoformat()}"
+    if els_until is not None and els_until > (now or notice.created_at):
+        return True, f"early-life support after a change until {iso(els_until)}"
     if MILESTONE_TAG in tag_set:
         return True, "needed to meet a milestone"
     what = str(ticket_type or "ticket").replace("_", " ")
@@ -93,17 +64,13 @@ def interrupts(notice: NoticeLike | Mapping[str, Any], now: datetime | None = No
     return False, f"{shown}: waits for the recipient's working hours"
 
 
-def delivery_time(
-    notice: NoticeLike | Mapping[str, Any], recipient_calendar: BusinessCalendar | None, now: datetime
-) -> datetime:
+def delivery_time(notice: Notice, recipient_calendar: BusinessCalendar | None, now: datetime) -> datetime:
     """When to deliver ``notice`` to a recipient working on ``recipient_calendar`` (UTC).
 
     ``now`` when the notice may interrupt, when the recipient is in working hours, or when there is
     no calendar to honour; else the start of the recipient's next working window.
     """
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be timezone-aware")
-    now = now.astimezone(UTC)
+    now = utc(require_aware(now, "now"))
     may_interrupt, _ = interrupts(notice, now)
     if may_interrupt or recipient_calendar is None or recipient_calendar.is_working(now):
         return now

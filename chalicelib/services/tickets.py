@@ -17,6 +17,7 @@ from chalicelib.domain.classification import Triage, correct
 from chalicelib.domain.errors import Forbidden, NotFound, StaleVersion, ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
 from chalicelib.domain.identity import Identity
+from chalicelib.domain.instants import iso
 from chalicelib.domain.lifecycle import MoveFacts, Phase, actor_of
 from chalicelib.domain.notice import Notice
 from chalicelib.domain.processes import lifecycle_for
@@ -108,10 +109,6 @@ class _Draft:
 def _ended(ticket: Ticket) -> bool:
     """Closed or cancelled: the ticket takes no more changes."""
     return lifecycle_for(ticket.type).phase(ticket.status).is_terminal
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 class TicketService:
@@ -555,17 +552,17 @@ def ticket_view(ticket: Ticket) -> dict[str, Any]:
         "assignee": ticket.assignee,
         "group": ticket.group,
         "monitor": ticket.monitor,
-        "created_at": _iso(ticket.created_at),
-        "updated_at": _iso(ticket.updated_at),
-        "first_response_at": _iso(ticket.first_response_at),
-        "resolved_at": _iso(ticket.resolved_at),
-        "closed_at": _iso(ticket.closed_at),
+        "created_at": iso(ticket.created_at),
+        "updated_at": iso(ticket.updated_at),
+        "first_response_at": iso(ticket.first_response_at),
+        "resolved_at": iso(ticket.resolved_at),
+        "closed_at": iso(ticket.closed_at),
         "reopen_count": ticket.reopen_count,
         "vip": ticket.vip,
         "business_unit": ticket.business_unit,
         "version": ticket.version,
         "sla": ticket.sla or None,
-        "next_deadline": _iso(ticket.next_deadline),
+        "next_deadline": iso(ticket.next_deadline),
         **intake_view(ticket),
     }
 

@@ -24,6 +24,7 @@ from pynamodb.exceptions import PutError
 
 from chalicelib.config import Settings, get_settings
 from chalicelib.domain.errors import Conflict
+from chalicelib.domain.instants import is_aware, iso, utc
 from chalicelib.domain.intake import FIELDS
 from chalicelib.storage.models import ConfigModel, ExampleModel, bind_models
 
@@ -201,7 +202,7 @@ def _chunk_body(index: int, data: bytes) -> dict[str, Any]:
 def _manifest(item: ConfigModel) -> dict[str, Any]:
     out = dict(item.body)
     out["version"] = int(item.version)
-    out["created_at"] = item.created_at.astimezone(UTC).isoformat()
+    out["created_at"] = iso(item.created_at)
     out["created_by"] = item.created_by
     return out
 
@@ -216,9 +217,9 @@ def _instant(raw: Any) -> datetime:
             raw = datetime.fromisoformat(raw)
         except ValueError as exc:
             raise ValueError(f"example 'at' is not an ISO instant: {raw!r}") from exc
-    if not isinstance(raw, datetime) or raw.tzinfo is None or raw.utcoffset() is None:
+    if not isinstance(raw, datetime) or not is_aware(raw):
         raise ValueError("example 'at' must be a timezone-aware instant")
-    return raw.astimezone(UTC)
+    return utc(raw)
 
 
 def _example_labels(example: Mapping[str, Any]) -> dict[str, str | None]:
@@ -299,5 +300,5 @@ def _example(item: ExampleModel) -> dict[str, Any]:
         "text": item.text,
         "labels": dict(item.labels or {}),
         "source": item.source,
-        "at": item.at.astimezone(UTC).isoformat(),
+        "at": iso(item.at),
     }

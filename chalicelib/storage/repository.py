@@ -20,6 +20,7 @@ from chalicelib.config import get_settings
 from chalicelib.domain.classification import Classification, RoutingDecision, Triage
 from chalicelib.domain.errors import AlreadyClaimed, StaleVersion, ValidationFailed
 from chalicelib.domain.events import TicketEvent
+from chalicelib.domain.instants import utc
 from chalicelib.domain.notice import Notice
 from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import tracer
@@ -33,13 +34,18 @@ OUTBOX_SHARDS = 4
 DEADLINE_SHARDS = 8
 
 
+#: Instants in index keys: sortable UTC text with microseconds (``2026-11-22T08:00:00.000000Z``).
+KEY_INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
 def format_instant(moment: datetime) -> str:
-    """A sortable UTC string for index keys (``2026-11-22T08:00:00.000000Z``)."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """The index-key text of an instant (:data:`KEY_INSTANT_FORMAT`)."""
+    return utc(moment).strftime(KEY_INSTANT_FORMAT)
 
 
 def parse_instant(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    """The instant of an index-key text written by :func:`format_instant`."""
+    return datetime.strptime(text, KEY_INSTANT_FORMAT).replace(tzinfo=timezone.utc)
 
 
 def deadline_shard(number: str) -> str:

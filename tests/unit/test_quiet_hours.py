@@ -90,10 +90,10 @@ def test_no_calendar_or_no_working_time_never_holds_a_notice() -> None:
     assert delivery_time(notice(), empty, MONDAY_8PM) == MONDAY_8PM
 
 
-def test_a_plain_mapping_works_too() -> None:
-    doc = notice(type="incident", priority="P1").to_dict()
+def test_a_notice_read_back_from_its_dict_works_too() -> None:
+    doc = Notice.from_dict(notice(type="incident", priority="P1").to_dict())
     assert interrupts(doc) == (True, "P1 incident")
-    assert delivery_time(notice().to_dict(), OFFICE, MONDAY_8PM) == TUESDAY_8AM
+    assert delivery_time(Notice.from_dict(notice().to_dict()), OFFICE, MONDAY_8PM) == TUESDAY_8AM
 
 
 def test_naive_now_is_refused() -> None:

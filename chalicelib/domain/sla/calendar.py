@@ -44,7 +44,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -52,7 +52,9 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chalicelib.domain.errors import ValidationFailed
+from chalicelib.domain import validation as check
+from chalicelib.domain.instants import is_aware
+from chalicelib.domain.validation import Problems
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: Consecutive local years without any working time after which ``add``, ``subtract`` and
@@ -91,8 +93,6 @@ _ONE_DAY = timedelta(days=1)
 #: Files in a zoneinfo directory that are not IANA zones but the host's own setting.
 _HOST_ZONE_NAMES = frozenset({"localtime", "posixrules", "Factory"})
 
-#: Reports one problem: ``fail(field_path, reason)``.
-_Fail = Callable[[str, str], None]
 
 
 # --------------------------------------------------------------------------------------------
@@ -107,7 +107,7 @@ def _instant_us(moment: datetime, argument: str) -> int:
     """Microseconds since the epoch of an aware datetime; naive ones are refused by ``argument`` name."""
     if not isinstance(moment, datetime):
         raise TypeError(f"{argument} must be a datetime, not {type(moment).__name__}")
-    if moment.tzinfo is None or moment.utcoffset() is None:
+    if not is_aware(moment):
         raise ValueError(f"{argument} must be timezone-aware (got naive datetime {moment.isoformat()})")
     return _td_us(moment - _EPOCH)
 
@@ -299,52 +299,45 @@ class BusinessCalendar:
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> BusinessCalendar:
         """Validate a calendar document; raise ``ValidationFailed`` listing every problem found."""
-        errors: list[dict[str, str]] = []
-
-        def fail(path: str, reason: str) -> None:
-            errors.append({"field": path, "reason": reason})
-
-        if not isinstance(doc, Mapping):
-            raise ValidationFailed([{"field": "calendar", "reason": "must be an object"}])
-        for key in sorted(set(doc) - DOCUMENT_FIELDS, key=str):
-            fail(str(key), "unknown field")
+        doc = check.require_mapping(doc, "calendar")
+        problems = Problems()
+        check.unknown_fields(doc, DOCUMENT_FIELDS, problems)
 
         name = doc.get("name")
         if name is None:
-            fail("name", "is required")
+            problems.fail("name", "is required")
         elif not isinstance(name, str):
-            fail("name", "must be a string")
+            problems.fail("name", "must be a string")
         elif not name.strip() or name != name.strip():
-            fail("name", "must be non-empty without surrounding spaces")
+            problems.fail("name", "must be non-empty without surrounding spaces")
         elif len(name) > NAME_MAX_LENGTH:
-            fail("name", f"must be at most {NAME_MAX_LENGTH} characters")
+            problems.fail("name", f"must be at most {NAME_MAX_LENGTH} characters")
 
         tz_name = doc.get("timezone")
         if tz_name is None:
-            fail("timezone", "is required")
+            problems.fail("timezone", "is required")
         elif not isinstance(tz_name, str):
-            fail("timezone", "must be a string")
+            problems.fail("timezone", "must be a string")
         elif tz_name in _HOST_ZONE_NAMES:
-            fail("timezone", f"{tz_name!r} depends on the host; use an IANA name such as 'Europe/Berlin'")
+            problems.fail("timezone", f"{tz_name!r} depends on the host; use an IANA name such as 'Europe/Berlin'")
         else:
             try:
                 ZoneInfo(tz_name)
             except (ZoneInfoNotFoundError, ValueError, OSError):
-                fail("timezone", f"unknown time zone {tz_name!r}")
+                problems.fail("timezone", f"unknown time zone {tz_name!r}")
 
         version = doc.get("version", 1)
         if isinstance(version, bool) or not isinstance(version, int):
-            fail("version", "must be an integer")
+            problems.fail("version", "must be an integer")
         elif version < 1:
-            fail("version", "must be at least 1")
+            problems.fail("version", "must be at least 1")
 
-        week = _parse_weekly_hours(doc.get("weekly_hours"), fail)
-        explicit = _parse_dates(doc.get("holidays", []), fail)
-        recurring = _parse_month_days(doc.get("recurring_holidays", []), fail)
-        country, subdivision = _parse_country(doc.get("holiday_country"), doc.get("holiday_subdivision"), fail)
+        week = _parse_weekly_hours(doc.get("weekly_hours"), problems)
+        explicit = _parse_dates(doc.get("holidays", []), problems)
+        recurring = _parse_month_days(doc.get("recurring_holidays", []), problems)
+        country, subdivision = _parse_country(doc.get("holiday_country"), doc.get("holiday_subdivision"), problems)
 
-        if errors:
-            raise ValidationFailed(errors)
+        problems.check()
         assert isinstance(name, str) and isinstance(tz_name, str) and isinstance(version, int)
         return cls(
             name=name,
@@ -607,52 +600,52 @@ def _shared_timeline(calendar: BusinessCalendar, year: int) -> _YearTimeline:
 
 
 # --------------------------------------------------------------------------------------------
-# Document parsing helpers (each reports problems through ``fail(path, reason)``)
+# Document parsing helpers (each reports problems through ``problems.fail(path, reason)``)
 
 
-def _parse_time(value: object, path: str, fail: _Fail, *, allow_24: bool) -> int | None:
+def _parse_time(value: object, path: str, problems: Problems, *, allow_24: bool) -> int | None:
     if not isinstance(value, str):
-        fail(path, "must be a time string HH:MM")
+        problems.fail(path, "must be a time string HH:MM")
         return None
     match = _TIME_RE.match(value)
     if match is None:
-        fail(path, f"{value!r} is not a time HH:MM (00:00 to 24:00)")
+        problems.fail(path, f"{value!r} is not a time HH:MM (00:00 to 24:00)")
         return None
     if match.group(3):
         if not allow_24:
-            fail(path, "24:00 is allowed only as the end of a window")
+            problems.fail(path, "24:00 is allowed only as the end of a window")
             return None
         return _DAY_SECONDS
     return int(match.group(1)) * 3600 + int(match.group(2)) * 60
 
 
-def _parse_weekly_hours(value: object, fail: _Fail) -> tuple[tuple[Window, ...], ...]:
+def _parse_weekly_hours(value: object, problems: Problems) -> tuple[tuple[Window, ...], ...]:
     if value is None:
-        fail("weekly_hours", "is required")
+        problems.fail("weekly_hours", "is required")
         return ((),) * 7
     if not isinstance(value, Mapping):
-        fail("weekly_hours", "must be an object keyed by weekday (mon..sun)")
+        problems.fail("weekly_hours", "must be an object keyed by weekday (mon..sun)")
         return ((),) * 7
     week: list[list[tuple[int, int, int]]] = [[] for _ in WEEKDAYS]  # (start, end, index in document)
     for key, windows in value.items():
         path = f"weekly_hours.{key}"
         if key not in WEEKDAYS:
-            fail(path, f"unknown weekday; use one of {', '.join(WEEKDAYS)}")
+            problems.fail(path, f"unknown weekday; use one of {', '.join(WEEKDAYS)}")
             continue
         if not isinstance(windows, Sequence) or isinstance(windows, str):
-            fail(path, "must be a list of [start, end] windows")
+            problems.fail(path, "must be a list of [start, end] windows")
             continue
         for index, window in enumerate(windows):
             window_path = f"{path}[{index}]"
             if not isinstance(window, Sequence) or isinstance(window, str) or len(window) != 2:
-                fail(window_path, "must be a pair [start, end]")
+                problems.fail(window_path, "must be a pair [start, end]")
                 continue
-            start = _parse_time(window[0], f"{window_path}[0]", fail, allow_24=False)
-            end = _parse_time(window[1], f"{window_path}[1]", fail, allow_24=True)
+            start = _parse_time(window[0], f"{window_path}[0]", problems, allow_24=False)
+            end = _parse_time(window[1], f"{window_path}[1]", problems, allow_24=True)
             if start is None or end is None:
                 continue
             if start == end:
-                fail(window_path, "start and end are equal; the window is empty")
+                problems.fail(window_path, "start and end are equal; the window is empty")
                 continue
             week[WEEKDAYS.index(key)].append((start, end, index))
 
@@ -663,83 +656,83 @@ def _parse_weekly_hours(value: object, fail: _Fail) -> tuple[tuple[Window, ...],
         for (start_a, end_a, index_a), (start_b, _end_b, index_b) in pairwise(windows):
             close_a = end_a if end_a > start_a else _DAY_SECONDS
             if start_b < close_a:
-                fail(f"weekly_hours.{day}[{index_b}]", f"overlaps weekly_hours.{day}[{index_a}]")
+                problems.fail(f"weekly_hours.{day}[{index_b}]", f"overlaps weekly_hours.{day}[{index_a}]")
         following = WEEKDAYS[(number + 1) % 7]
         for start_a, end_a, index_a in windows:
             if end_a < start_a:
                 for start_b, _end_b, index_b in week[(number + 1) % 7]:
                     if start_b < end_a:
-                        fail(
+                        problems.fail(
                             f"weekly_hours.{following}[{index_b}]",
                             f"overlaps the overnight window weekly_hours.{day}[{index_a}]",
                         )
     return tuple(tuple((start, end) for start, end, _ in windows) for windows in week)
 
 
-def _parse_dates(value: object, fail: _Fail) -> frozenset[date]:
+def _parse_dates(value: object, problems: Problems) -> frozenset[date]:
     if value is None:
         return frozenset()
     if not isinstance(value, Sequence) or isinstance(value, str):
-        fail("holidays", "must be a list of dates YYYY-MM-DD")
+        problems.fail("holidays", "must be a list of dates YYYY-MM-DD")
         return frozenset()
     found: set[date] = set()
     for index, item in enumerate(value):
         path = f"holidays[{index}]"
         if not isinstance(item, str) or not _DATE_RE.match(item):
-            fail(path, f"{item!r} is not a date YYYY-MM-DD")
+            problems.fail(path, f"{item!r} is not a date YYYY-MM-DD")
             continue
         try:
             found.add(date.fromisoformat(item))
         except ValueError:
-            fail(path, f"{item!r} is not a valid date")
+            problems.fail(path, f"{item!r} is not a valid date")
     return frozenset(found)
 
 
-def _parse_month_days(value: object, fail: _Fail) -> frozenset[tuple[int, int]]:
+def _parse_month_days(value: object, problems: Problems) -> frozenset[tuple[int, int]]:
     if value is None:
         return frozenset()
     if not isinstance(value, Sequence) or isinstance(value, str):
-        fail("recurring_holidays", "must be a list of month-days MM-DD")
+        problems.fail("recurring_holidays", "must be a list of month-days MM-DD")
         return frozenset()
     found: set[tuple[int, int]] = set()
     for index, item in enumerate(value):
         path = f"recurring_holidays[{index}]"
         match = _MONTH_DAY_RE.match(item) if isinstance(item, str) else None
         if match is None:
-            fail(path, f"{item!r} is not a month-day MM-DD")
+            problems.fail(path, f"{item!r} is not a month-day MM-DD")
             continue
         month, day = int(match.group(1)), int(match.group(2))
         try:
             date(2000, month, day)  # a leap year, so 02-29 is accepted
         except ValueError:
-            fail(path, f"{item!r} is not a valid month-day")
+            problems.fail(path, f"{item!r} is not a valid month-day")
             continue
         found.add((month, day))
     return frozenset(found)
 
 
-def _parse_country(country: object, subdivision: object, fail: _Fail) -> tuple[str | None, str | None]:
+def _parse_country(country: object, subdivision: object, problems: Problems) -> tuple[str | None, str | None]:
     if country is None:
         if subdivision is not None:
-            fail("holiday_subdivision", "needs holiday_country")
+            problems.fail("holiday_subdivision", "needs holiday_country")
         return None, None
     if not isinstance(country, str):
-        fail("holiday_country", "must be a string (ISO 3166-1 alpha-2 code)")
+        problems.fail("holiday_country", "must be a string (ISO 3166-1 alpha-2 code)")
         return None, None
     supported = _supported_countries()
     if country not in supported:
-        fail("holiday_country", f"unknown holiday country {country!r}")
+        problems.fail("holiday_country", f"unknown holiday country {country!r}")
         return None, None
     if subdivision is None:
         return country, None
     if not isinstance(subdivision, str):
-        fail("holiday_subdivision", "must be a string")
+        problems.fail("holiday_subdivision", "must be a string")
         return country, None
     try:
         import holidays as holidays_package
 
         holidays_package.country_holidays(country, subdiv=subdivision)
     except NotImplementedError:
-        fail("holiday_subdivision", f"unknown subdivision {subdivision!r} of {country}")
+        problems.fail("holiday_subdivision", f"unknown subdivision {subdivision!r} of {country}")
         return country, None
     return country, subdivision

@@ -54,6 +54,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chalicelib.domain.escalation import BREACH, NOTIFY, PAGE, REASSIGN_GROUP, REOPENED, WARNING
+from chalicelib.domain.sla.policy import DEFAULT_WARN_AT
 
 OFFICE = "office"
 ALWAYS = "24x7"
@@ -74,7 +75,6 @@ DEFAULT_ASAP: Mapping[str, str] = {
 
 #: Working hours in one business day, per calendar.
 BUSINESS_DAY_HOURS: Mapping[str, float] = {OFFICE: 9, ALWAYS: 24}
-WARN_AT = (0.75,)
 #: Priority -> Kesner severity code.
 PRIORITY_CODES: Mapping[str, int] = {"P1": 1, "P2": 2, "P3": 3, "P4": 4, "P5": 4}
 
@@ -143,7 +143,7 @@ def _policy(
         "calendar": calendar,
         "business_day_hours": dict(BUSINESS_DAY_HOURS),
         "targets": dict(targets),
-        "warn_at": list(WARN_AT),
+        "warn_at": list(DEFAULT_WARN_AT),
         "on_priority_change": on_priority_change,
     }
 

@@ -45,11 +45,12 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.domain.errors import ValidationFailed
+from chalicelib.domain import validation as check
 from chalicelib.domain.events import TicketEvent
 from chalicelib.domain.processes import ALL_OPEN_STATUSES, INITIAL_STATUSES
 from chalicelib.domain.sla.clocks import CARRY, CLOCK_NAMES, REQUIRED_CLOCKS, RESTART
 from chalicelib.domain.ticket import TICKET_TYPES
+from chalicelib.domain.validation import DOCUMENT_NAME_PATTERN, DOCUMENT_NAME_REASON, Problems
 
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 ANY_PRIORITY = "*"
@@ -73,14 +74,7 @@ POLICY_FIELDS = frozenset(
     }
 )
 MATCH_FIELDS = ("types", "priorities", "services", "vip", "business_units")
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _DURATION_RE = re.compile(r"^(?:(\d+)bd)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-
-_Errors = list[dict[str, str]]
-
-
-def _fail(errors: _Errors, path: str, reason: str) -> None:
-    errors.append({"field": path, "reason": reason})
 
 
 @dataclass(frozen=True)
@@ -240,51 +234,42 @@ class SlaPolicy:
 
         With ``known_calendars`` every calendar the policy names must be among them.
         """
-        errors: _Errors = []
-        if not isinstance(doc, Mapping):
-            raise ValidationFailed([{"field": "policy", "reason": "must be an object"}])
-        for key in sorted(set(doc) - POLICY_FIELDS, key=str):
-            _fail(errors, str(key), "unknown field")
+        doc = check.require_mapping(doc, "policy")
+        problems = Problems()
+        check.unknown_fields(doc, POLICY_FIELDS, problems)
 
-        name = doc.get("name")
-        if name is None:
-            _fail(errors, "name", "is required")
-        elif not isinstance(name, str) or not _NAME_RE.match(name):
-            _fail(errors, "name", "must be 1-100 characters: letters, digits, '_', '-', '.'")
-        version = _int_field(doc, "version", 1, errors, minimum=1)
-        precedence = _int_field(doc, "precedence", 0, errors)
-        description = doc.get("description", "")
-        if not isinstance(description, str):
-            _fail(errors, "description", "must be a string")
+        name = check.name(
+            doc.get("name"), "name", problems, pattern=DOCUMENT_NAME_PATTERN, reason=DOCUMENT_NAME_REASON
+        )
+        version = _int_field(doc, "version", 1, problems, minimum=1)
+        precedence = _int_field(doc, "precedence", 0, problems)
+        description = check.string(doc.get("description", ""), "description", problems)
         calendar = doc.get("calendar")
         if calendar is None:
-            _fail(errors, "calendar", "is required (the default calendar of the targets)")
+            problems.fail("calendar", "is required (the default calendar of the targets)")
         elif not isinstance(calendar, str) or not calendar.strip():
-            _fail(errors, "calendar", "must be a calendar name")
-        match = _parse_match(doc.get("match"), errors)
-        day_hours = _parse_business_day_hours(doc.get("business_day_hours"), errors)
-        targets = _parse_targets(doc.get("targets"), errors)
-        warn_at = _parse_warn_at(doc.get("warn_at"), errors)
-        pauses = _parse_pause_statuses(doc.get("pause_statuses"), errors)
+            problems.fail("calendar", "must be a calendar name")
+        match = _parse_match(doc.get("match"), problems)
+        day_hours = _parse_business_day_hours(doc.get("business_day_hours"), problems)
+        targets = _parse_targets(doc.get("targets"), problems)
+        warn_at = _parse_warn_at(doc.get("warn_at"), problems)
+        pauses = _parse_pause_statuses(doc.get("pause_statuses"), problems)
         rule = doc.get("on_priority_change", CARRY)
         if rule not in (CARRY, RESTART):
-            _fail(errors, "on_priority_change", f"must be {CARRY!r} or {RESTART!r}")
+            problems.fail("on_priority_change", f"must be {CARRY!r} or {RESTART!r}")
 
         if known_calendars is not None and isinstance(calendar, str) and targets is not None:
             known = set(known_calendars)
             if calendar not in known:
-                _fail(errors, "calendar", f"unknown calendar {calendar!r}")
+                problems.fail("calendar", f"unknown calendar {calendar!r}")
             for key, clocks in targets.items():
                 for clock, spec in clocks.items():
                     if spec.calendar is not None and spec.calendar not in known:
-                        _fail(
-                            errors, f"targets.{key}.{clock}.calendar", f"unknown calendar {spec.calendar!r}"
-                        )
+                        problems.fail(f"targets.{key}.{clock}.calendar", f"unknown calendar {spec.calendar!r}")
 
-        if errors:
-            raise ValidationFailed(errors)
-        assert isinstance(name, str) and isinstance(calendar, str) and targets is not None
-        assert isinstance(description, str) and isinstance(rule, str)
+        problems.check()
+        assert name is not None and isinstance(calendar, str) and targets is not None
+        assert isinstance(rule, str)
         return cls(
             name=name,
             version=version,
@@ -367,116 +352,112 @@ class SlaPolicy:
 
 
 def _int_field(
-    doc: Mapping[str, Any], key: str, default: int, errors: _Errors, minimum: int | None = None
+    doc: Mapping[str, Any], key: str, default: int, problems: Problems, minimum: int | None = None
 ) -> int:
     value = doc.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int):
-        _fail(errors, key, "must be an integer")
+        problems.fail(key, "must be an integer")
         return default
     if minimum is not None and value < minimum:
-        _fail(errors, key, f"must be at least {minimum}")
+        problems.fail(key, f"must be at least {minimum}")
         return default
     return value
 
 
 def _string_list(
-    value: object, path: str, errors: _Errors, allowed: Sequence[str] | None = None
+    value: object, path: str, problems: Problems, allowed: Sequence[str] | None = None
 ) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, Sequence) or isinstance(value, str):
-        _fail(errors, path, "must be a list of strings")
-        return ()
-    out: list[str] = []
-    for index, item in enumerate(value):
+    """Non-empty strings (among ``allowed`` when given), each kept once; omitted is empty."""
+
+    def read(item: object, item_path: str) -> str | None:
         if not isinstance(item, str) or not item:
-            _fail(errors, f"{path}[{index}]", "must be a non-empty string")
-        elif allowed is not None and item not in allowed:
-            _fail(errors, f"{path}[{index}]", f"unknown value {item!r}; use one of {', '.join(allowed)}")
-        elif item not in out:
-            out.append(item)
-    return tuple(out)
+            problems.fail(item_path, "must be a non-empty string")
+            return None
+        if allowed is not None and item not in allowed:
+            problems.fail(item_path, f"unknown value {item!r}; use one of {', '.join(allowed)}")
+            return None
+        return item
+
+    return tuple(dict.fromkeys(check.items(value, path, problems, read, reason="must be a list of strings")))
 
 
-def _parse_match(value: object, errors: _Errors) -> PolicyMatch:
+def _parse_match(value: object, problems: Problems) -> PolicyMatch:
     if value is None:
         return PolicyMatch()
     if not isinstance(value, Mapping):
-        _fail(errors, "match", "must be an object")
+        problems.fail("match", "must be an object")
         return PolicyMatch()
-    for key in sorted(set(value) - set(MATCH_FIELDS), key=str):
-        _fail(errors, f"match.{key}", "unknown field")
+    check.unknown_fields(value, MATCH_FIELDS, problems.at("match"))
     vip = value.get("vip")
     if vip is not None and not isinstance(vip, bool):
-        _fail(errors, "match.vip", "must be true, false or null")
+        problems.fail("match.vip", "must be true, false or null")
         vip = None
     return PolicyMatch(
-        types=_string_list(value.get("types"), "match.types", errors, TICKET_TYPES),
-        priorities=_string_list(value.get("priorities"), "match.priorities", errors, PRIORITIES),
-        services=_string_list(value.get("services"), "match.services", errors),
+        types=_string_list(value.get("types"), "match.types", problems, TICKET_TYPES),
+        priorities=_string_list(value.get("priorities"), "match.priorities", problems, PRIORITIES),
+        services=_string_list(value.get("services"), "match.services", problems),
         vip=vip,
-        business_units=_string_list(value.get("business_units"), "match.business_units", errors),
+        business_units=_string_list(value.get("business_units"), "match.business_units", problems),
     )
 
 
-def _hours_value(value: object, path: str, errors: _Errors) -> float | None:
+def _hours_value(value: object, path: str, problems: Problems) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 24:
-        _fail(errors, path, "must be a number of hours in (0, 24]")
+        problems.fail(path, "must be a number of hours in (0, 24]")
         return None
     return float(value)
 
 
-def _parse_business_day_hours(value: object, errors: _Errors) -> float | Mapping[str, float]:
+def _parse_business_day_hours(value: object, problems: Problems) -> float | Mapping[str, float]:
     if value is None:
         return DEFAULT_BUSINESS_DAY_HOURS
     if isinstance(value, Mapping):
         out: dict[str, float] = {}
         for key in sorted(value, key=str):
-            hours = _hours_value(value[key], f"business_day_hours.{key}", errors)
+            hours = _hours_value(value[key], f"business_day_hours.{key}", problems)
             if hours is not None:
                 out[str(key)] = hours
         return out
-    hours = _hours_value(value, "business_day_hours", errors)
+    hours = _hours_value(value, "business_day_hours", problems)
     return DEFAULT_BUSINESS_DAY_HOURS if hours is None else hours
 
 
-def _parse_target(value: object, path: str, errors: _Errors) -> TargetSpec | None:
+def _parse_target(value: object, path: str, problems: Problems) -> TargetSpec | None:
     if not isinstance(value, Mapping):
-        _fail(errors, path, "must be an object with 'duration' or 'scheduled'")
+        problems.fail(path, "must be an object with 'duration' or 'scheduled'")
         return None
-    for key in sorted(set(value) - {"duration", "scheduled", "calendar"}, key=str):
-        _fail(errors, f"{path}.{key}", "unknown field")
+    check.unknown_fields(value, ("duration", "scheduled", "calendar"), problems.at(path))
     calendar = value.get("calendar")
     if calendar is not None and (not isinstance(calendar, str) or not calendar.strip()):
-        _fail(errors, f"{path}.calendar", "must be a calendar name")
+        problems.fail(f"{path}.calendar", "must be a calendar name")
         calendar = None
     scheduled = value.get("scheduled", False)
     if not isinstance(scheduled, bool):
-        _fail(errors, f"{path}.scheduled", "must be true or false")
+        problems.fail(f"{path}.scheduled", "must be true or false")
         return None
     has_duration = "duration" in value
     if scheduled and has_duration:
-        _fail(errors, path, "give either 'duration' or 'scheduled', not both")
+        problems.fail(path, "give either 'duration' or 'scheduled', not both")
         return None
     if scheduled:
         return TargetSpec(scheduled=True, calendar=calendar)
     if not has_duration:
-        _fail(errors, f"{path}.duration", "is required (or set 'scheduled': true)")
+        problems.fail(f"{path}.duration", "is required (or set 'scheduled': true)")
         return None
     try:
         duration = Duration.parse(value["duration"])
     except ValueError as exc:
-        _fail(errors, f"{path}.duration", str(exc))
+        problems.fail(f"{path}.duration", str(exc))
         return None
     return TargetSpec(duration=duration, calendar=calendar)
 
 
-def _parse_targets(value: object, errors: _Errors) -> dict[str, dict[str, TargetSpec]] | None:
+def _parse_targets(value: object, problems: Problems) -> dict[str, dict[str, TargetSpec]] | None:
     if value is None:
-        _fail(errors, "targets", "is required")
+        problems.fail("targets", "is required")
         return None
     if not isinstance(value, Mapping) or not value:
-        _fail(errors, "targets", "must be an object keyed by priority (P1..P5) or '*'")
+        problems.fail("targets", "must be an object keyed by priority (P1..P5) or '*'")
         return None
     out: dict[str, dict[str, TargetSpec]] = {}
     broken = False
@@ -485,56 +466,56 @@ def _parse_targets(value: object, errors: _Errors) -> dict[str, dict[str, Target
             continue
         clocks = value[key]
         if not isinstance(clocks, Mapping):
-            _fail(errors, f"targets.{key}", "must be an object keyed by clock")
+            problems.fail(f"targets.{key}", "must be an object keyed by clock")
             broken = True
             continue
         parsed: dict[str, TargetSpec] = {}
         for clock in sorted(set(clocks) - set(CLOCK_NAMES), key=str):
-            _fail(errors, f"targets.{key}.{clock}", f"unknown clock; use one of {', '.join(CLOCK_NAMES)}")
+            problems.fail(f"targets.{key}.{clock}", f"unknown clock; use one of {', '.join(CLOCK_NAMES)}")
         for clock in CLOCK_NAMES:
             if clock in clocks:
-                spec = _parse_target(clocks[clock], f"targets.{key}.{clock}", errors)
+                spec = _parse_target(clocks[clock], f"targets.{key}.{clock}", problems)
                 if spec is None:
                     broken = True
                 else:
                     parsed[clock] = spec
         out[key] = parsed
     for key in sorted(set(value) - {*PRIORITIES, ANY_PRIORITY}, key=str):
-        _fail(errors, f"targets.{key}", "unknown priority; use P1..P5 or '*'")
+        problems.fail(f"targets.{key}", "unknown priority; use P1..P5 or '*'")
     if not broken:
         fallback = out.get(ANY_PRIORITY, {})
         for priority in PRIORITIES:
             for clock in REQUIRED_CLOCKS:
                 if clock not in out.get(priority, {}) and clock not in fallback:
-                    _fail(errors, f"targets.{priority}.{clock}", "is required (directly or through '*')")
+                    problems.fail(f"targets.{priority}.{clock}", "is required (directly or through '*')")
     return out
 
 
-def _parse_warn_at(value: object, errors: _Errors) -> tuple[float, ...]:
+def _parse_warn_at(value: object, problems: Problems) -> tuple[float, ...]:
     if value is None:
         return DEFAULT_WARN_AT
     if not isinstance(value, Sequence) or isinstance(value, str):
-        _fail(errors, "warn_at", "must be a list of fractions in (0, 1)")
+        problems.fail("warn_at", "must be a list of fractions in (0, 1)")
         return DEFAULT_WARN_AT
     out: list[float] = []
     for index, item in enumerate(value):
         if isinstance(item, bool) or not isinstance(item, (int, float)) or not 0 < item < 1:
-            _fail(errors, f"warn_at[{index}]", "must be a fraction strictly between 0 and 1")
+            problems.fail(f"warn_at[{index}]", "must be a fraction strictly between 0 and 1")
             continue
         if out and item <= out[-1]:
-            _fail(errors, f"warn_at[{index}]", "must be greater than the one before (sorted, unique)")
+            problems.fail(f"warn_at[{index}]", "must be greater than the one before (sorted, unique)")
             continue
         out.append(float(item))
     return tuple(out)
 
 
-def _parse_pause_statuses(value: object, errors: _Errors) -> tuple[str, ...] | None:
+def _parse_pause_statuses(value: object, problems: Problems) -> tuple[str, ...] | None:
     if value is None:
         return None
-    statuses = _string_list(value, "pause_statuses", errors, ALL_OPEN_STATUSES)
+    statuses = _string_list(value, "pause_statuses", problems, ALL_OPEN_STATUSES)
     for initial in INITIAL_STATUSES:
         if initial in statuses:
-            _fail(errors, "pause_statuses", f"'{initial}' cannot pause the clocks: every ticket starts there")
+            problems.fail("pause_statuses", f"'{initial}' cannot pause the clocks: every ticket starts there")
     return statuses
 
 

@@ -92,6 +92,7 @@ from chalicelib.domain.sla.clocks import (
 )
 from chalicelib.domain.sla.policy import PRIORITIES, SlaPolicy, TicketFacts, select_policy
 from chalicelib.domain.sla.run import ClockRun
+from chalicelib.domain.validation import Problems
 
 
 class _Replay:
@@ -257,10 +258,10 @@ def _commented(replay: _Replay, event: TicketEvent, at: datetime) -> None:
 def _due_date_set(replay: _Replay, event: TicketEvent, at: datetime) -> None:
     after = event.after or {}
     clock = after.get("clock", RESOLUTION)
-    errors: list[dict[str, str]] = []
-    due = parse_instant(after.get("due_at"), f"events[seq={event.seq}].after.due_at", errors)
-    if due is None:
-        raise ValidationFailed(errors)
+    problems = Problems()
+    due = parse_instant(after.get("due_at"), f"events[seq={event.seq}].after.due_at", problems)
+    problems.check()
+    assert due is not None
     for kind, run in replay.runs:
         if kind.name == clock:
             run.set_due(at, due)

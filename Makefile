@@ -23,7 +23,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 typecheck: install
-	$(VENV)/bin/mypy app.py chalicelib
+	$(VENV)/bin/mypy app.py chalicelib tests scripts bench
 
 # Every test but the soak tier (pyproject's addopts), the end-to-end ones included.
 unit: install

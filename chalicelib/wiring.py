@@ -25,7 +25,7 @@ from chalicelib.config import Settings, get_settings
 if TYPE_CHECKING:
     from chalicelib.services.classification import IntakeClassifier, WorkloadReader
     from chalicelib.services.configuration import ConfigService
-    from chalicelib.services.delivery import Channel, NoticeQueue, Notifier, OutboxRelay, OutboxStore
+    from chalicelib.services.delivery import Channel, NoticeQueue, Notifier, OutboxLog, OutboxRelay
     from chalicelib.services.directory import Directory
     from chalicelib.services.escalation import TicketEscalations
     from chalicelib.services.intake import IdempotentIntake
@@ -59,7 +59,7 @@ class Desk:
         config_repository: ConfigRepository | None = None,
         due_tickets: DueTickets | None = None,
         claims: Claims | None = None,
-        outbox: OutboxStore | None = None,
+        outbox: OutboxLog | None = None,
         notice_queue: NoticeQueue | None = _REAL,
         channels: Mapping[str, Channel] | None = None,
         examples: ExampleSource | None = None,
@@ -111,7 +111,7 @@ class Desk:
         return DynamoClaims()
 
     @cached_property
-    def outbox(self) -> OutboxStore:
+    def outbox(self) -> OutboxLog:
         if self._outbox is not None:
             return self._outbox
         from chalicelib.storage.outbox import DynamoOutbox

@@ -33,6 +33,6 @@ def cheap_transaction_snapshots() -> None:
     """Patch moto's DynamoDB backend module (idempotent)."""
     import moto.dynamodb.models as models
 
-    if isinstance(models.copy, SimpleNamespace):
+    if isinstance(models.copy, SimpleNamespace):  # type: ignore[attr-defined]
         return
-    models.copy = SimpleNamespace(deepcopy=_snapshot, copy=copy.copy)  # type: ignore[assignment]
+    models.copy = SimpleNamespace(deepcopy=_snapshot, copy=copy.copy)  # type: ignore[attr-defined,assignment]

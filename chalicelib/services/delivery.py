@@ -50,6 +50,10 @@ class OutboxStore(Protocol):
 
     def mark_delivered(self, notice_id: str, now: datetime) -> bool: ...
 
+
+class OutboxLog(OutboxStore, Protocol):
+    """The outbox as the desk's staff read it."""
+
     def list_day(self, day: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         """Every notice of a day (``YYYY-MM-DD``) with its delivery state, a page at a time."""
         ...

@@ -330,6 +330,6 @@ def bind_models(settings: Settings) -> None:
         ):
             continue
         meta.table_name = name
-        meta.host = settings.dynamodb_endpoint  # type: ignore[attr-defined]
-        meta.region = settings.region  # type: ignore[attr-defined]
+        meta.host = settings.dynamodb_endpoint
+        meta.region = settings.region
         model._connection = None

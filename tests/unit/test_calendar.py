@@ -34,7 +34,7 @@ def weekdays(*windows: list[str]) -> dict[str, list[list[str]]]:
 
 
 def local(zone: ZoneInfo, *parts: int, fold: int = 0) -> datetime:
-    return datetime(*parts, tzinfo=zone, fold=fold)  # type: ignore[misc]
+    return datetime(*parts, tzinfo=zone, fold=fold)  # type: ignore[arg-type,misc]
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ import pytest
 
 from chalicelib.domain.catalog.defaults import default_catalog, default_groups
 from chalicelib.domain.catalog.documents import Service, load_catalog
+from chalicelib.domain.classification import Classification
 from chalicelib.domain.classifier import Model, Prediction, train
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.intake import (
-    Classification,
     ClassificationRule,
     TextModel,
     classify,

@@ -27,7 +27,7 @@ def _classification(**changes: object) -> Classification:
         rules_fired=(("vpn", 2),),
         notes=("ignored label x",),
     )
-    return Classification(**{**base.__dict__, **changes})  # type: ignore[arg-type]
+    return Classification(**{**base.__dict__, **changes})
 
 
 def test_classification_round_trips_through_its_stored_shape() -> None:

@@ -113,9 +113,10 @@ def _desk(clock: BenchClock) -> Iterator[None]:
         from chalicelib.services.seeding import seed_defaults
         from chalicelib.storage.aws import client
         from chalicelib.storage.tables import create_tables
+        from chalicelib.wiring import desk
 
         create_tables(get_settings(), client("dynamodb"))
-        seed_defaults()
+        seed_defaults(desk().config_service)
         wiring.install(wiring.bootstrap(clock=clock))
         try:
             yield

@@ -80,8 +80,9 @@ def _cmd_tables(args: argparse.Namespace) -> int:
 
 def _cmd_seed(args: argparse.Namespace) -> int:
     from chalicelib.services.seeding import seed_defaults
+    from chalicelib.wiring import desk
 
-    counts = seed_defaults()
+    counts = seed_defaults(desk().config_service)
     print("seeded " + ", ".join(f"{n} {kind}" for kind, n in counts.items()), file=sys.stderr)
     return 0
 

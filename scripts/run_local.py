@@ -85,13 +85,14 @@ def main() -> int:
     from chalicelib.services.tokens import mint_token
     from chalicelib.storage.aws import client
     from chalicelib.storage.tables import create_messaging, create_tables
+    from chalicelib.wiring import desk
 
     settings = get_settings()
     create_tables(settings, client("dynamodb"))
     os.environ.update(create_messaging(settings, client("sqs"), client("sns")))
     get_settings.cache_clear()
     settings = get_settings()
-    counts = seed_defaults()
+    counts = seed_defaults(desk().config_service)
     token = mint_token(settings, "agent.local", "agent")
 
     chalice = subprocess.Popen(

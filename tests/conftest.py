@@ -58,9 +58,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         from chalicelib.services.seeding import seed_defaults
         from chalicelib.storage.aws import client
         from chalicelib.storage.tables import create_tables
+        from chalicelib.wiring import desk
 
         create_tables(get_settings(), client("dynamodb"))
-        seed_defaults()
+        seed_defaults(desk().config_service)
         yield
         reset_caches()
 

@@ -48,12 +48,8 @@ def register_defaults(kind: str, documents: Callable[[], Iterable[dict[str, Any]
     DEFAULTS.append((kind, documents))
 
 
-def seed_defaults(config: ConfigService | None = None) -> dict[str, int]:
+def seed_defaults(config: ConfigService) -> dict[str, int]:
     """Store every default document not stored yet; returns how many of each kind were written."""
-    if config is None:
-        from chalicelib.wiring import desk
-
-        config = desk().config_service
     counts: dict[str, int] = {}
     for kind, documents in DEFAULTS:
         stored = {doc.name for doc in config.repository.list_latest(kind)}

@@ -8,10 +8,12 @@ from chalice.app import Chalice, CloudWatchEvent, Rate, Response, SQSEvent
 
 from chalicelib.api.admin import admin_blueprint
 from chalicelib.api.auth import auth_blueprint
+from chalicelib.api.common import json_response
 from chalicelib.api.reports import reports_blueprint
 from chalicelib.api.tickets import tickets_blueprint
 from chalicelib.config import notices_queue_name
 from chalicelib.observability import logger
+from chalicelib.storage.aws import RETRY_AFTER_UNAVAILABLE
 from chalicelib.wiring import desk
 
 app = Chalice(app_name="service-desk")
@@ -32,8 +34,14 @@ def observe_request(event: Any, get_response: Any) -> Response:
 
 
 @app.route("/health", methods=["GET"])
-def health() -> dict[str, str]:
-    return {"status": "ok"}
+def health() -> Response:
+    """200 when the storage and the notice queue answer, else 503 naming what is down (the
+    answer is reused for ``HEALTH_CACHE_SECONDS``)."""
+    report = desk().health.report()
+    headers = {"Cache-Control": "no-store"}
+    if not report.ok:
+        headers["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
+    return json_response(report.to_dict(), 200 if report.ok else 503, headers)
 
 
 # -- scheduled functions and the notifier ---------------------------------------------------------

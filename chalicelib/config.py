@@ -73,6 +73,10 @@ class Settings:
     ``PATROL_TIME``                 local time of the morning patrol digest; default ``08:00``.
     ``AUTO_CLOSE_BUSINESS_DAYS``    resolved tickets close after this many business days unanswered.
     ``CLOSURE_CALENDAR``            the calendar those business days are counted on; default ``office``.
+    ``AWS_CONNECT_TIMEOUT_SECONDS`` how long a client waits to connect to DynamoDB, SQS...; default 2.
+    ``AWS_READ_TIMEOUT_SECONDS``    how long a client waits for an answer; default 5.
+    ``AWS_MAX_ATTEMPTS_PER_CALL``   attempts per request, first one included (standard retry mode); default 3.
+    ``HEALTH_CACHE_SECONDS``        how long ``/health`` reuses its last look at its dependencies; default 5.
     """
 
     stage: str
@@ -112,6 +116,10 @@ class Settings:
     config_cache_seconds: float = 30.0
     model_cache_seconds: float = 300.0
     page_size_max: int = 100
+    aws_connect_timeout_seconds: float = 2.0
+    aws_read_timeout_seconds: float = 5.0
+    aws_max_attempts: int = 3
+    health_cache_seconds: float = 5.0
 
 
 def _table(stage: str, var: str, suffix: str) -> str:
@@ -159,6 +167,10 @@ def get_settings() -> Settings:
         public_url=_env("PUBLIC_URL", "http://127.0.0.1:8000"),
         config_cache_seconds=_env_float("CONFIG_CACHE_SECONDS", 30.0),
         model_cache_seconds=_env_float("MODEL_CACHE_SECONDS", 300.0),
+        aws_connect_timeout_seconds=_env_float("AWS_CONNECT_TIMEOUT_SECONDS", 2.0),
+        aws_read_timeout_seconds=_env_float("AWS_READ_TIMEOUT_SECONDS", 5.0),
+        aws_max_attempts=max(1, _env_int("AWS_MAX_ATTEMPTS_PER_CALL", 3)),
+        health_cache_seconds=_env_float("HEALTH_CACHE_SECONDS", 5.0),
     )
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from chalicelib.services.delivery import Channel, NoticeQueue, Notifier, OutboxLog, OutboxRelay
     from chalicelib.services.directory import Directory
     from chalicelib.services.escalation import TicketEscalations
+    from chalicelib.services.health import HealthCheck, Probe
     from chalicelib.services.intake import IdempotentIntake
     from chalicelib.services.learning import ExampleSource, Learning, ModelCache, ModelStore
     from chalicelib.services.notices import NoticeFactory
@@ -66,6 +67,7 @@ class Desk:
         models: ModelStore | None = None,
         workloads: WorkloadReader | None = None,
         dynamodb_client: Any = None,
+        health_probes: Mapping[str, Probe] | None = None,
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or real_now
@@ -80,6 +82,7 @@ class Desk:
         self._models = models
         self._workloads = workloads
         self._dynamodb_client = dynamodb_client
+        self._health_probes = health_probes
 
     def now(self) -> datetime:
         return self.clock()
@@ -297,6 +300,25 @@ class Desk:
             timezone=self.settings.service_manager_timezone,
             patrol_time=self.settings.patrol_time,
         )
+
+    @cached_property
+    def health(self) -> HealthCheck:
+        """``/health``: the tickets table and, when configured, the notice queue."""
+        from chalicelib.services.health import HealthCheck
+
+        probes = self._health_probes
+        if probes is None:
+            from chalicelib.storage.aws import dynamodb_probe, queue_probe, storage_fault
+
+            def explain(error: Exception) -> str:
+                fault = storage_fault(error)
+                return fault.reason if fault is not None else type(error).__name__
+
+            probes = {"storage": dynamodb_probe(self.settings)}
+            if self.settings.notices_queue_url:
+                probes["queue"] = queue_probe(self.settings.notices_queue_url)
+            return HealthCheck(probes, cache_seconds=self.settings.health_cache_seconds, explain=explain)
+        return HealthCheck(probes, cache_seconds=self.settings.health_cache_seconds)
 
     def auto_closer(self) -> AutoCloser:
         """Built per run: the closure calendar is configuration that may change between runs."""

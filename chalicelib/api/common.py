@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from chalice.app import Request, Response
 
 from chalicelib.api.auth import identity_from_context
-from chalicelib.domain.errors import DeskError, ValidationFailed
+from chalicelib.domain.errors import DeskError, StorageUnavailable, ValidationFailed
 from chalicelib.domain.identity import Identity
 from chalicelib.observability import logger
 
@@ -45,7 +45,7 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def error_response(error: DeskError) -> Response:
-    return json_response(error.body(), error.status)
+    return json_response(error.body(), error.status, error.headers())
 
 
 def caller(request: Request) -> Identity:
@@ -110,14 +110,38 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def answers_errors(func: F) -> F:
-    """Turn a :class:`DeskError` raised by a route into its HTTP answer."""
+    """Turn a :class:`DeskError` raised by a route into its HTTP answer, and a fault of the
+    storage (unreachable, timed out, throttled, failing: ``storage.aws.storage_fault``) into a
+    503 with ``Retry-After``, logged as one short line without a stack trace."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except StorageUnavailable as error:
+            return _unavailable(error)
         except DeskError as error:
             logger.info("request refused", extra={"error": error.code, "detail": error.message})
             return error_response(error)
+        except Exception as exc:
+            from chalicelib.storage.aws import storage_fault
+
+            fault = storage_fault(exc)
+            if fault is None:
+                raise
+            return _unavailable(fault, exc)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _unavailable(error: StorageUnavailable, cause: BaseException | None = None) -> Response:
+    logger.warning(
+        "storage unavailable",
+        extra={
+            "error": error.code,
+            "reason": error.reason,
+            "operation": error.operation or None,
+            "fault": type(cause).__name__ if cause is not None else None,
+        },
+    )
+    return error_response(error)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 
 class DeskError(Exception):
-    """Base of every error the desk answers with a 4xx."""
+    """Base of every error the desk answers with a 4xx (or, for :class:`StorageUnavailable`, a 503)."""
 
     status = 400
     code = "bad_request"
@@ -21,6 +21,10 @@ class DeskError(Exception):
         if self.field:
             out["field"] = self.field
         return out
+
+    def headers(self) -> dict[str, str]:
+        """Headers the HTTP answer carries besides the content type (none by default)."""
+        return {}
 
 
 class ValidationFailed(DeskError):
@@ -133,3 +137,35 @@ class AlreadyClaimed(Conflict):
     def __init__(self, claim_id: str) -> None:
         super().__init__(f"{claim_id} was already claimed")
         self.claim_id = claim_id
+
+
+class StorageUnavailable(DeskError):
+    """The desk's storage (or queue) cannot be reached or is throttling: try again shortly.
+
+    ``reason`` is one short phrase (``unreachable``, ``timed out``, ``throttled``, ``failing``)
+    and ``retry_after`` the seconds the answer's ``Retry-After`` header asks the caller to wait.
+    """
+
+    status = 503
+    code = "storage_unavailable"
+
+    def __init__(self, reason: str, *, retry_after: int = 5, operation: str = "") -> None:
+        super().__init__(f"the desk's storage is {reason}; retry in {retry_after} seconds")
+        self.reason = reason
+        self.retry_after = retry_after
+        self.operation = operation
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class IntakeAlreadyStored(Conflict):
+    """An idempotent intake whose ticket a previous attempt already stored (``number``), made
+    from the request with ``fingerprint``."""
+
+    code = "intake_already_stored"
+
+    def __init__(self, number: str, fingerprint: str) -> None:
+        super().__init__(f"this intake already stored ticket {number}", field="Idempotency-Key")
+        self.number = number
+        self.fingerprint = fingerprint

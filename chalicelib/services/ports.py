@@ -45,12 +45,30 @@ class Claim:
     detail: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class IntakeKey:
+    """One idempotent intake: the id it is claimed under (from the requester and their
+    Idempotency-Key) and the fingerprint of the request it was made from."""
+
+    claim_id: str
+    fingerprint: str
+
+
 class TicketRepository(Protocol):
     def allocate_number(self, ticket_type: str) -> str:
         """A new number for ``ticket_type``: atomic, never reused."""
 
-    def create(self, ticket: Ticket, events: Sequence[TicketEvent], notices: Sequence[Notice] = ()) -> None:
-        """Write a new ticket, its first events and its notices together, or nothing."""
+    def create(
+        self,
+        ticket: Ticket,
+        events: Sequence[TicketEvent],
+        notices: Sequence[Notice] = (),
+        *,
+        intake: IntakeKey | None = None,
+    ) -> None:
+        """Write a new ticket, its first events and its notices together, or nothing. With
+        ``intake``, its claim too; when an earlier attempt of that intake stored its ticket,
+        raises :class:`~chalicelib.domain.errors.IntakeAlreadyStored` naming it."""
 
     def get(self, number: str) -> Ticket | None: ...
 

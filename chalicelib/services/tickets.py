@@ -24,7 +24,7 @@ from chalicelib.domain.processes import lifecycle_for
 from chalicelib.domain.ticket import DEFAULT_LEVEL, REQUESTER_TYPES, STAFF_ROLES, TICKET_TYPES, Ticket, priority_for
 from chalicelib.observability import logger, record_ticket_opened, tracer
 from chalicelib.services.notices import NoticeFactory
-from chalicelib.services.ports import Clock, TicketFilter, TicketPage, TicketRepository
+from chalicelib.services.ports import Clock, IntakeKey, TicketFilter, TicketPage, TicketRepository
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ class TicketService:
     # -- intake ---------------------------------------------------------------------------
 
     @tracer.capture_method
-    def open_ticket(self, request: OpenTicket, caller: Identity) -> Ticket:
+    def open_ticket(self, request: OpenTicket, caller: Identity, intake: IntakeKey | None = None) -> Ticket:
         if request.type not in TICKET_TYPES:
             raise ValidationFailed([{"field": "type", "reason": f"must be one of {list(TICKET_TYPES)}"}])
         if not caller.is_staff and request.type not in REQUESTER_TYPES:
@@ -174,7 +174,7 @@ class TicketService:
                 draft.add(**extra)
             draft.ticket = self.clocks.refresh(draft.ticket, draft.events, now)
         notices = self.notices.acknowledgement(draft.ticket, now) if self.notices else []
-        self.repository.create(draft.ticket, draft.events, notices)
+        self.repository.create(draft.ticket, draft.events, notices, intake=intake)
         record_ticket_opened(ticket.type, draft.ticket.priority)
         logger.info("ticket opened", extra={"ticket": number, "priority": draft.ticket.priority})
         return draft.ticket

@@ -147,6 +147,9 @@ class TicketModel(Model):
     next_deadline = UnicodeAttribute(null=True)
     deadline_shard = UnicodeAttribute(null=True)
     triage_queue = UnicodeAttribute(null=True)
+    #: The id of the write that stored this version (also its transaction's ClientRequestToken),
+    #: so the desk recognises its own write when an SDK retry of it fails its conditions.
+    write_id = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     by_requester = TicketsByRequester()
@@ -327,9 +330,16 @@ def bind_models(settings: Settings) -> None:
             getattr(meta, "table_name", None) == name
             and getattr(meta, "host", None) == settings.dynamodb_endpoint
             and getattr(meta, "region", None) == settings.region
+            and getattr(meta, "read_timeout_seconds", None) == settings.aws_read_timeout_seconds
+            and getattr(meta, "connect_timeout_seconds", None) == settings.aws_connect_timeout_seconds
+            and getattr(meta, "max_retry_attempts", None) == settings.aws_max_attempts - 1
         ):
             continue
         meta.table_name = name
         meta.host = settings.dynamodb_endpoint
         meta.region = settings.region
+        # Timeouts and attempts per call from the settings (PynamoDB counts retries, not attempts).
+        meta.read_timeout_seconds = settings.aws_read_timeout_seconds  # type: ignore[assignment]
+        meta.connect_timeout_seconds = settings.aws_connect_timeout_seconds  # type: ignore[assignment]
+        meta.max_retry_attempts = settings.aws_max_attempts - 1
         model._connection = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -18,13 +19,13 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_settings
 from chalicelib.domain.classification import Classification, RoutingDecision, Triage
-from chalicelib.domain.errors import AlreadyClaimed, StaleVersion, ValidationFailed
+from chalicelib.domain.errors import AlreadyClaimed, IntakeAlreadyStored, StaleVersion, ValidationFailed
 from chalicelib.domain.events import TicketEvent
 from chalicelib.domain.instants import utc
 from chalicelib.domain.notice import Notice
 from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import tracer
-from chalicelib.services.ports import Claim, TicketFilter, TicketPage
+from chalicelib.services.ports import Claim, IntakeKey, TicketFilter, TicketPage
 from chalicelib.storage.models import ClaimModel, CounterModel, EventModel, OutboxModel, TicketModel, bind_models
 
 #: Shards of the outbox's pending index.
@@ -55,14 +56,34 @@ def deadline_shard(number: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _connection(region: str, host: str | None) -> Connection:
-    return Connection(region=region, host=host)
+def _connection(
+    region: str, host: str | None, connect_timeout: float, read_timeout: float, attempts: int
+) -> Connection:
+    return Connection(
+        region=region,
+        host=host,
+        connect_timeout_seconds=connect_timeout,
+        read_timeout_seconds=read_timeout,
+        max_retry_attempts=attempts - 1,
+    )
 
 
 def transaction_connection() -> Connection:
     settings = get_settings()
     bind_models(settings)
-    return _connection(settings.region, settings.dynamodb_endpoint)
+    return _connection(
+        settings.region,
+        settings.dynamodb_endpoint,
+        settings.aws_connect_timeout_seconds,
+        settings.aws_read_timeout_seconds,
+        settings.aws_max_attempts,
+    )
+
+
+def new_write_id() -> str:
+    """The id of one write: stored on the ticket and sent as the transaction's
+    ``ClientRequestToken`` (at most 36 characters), the same in every SDK retry of that write."""
+    return str(uuid.uuid4())
 
 
 def ticket_to_item(ticket: Ticket) -> TicketModel:
@@ -297,15 +318,64 @@ class DynamoTicketRepository:
 
     @tracer.capture_method
     def create(
-        self, ticket: Ticket, events: Sequence[TicketEvent], notices: Sequence[Notice] = ()
+        self,
+        ticket: Ticket,
+        events: Sequence[TicketEvent],
+        notices: Sequence[Notice] = (),
+        *,
+        intake: IntakeKey | None = None,
     ) -> None:
+        """One idempotent transaction (see :meth:`_written_by`): the ticket, its events, the
+        ``intake``'s claim (only if never claimed), its notices and the workload counters."""
+        write_id = new_write_id()
         item = ticket_to_item(ticket)
-        with TransactWrite(connection=transaction_connection()) as tx:
-            tx.save(item, condition=TicketModel.number.does_not_exist())
-            for event in events:
-                tx.save(event_to_item(event), condition=EventModel.seq.does_not_exist())
-            _write_together(tx, (), notices)
-            _update_workload(tx, None, ticket, ticket.updated_at)
+        item.write_id = write_id
+        try:
+            with TransactWrite(connection=transaction_connection(), client_request_token=write_id) as tx:
+                tx.save(item, condition=TicketModel.number.does_not_exist())
+                for event in events:
+                    tx.save(event_to_item(event), condition=EventModel.seq.does_not_exist())
+                if intake is not None:
+                    tx.save(
+                        ClaimModel(
+                            intake.claim_id,
+                            at=ticket.created_at,
+                            ticket=ticket.number,
+                            detail={"fingerprint": intake.fingerprint},
+                        ),
+                        condition=ClaimModel.claim_id.does_not_exist(),
+                    )
+                _write_together(tx, (), notices)
+                _update_workload(tx, None, ticket, ticket.updated_at)
+        except TransactWriteError as exc:
+            if not _failed_positions(exc):
+                raise
+            if self._written_by(ticket.number, write_id):
+                return  # an SDK retry of this very write, which had been applied
+            if intake is not None:
+                stored = self._intake_claim(intake.claim_id)
+                if stored is not None and stored.ticket:
+                    raise IntakeAlreadyStored(stored.ticket, str((stored.detail or {}).get("fingerprint", ""))) from exc
+            raise
+
+    def _written_by(self, number: str, write_id: str) -> bool:
+        """Whether the stored ticket is the one the write ``write_id`` made.
+
+        DynamoDB answers a retried ``TransactWriteItems`` with the same ``ClientRequestToken``
+        as a success for ten minutes; past that, or on a store that ignores the token, the retry
+        of a write that was applied fails its own conditions. The write id stored on the ticket
+        tells the desk's own write from someone else's."""
+        try:
+            stored = TicketModel.get(number, consistent_read=True, attributes_to_get=["write_id"])
+        except DoesNotExist:
+            return False
+        return stored.write_id == write_id
+
+    def _intake_claim(self, claim_id: str) -> ClaimModel | None:
+        try:
+            return ClaimModel.get(claim_id, consistent_read=True)
+        except DoesNotExist:
+            return None
 
     @tracer.capture_method
     def get(self, number: str) -> Ticket | None:
@@ -330,10 +400,12 @@ class DynamoTicketRepository:
         claims of side effects (each only if never claimed), their notices for the outbox, the
         labelled ``examples`` the change teaches the classifier, and, given the ``previous`` state,
         the assignees' workload counters."""
+        write_id = new_write_id()
         item = ticket_to_item(ticket)
         item.version = expected_version
+        item.write_id = write_id
         try:
-            with TransactWrite(connection=transaction_connection()) as tx:
+            with TransactWrite(connection=transaction_connection(), client_request_token=write_id) as tx:
                 tx.save(item)
                 for event in events:
                     tx.save(event_to_item(event), condition=EventModel.seq.does_not_exist())
@@ -346,6 +418,9 @@ class DynamoTicketRepository:
             failed = _failed_positions(exc)
             if not failed:
                 raise
+            if self._written_by(ticket.number, write_id):
+                # An SDK retry of this very write, which had been applied.
+                return ticket.evolve(version=expected_version + 1)
             first_claim = 1 + len(events)
             claimed = [claims[i - first_claim] for i in failed if first_claim <= i < first_claim + len(claims)]
             if 0 not in failed and claimed:

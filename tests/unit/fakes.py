@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from chalicelib.domain.errors import AlreadyClaimed, StaleVersion
+from chalicelib.domain.errors import AlreadyClaimed, IntakeAlreadyStored, StaleVersion
 from chalicelib.domain.events import TicketEvent
 from chalicelib.domain.notice import Notice
 from chalicelib.domain.ticket import Ticket, format_number
-from chalicelib.services.ports import Claim, TicketFilter, TicketPage
+from chalicelib.services.ports import Claim, IntakeKey, TicketFilter, TicketPage
 
 
 @dataclass
@@ -40,8 +40,22 @@ class InMemoryTicketRepository:
         counter = self.counters.setdefault(ticket_type, itertools.count(1))
         return format_number(ticket_type, next(counter))
 
-    def create(self, ticket: Ticket, events: Sequence[TicketEvent], notices: Sequence[Notice] = ()) -> None:
+    def create(
+        self,
+        ticket: Ticket,
+        events: Sequence[TicketEvent],
+        notices: Sequence[Notice] = (),
+        *,
+        intake: IntakeKey | None = None,
+    ) -> None:
         assert ticket.number not in self.tickets
+        if intake is not None:
+            stored = self.claims.get(intake.claim_id)
+            if stored is not None:
+                raise IntakeAlreadyStored(stored.ticket or "", (stored.detail or {}).get("fingerprint", ""))
+            self.claims[intake.claim_id] = Claim(
+                intake.claim_id, ticket.created_at, ticket.number, {"fingerprint": intake.fingerprint}
+            )
         self.tickets[ticket.number] = ticket
         self.event_log[ticket.number] = list(events)
         self.outbox.extend(notices)

@@ -9,6 +9,7 @@ from typing import Any
 
 MODULES = [
     "bench.bench_api",
+    "bench.bench_cold",
     "bench.bench_calendar",
     "bench.bench_sla",
     "bench.bench_classifier",

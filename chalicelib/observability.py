@@ -1,7 +1,9 @@
 """The one Logger, Metrics and Tracer of the desk (Powertools).
 
 The Tracer is created on first use: building it loads the X-Ray SDK, which would otherwise
-more than double the cold-start import of the app.
+more than double the cold-start import of the app. Where tracing is off (``POWERTOOLS_TRACE_DISABLED``,
+outside Lambda, ``chalice local``) traced functions run undecorated and the SDK is never loaded;
+where it is on, the app's init builds the Tracer (:meth:`LazyTracer.warm_up`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,14 @@ class LazyTracer:
 
     def __init__(self) -> None:
         self._tracer: Tracer | None = None
+        self._enabled: bool | None = None
+
+    @property
+    def enabled(self) -> bool:
+        """Whether traces are recorded: Powertools' own rule, read once, when first asked."""
+        if self._enabled is None:
+            self._enabled = not Tracer._is_tracer_disabled()
+        return self._enabled
 
     @property
     def tracer(self) -> Tracer:
@@ -39,10 +49,15 @@ class LazyTracer:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             nonlocal traced
             if traced is None:
-                traced = self.tracer.capture_method(method)
+                traced = self.tracer.capture_method(method) if self.enabled else method
             return traced(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
+
+    def warm_up(self) -> None:
+        """Build the Tracer now if traces are recorded (the SDK loads during init, not in a request)."""
+        if self.enabled:
+            _ = self.tracer
 
 
 tracer = LazyTracer()

@@ -6,6 +6,7 @@ the role check (403) happens in the routes.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from chalice.app import AuthRequest, AuthResponse, Blueprint
@@ -49,6 +50,13 @@ def desk_authorizer(auth_request: AuthRequest) -> AuthResponse:
         "business_unit": identity.business_unit or "",
     }
     return AuthResponse(routes=["*"], principal_id=identity.user, context=context)
+
+
+def warm_up() -> None:
+    """Load what verifying a token needs (PyJWT and its crypto backends) during init, by
+    verifying a token that cannot pass; no network call (a JWKS is fetched only for RS256)."""
+    with contextlib.suppress(Unauthorized):
+        verify_token("warm.up.token", get_settings())
 
 
 def identity_from_context(context: dict[str, Any]) -> Identity:

@@ -46,12 +46,12 @@ class IdempotentIntake:
     def _open(self, attempt: dict[str, Any]) -> dict[str, Any]:
         request = OpenTicket(**{**attempt["request"], "tags": tuple(attempt["request"]["tags"])})
         caller = Identity(**attempt["caller"])
-        return ticket_view(self.service.open_ticket(request, caller))
+        return ticket_view(self.service.open_ticket(request, caller), caller)
 
     def open(self, request: OpenTicket, caller: Identity, key: str | None) -> dict[str, Any]:
         """Open a ticket, once per ``key`` when one is given; returns the ticket's view."""
         if key is None:
-            return ticket_view(self.service.open_ticket(request, caller))
+            return ticket_view(self.service.open_ticket(request, caller), caller)
         key = key.strip()
         if not key or len(key) > MAX_KEY_LENGTH:
             raise ValidationFailed(

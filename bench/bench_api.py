@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -43,6 +44,9 @@ def request_counts() -> dict[str, float]:
             "AWS_DEFAULT_REGION": "us-east-1",
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_DISABLED": "true",
+            # An in-process desk is a local one, with a secret of its own.
+            "DESK_LOCAL": "true",
+            "JWT_HS256_SECRET": secrets.token_hex(32),
         }
     )
     sys.path.insert(0, str(ROOT))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -60,6 +61,9 @@ def _environment(warmup: bool) -> dict[str, str]:
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "DESK_WARMUP": "1" if warmup else "0",
+        # An in-process desk is a local one, with a secret of its own.
+        "DESK_LOCAL": "true",
+        "JWT_HS256_SECRET": secrets.token_hex(32),
         # As in a deployed package, the desk's own modules are compiled in every fresh process.
         "PYTHONDONTWRITEBYTECODE": "1",
     }
@@ -84,11 +88,12 @@ def _prepare(snapshot: Path) -> None:
         from chalicelib.services.tokens import mint_token
         from chalicelib.storage.aws import client
         from chalicelib.storage.tables import create_tables
+        from chalicelib.wiring import desk
 
         dynamodb = client("dynamodb")
         create_tables(get_settings(), dynamodb)
-        seed_defaults()
-        token = mint_token(get_settings(), "bench.agent", "agent", ttl_seconds=24 * 3600)
+        seed_defaults(desk().config_service)
+        token = mint_token(get_settings(), "bench.agent", "agent", ttl_seconds=3600)
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         with Client(app, stage_name="dev") as test_client:
             number = test_client.http.post("/tickets", headers=headers, body=BODY).json_body["number"]
@@ -143,7 +148,7 @@ def _sample(family: str, snapshot: Path) -> None:
             times, cpus = [], []
             for _ in range(1 + WARM_REQUESTS):
                 started, cpu = time.perf_counter(), time.process_time()
-                response = test_client.http.request(method, path, headers=headers, body=BODY if opens else b"")
+                response = test_client.http.request(method, path, headers=headers, body=BODY.encode() if opens else b"")
                 times.append(time.perf_counter() - started)
                 cpus.append(time.process_time() - cpu)
                 if response.status_code >= 300:

@@ -7,7 +7,12 @@
     desk classifier install|retrain           install a trained model; retrain from the desk's history
 
 Settings come from the environment; variables the environment lacks are taken from the
-stage's section of ``.chalice/config.json`` (``--stage``, default ``dev``) when that file is found.
+stage's section of the project's ``.chalice/config.json`` (``--stage``, default ``dev``). The
+project is the one the desk is installed from (``pip install -e .``), whatever the working
+directory; a copy installed elsewhere looks in the working directory and its parents.
+
+``desk token`` talks to the local desk only: it signs with the secret ``make run`` keeps in the
+project's ``.run/`` (``--data-dir`` for another), and is refused anywhere else.
 """
 
 from __future__ import annotations
@@ -15,18 +20,51 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+#: Where the local desk keeps its data (its HS256 secret), under the project root.
+LOCAL_DATA_DIR = ".run"
+LOCAL_SECRET_FILE = "jwt-hs256-secret"
+
+
+def project_root() -> Path | None:
+    """The project holding ``.chalice/config.json``: the one this package is installed from,
+    else the working directory or one of its parents."""
+    installed = Path(__file__).resolve().parent.parent
+    for folder in (installed, Path.cwd(), *Path.cwd().parents):
+        if (folder / ".chalice" / "config.json").is_file():
+            return folder
+    return None
+
 
 def _find_chalice_config() -> Path | None:
-    here = Path.cwd()
-    for folder in (here, *here.parents):
-        candidate = folder / ".chalice" / "config.json"
-        if candidate.is_file():
-            return candidate
-    return None
+    root = project_root()
+    return root / ".chalice" / "config.json" if root is not None else None
+
+
+def default_data_dir() -> Path:
+    """The local desk's data directory: ``.run/`` in the project (the working directory when
+    no project is found)."""
+    return (project_root() or Path.cwd()) / LOCAL_DATA_DIR
+
+
+def local_secret(data_dir: Path, *, create: bool = False) -> str | None:
+    """The local desk's HS256 secret kept in ``data_dir`` (readable by its owner only); with
+    ``create``, one is generated the first time. None when there is none."""
+    path = data_dir / LOCAL_SECRET_FILE
+    if path.is_file():
+        return path.read_text().strip() or None
+    if not create:
+        return None
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(secret + "\n")
+    return secret
 
 
 def load_stage_environment(stage: str) -> dict[str, str]:
@@ -54,6 +92,19 @@ def _cmd_token(args: argparse.Namespace) -> int:
     from chalicelib.config import get_settings
     from chalicelib.services.tokens import mint_token
 
+    data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+    if not os.environ.get("JWT_HS256_SECRET"):
+        secret = local_secret(data_dir)
+        if secret is None:
+            print(
+                f"desk token: JWT_HS256_SECRET is not set and no local desk secret is in {data_dir}: "
+                "start the desk with `make run` first (tokens are minted for the local desk only)",
+                file=sys.stderr,
+            )
+            return 2
+        os.environ["JWT_HS256_SECRET"] = secret
+    os.environ["DESK_LOCAL"] = "true"
+    get_settings.cache_clear()
     claims: dict[str, object] = {}
     if args.vip:
         claims["vip"] = True
@@ -99,7 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--role", required=True, choices=ROLES)
     token.add_argument("--vip", action="store_true", help="mark the user as a VIP requester")
     token.add_argument("--business-unit", default=None)
-    token.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds")
+    token.add_argument(
+        "--ttl", type=int, default=None, help="lifetime in seconds (default and most: TOKEN_MAX_SECONDS, 12 h)"
+    )
+    token.add_argument("--data-dir", default=None, help="the local desk's data directory (default .run/)")
     token.set_defaults(handler=_cmd_token)
 
     tables = sub.add_parser("tables", help="create the stage's tables where missing")

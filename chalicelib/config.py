@@ -49,7 +49,15 @@ class Settings:
     ``DYNAMODB_ENDPOINT``           DynamoDB endpoint URL; unset on AWS.
     ``SNS_ENDPOINT``, ``SQS_ENDPOINT``, ``SES_ENDPOINT``  the same for SNS, SQS and SES.
     ``TICKETS_TABLE`` ...           table names; default ``desk-<stage>-<table>``.
-    ``JWT_HS256_SECRET``            shared secret for HS256 tokens (local and test stages).
+    ``DESK_LOCAL``                  ``true`` marks a desk running on a developer's machine (``make run``,
+                                    the tests, ``desk token``); never set on a deployed stage.
+    ``JWT_HS256_SECRET``            shared secret for HS256 tokens, accepted only when ``DESK_LOCAL``
+                                    is true (at least 32 characters; ``make run`` generates one per
+                                    data directory in ``.run/``). A stage not marked local refuses
+                                    to start with one: its tokens would be forgeable by anyone
+                                    holding the secret.
+    ``TOKEN_MAX_SECONDS``           the longest lifetime (``exp - iat``) a token may have; longer
+                                    ones, and tokens without ``exp``, are refused; default 43200 (12 h).
     ``JWT_JWKS_URL``                JWKS of a Cognito user pool; when set, RS256 tokens are
                                     verified against it (with ``JWT_ISSUER``/``JWT_AUDIENCE``).
     ``REOPEN_WINDOW_DAYS``          how long after resolution a ticket may be reopened; default 14.
@@ -120,6 +128,40 @@ class Settings:
     aws_read_timeout_seconds: float = 5.0
     aws_max_attempts: int = 3
     health_cache_seconds: float = 5.0
+    local: bool = False
+    token_max_seconds: int = 12 * 3600
+
+
+def _env_bool(name: str) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no"):
+        return False
+    if raw in ("1", "true", "yes"):
+        return True
+    raise RuntimeError(f"environment variable {name} must be true or false, got {raw!r}")
+
+
+#: The shortest HS256 secret a local desk accepts (RFC 7518 3.2: at least the hash's 256 bits).
+MIN_HS256_SECRET_LENGTH = 32
+
+
+def check_token_settings(settings: Settings, *, on_lambda: bool = False) -> Settings:
+    """Refuse token settings that would let anyone forge a token: an HS256 secret on a stage not
+    marked local (``DESK_LOCAL``), a short one, a stage marked local running on AWS Lambda
+    (``on_lambda``), or a lifetime cap that is not positive."""
+    if settings.local and on_lambda:
+        raise RuntimeError("DESK_LOCAL=true on AWS Lambda: a deployed stage is never local; remove the variable")
+    if settings.jwt_hs256_secret and not settings.local:
+        raise RuntimeError(
+            f"JWT_HS256_SECRET is set on stage {settings.stage!r}, which is not marked local "
+            "(DESK_LOCAL=true): HS256 tokens are accepted only by a desk on a developer's machine; "
+            "remove the secret and configure JWT_JWKS_URL"
+        )
+    if settings.jwt_hs256_secret and len(settings.jwt_hs256_secret) < MIN_HS256_SECRET_LENGTH:
+        raise RuntimeError(f"JWT_HS256_SECRET must be at least {MIN_HS256_SECRET_LENGTH} characters")
+    if settings.token_max_seconds <= 0:
+        raise RuntimeError("TOKEN_MAX_SECONDS must be a positive number of seconds")
+    return settings
 
 
 def _table(stage: str, var: str, suffix: str) -> str:
@@ -130,7 +172,7 @@ def _table(stage: str, var: str, suffix: str) -> str:
 def get_settings() -> Settings:
     """The settings of this process (cached; tests call ``get_settings.cache_clear()``)."""
     stage = _env("DESK_STAGE", "dev")
-    return Settings(
+    settings = Settings(
         stage=stage,
         region=_env("AWS_REGION") or _env("AWS_DEFAULT_REGION") or "us-east-1",
         dynamodb_endpoint=_env("DYNAMODB_ENDPOINT") or None,
@@ -171,7 +213,10 @@ def get_settings() -> Settings:
         aws_read_timeout_seconds=_env_float("AWS_READ_TIMEOUT_SECONDS", 5.0),
         aws_max_attempts=max(1, _env_int("AWS_MAX_ATTEMPTS_PER_CALL", 3)),
         health_cache_seconds=_env_float("HEALTH_CACHE_SECONDS", 5.0),
+        local=_env_bool("DESK_LOCAL"),
+        token_max_seconds=_env_int("TOKEN_MAX_SECONDS", 12 * 3600),
     )
+    return check_token_settings(settings, on_lambda=bool(_env("AWS_LAMBDA_FUNCTION_NAME")))
 
 
 def notices_queue_name() -> str:

@@ -1,11 +1,16 @@
 """Runs the desk locally: moto's server as the embedded AWS, the tables, the seeds, the API.
 
-    python scripts/run_local.py [--port 8000] [--aws-port 0]
+    python scripts/run_local.py [--port 8000] [--aws-port 0] [--data-dir .run]
 
 Starts moto's server (DynamoDB, SNS, SQS) on a loopback port, creates the dev stage's tables,
-stores the default configuration, prints the API's URL and a ready agent token, then serves
-the API with ``chalice local`` and runs the scheduled functions on their schedules until
-interrupted. Everything talks to moto through the same endpoint settings the desk reads on AWS.
+stores the default configuration, prints the API's URL and (to a terminal only) a ready agent
+token, then serves the API with ``chalice local`` and runs the scheduled functions on their
+schedules until interrupted. Everything talks to moto through the same endpoint settings the desk
+reads on AWS.
+
+The desk runs marked local (``DESK_LOCAL=true``), the one place HS256 tokens are accepted, with
+the secret kept in the data directory (generated there the first time; ``desk token`` reads it).
+``PUBLIC_URL`` follows ``--port``, so links in notices point at this desk.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TextIO
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,11 +46,42 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
     raise SystemExit(f"nothing answered on port {port} within {timeout:.0f}s")
 
 
+def local_environment(port: int, aws_endpoint: str, data_dir: Path) -> dict[str, str]:
+    """The variables the local desk runs with, on top of the dev stage's (``chalice local``
+    applies the stage's variables over these, so the stage must not set any of them)."""
+    from chalicelib.cli import local_secret
+
+    secret = local_secret(data_dir, create=True)
+    assert secret is not None
+    return {
+        "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+        "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "DYNAMODB_ENDPOINT": aws_endpoint,
+        "SNS_ENDPOINT": aws_endpoint,
+        "SQS_ENDPOINT": aws_endpoint,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "DESK_LOCAL": "true",
+        "JWT_HS256_SECRET": secret,
+    }
+
+
+def show_token(token: str, out: TextIO) -> None:
+    """The ready token goes to a terminal only; where the output is kept (a file, a pipe, a
+    log), a hint takes its place."""
+    if out.isatty():
+        print(f"agent token: {token}", file=out, flush=True)
+    else:
+        print("agent token: desk token --user agent.local --role agent", file=out, flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--aws-port", type=int, default=int(os.environ.get("AWS_PORT", "0")))
     parser.add_argument("--stage", default="dev")
+    parser.add_argument("--data-dir", type=Path, default=ROOT / ".run", help="where the local secret is kept")
     parser.add_argument("--no-scheduler", action="store_true", help="do not run the scheduled functions")
     args = parser.parse_args()
 
@@ -62,18 +99,7 @@ def main() -> int:
     moto.start()
     wait_for_port(aws_port)
     endpoint = f"http://127.0.0.1:{aws_port}"
-    os.environ.update(
-        {
-            "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
-            "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
-            "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
-            "DYNAMODB_ENDPOINT": endpoint,
-            "SNS_ENDPOINT": endpoint,
-            "SQS_ENDPOINT": endpoint,
-            "POWERTOOLS_TRACE_DISABLED": "true",
-            "PUBLIC_URL": f"http://127.0.0.1:{args.port}",
-        }
-    )
+    os.environ.update(local_environment(args.port, endpoint, args.data_dir))
 
     from chalicelib.cli import apply_stage_environment
 
@@ -122,7 +148,7 @@ def main() -> int:
         print(f"service desk: http://127.0.0.1:{args.port}", flush=True)
         print(f"embedded AWS (moto): {endpoint}", flush=True)
         print("seeded: " + (", ".join(f"{n} {k}" for k, n in counts.items()) or "nothing new"), flush=True)
-        print(f"agent token: {token}", flush=True)
+        show_token(token, sys.stdout)
         print(f'try: curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:{args.port}/tickets', flush=True)
         if not args.no_scheduler:
             from scripts.local_scheduler import start_scheduler

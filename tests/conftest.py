@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,9 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The tests' own HS256 secret: a desk under test is a local desk (``DESK_LOCAL``), and no
+#: secret is committed with the project.
+TEST_SECRET = secrets.token_hex(32)
 
 
 def stage_environment(stage: str = "dev") -> dict[str, str]:
@@ -39,6 +43,8 @@ def _fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     monkeypatch.delenv("DYNAMODB_ENDPOINT", raising=False)
+    monkeypatch.setenv("DESK_LOCAL", "true")
+    monkeypatch.setenv("JWT_HS256_SECRET", TEST_SECRET)
 
 
 @pytest.fixture

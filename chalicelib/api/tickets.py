@@ -71,14 +71,14 @@ def list_tickets() -> Response:
         requester=query.requester,
     )
     page = desk().ticket_service.list_tickets(filters, who, query.limit, query.cursor)
-    return json_response({"tickets": [ticket_view(t) for t in page.tickets], "cursor": page.cursor})
+    return json_response({"tickets": [ticket_view(t, who) for t in page.tickets], "cursor": page.cursor})
 
 
 @bp.route("/tickets/{number}", methods=["GET"], authorizer=desk_authorizer)
 @answers_errors
 def get_ticket(number: str) -> Response:
     who = caller(_request())
-    return json_response(ticket_view(desk().ticket_service.get_ticket(number, who)))
+    return json_response(ticket_view(desk().ticket_service.get_ticket(number, who), who))
 
 
 @bp.route("/tickets/{number}", methods=["PATCH"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
@@ -98,7 +98,7 @@ def update_ticket(number: str) -> Response:
         tags=tuple(body.tags) if body.tags is not None else None,
     )
     ticket = desk().ticket_service.update(number, body.version, who, changes)
-    return json_response(ticket_view(ticket))
+    return json_response(ticket_view(ticket, who))
 
 
 @bp.route(
@@ -112,7 +112,7 @@ def transition_ticket(number: str) -> Response:
     who = caller(request)
     body = parse_body(request, TransitionBody)
     ticket = desk().ticket_service.transition(number, body.to, body.version, who, body.reason)
-    return json_response(ticket_view(ticket))
+    return json_response(ticket_view(ticket, who))
 
 
 @bp.route(
@@ -134,7 +134,7 @@ def assign_ticket(number: str) -> Response:
         monitor=body.monitor,
         reason=body.reason,
     )
-    return json_response(ticket_view(ticket))
+    return json_response(ticket_view(ticket, who))
 
 
 @bp.route(
@@ -150,7 +150,7 @@ def comment_ticket(number: str) -> Response:
     ticket = desk().ticket_service.comment(
         number, who, body=body.body, visibility=body.visibility, version=body.version
     )
-    return json_response(ticket_view(ticket), 201)
+    return json_response(ticket_view(ticket, who), 201)
 
 
 @bp.route("/tickets/{number}/events", methods=["GET"], authorizer=desk_authorizer)
@@ -158,7 +158,7 @@ def comment_ticket(number: str) -> Response:
 def ticket_events(number: str) -> Response:
     who = caller(_request())
     events = desk().ticket_service.history(number, who)
-    return json_response({"ticket": number, "events": [event_view(e) for e in events]})
+    return json_response({"ticket": number, "events": [event_view(e, who) for e in events]})
 
 
 @bp.route("/tickets/{number}/sla", methods=["GET"], authorizer=desk_authorizer)
@@ -181,7 +181,7 @@ def set_due_date(number: str) -> Response:
     ticket = desk().ticket_service.set_due_date(
         number, body.version, who, clock=body.clock, due_at=body.due_at
     )
-    return json_response(ticket_view(ticket))
+    return json_response(ticket_view(ticket, who))
 
 
 @bp.route(
@@ -199,7 +199,7 @@ def reclassify_ticket(number: str) -> Response:
     body = parse_body(request, ReclassifyBody)
     changes = body.model_dump(exclude={"version", "reason"}, exclude_none=True)
     ticket = desk().ticket_service.reclassify(number, body.version, who, changes, body.reason)
-    return json_response(ticket_view(ticket))
+    return json_response(ticket_view(ticket, who))
 
 
 @bp.route(
@@ -215,7 +215,7 @@ def contest_classification(number: str) -> Response:
     request = _request()
     who = caller(request)
     body = parse_body(request, ContestBody)
-    return json_response(ticket_view(desk().ticket_service.contest(number, who, body.reason)))
+    return json_response(ticket_view(desk().ticket_service.contest(number, who, body.reason), who))
 
 
 @bp.route("/triage", methods=["GET"], authorizer=desk_authorizer)
@@ -231,4 +231,4 @@ def triage_queue() -> Response:
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
         raise ValidationFailed([{"field": "limit", "reason": "must be an integer from 1 to 100"}])
     page = desk().ticket_service.triage_queue(who, int(raw_limit), cursor)
-    return json_response({"tickets": [ticket_view(t) for t in page.tickets], "cursor": page.cursor})
+    return json_response({"tickets": [ticket_view(t, who) for t in page.tickets], "cursor": page.cursor})

@@ -32,7 +32,11 @@ class Identity:
             raise Forbidden(f"this needs the role {' or '.join(roles)}; you are {self.role}")
 
 
-SYSTEM = Identity(user="system", role="admin")
+#: The actor of the desk's own actions in the audit trail: classification, routing, the SLA policy
+#: applied at intake, sweeps, escalations, auto-close. No token may claim it as its user.
+DESK_ACTOR = "desk"
+
+SYSTEM = Identity(user=DESK_ACTOR, role="admin")
 
 
 def role_rank(role: str) -> int:

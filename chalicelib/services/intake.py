@@ -65,16 +65,16 @@ class IdempotentIntake:
         caller = Identity(**attempt["caller"])
         intake = intake_key(attempt["requester"], attempt["key"], attempt["request"])
         try:
-            return ticket_view(self.service.open_ticket(request, caller, intake))
+            return ticket_view(self.service.open_ticket(request, caller, intake), caller)
         except IntakeAlreadyStored as stored:
             if stored.fingerprint != intake.fingerprint:
                 raise IdempotencyMismatch(KEY_REUSED, field="Idempotency-Key") from None
-            return ticket_view(self.service.get_ticket(stored.number, caller))
+            return ticket_view(self.service.get_ticket(stored.number, caller), caller)
 
     def open(self, request: OpenTicket, caller: Identity, key: str | None) -> dict[str, Any]:
         """Open a ticket, once per ``key`` when one is given; returns the ticket's view."""
         if key is None:
-            return ticket_view(self.service.open_ticket(request, caller))
+            return ticket_view(self.service.open_ticket(request, caller), caller)
         key = key.strip()
         if not key or len(key) > MAX_KEY_LENGTH:
             raise ValidationFailed(

@@ -80,7 +80,9 @@ class MorningPatrol:
     def digest(self, day: date) -> PatrolDigest:
         """The digest of ``day`` as of now (or as of that day's patrol time, if it has passed)."""
         now = self.clock()
-        views = [ticket_view(t) for status in PATROL_STATUSES for t in tickets_with_status(self.repository, status)]
+        views = [
+            ticket_view(t, SYSTEM) for status in PATROL_STATUSES for t in tickets_with_status(self.repository, status)
+        ]
         return morning_patrol(
             views,
             patrol_date=day,

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from chalicelib.domain.errors import AlreadyClaimed, StaleVersion
 from chalicelib.domain.events import EventKind, TicketEvent
+from chalicelib.domain.identity import DESK_ACTOR
 from chalicelib.domain.notice import Notice
 from chalicelib.domain.sla.replay import due_alerts
 from chalicelib.domain.ticket import Ticket
@@ -140,7 +141,7 @@ class SlaSweep:
         def append(kind: str, after: dict[str, Any], note: str | None = None) -> None:
             nonlocal seq
             seq += 1
-            new_events.append(TicketEvent(ticket.number, seq, now, "system", kind, {}, after, note))
+            new_events.append(TicketEvent(ticket.number, seq, now, DESK_ACTOR, kind, {}, after, note))
 
         if clocks is not None:
             for alert in due_alerts(clocks, now):

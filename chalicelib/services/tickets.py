@@ -8,15 +8,15 @@ parameters; SLA clocks and classification plug in through :class:`ClockKeeper` a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from chalicelib.domain.classification import Triage, correct
+from chalicelib.domain.classification import SLOTS, Triage, correct
 from chalicelib.domain.errors import Forbidden, NotFound, StaleVersion, ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
-from chalicelib.domain.identity import Identity
+from chalicelib.domain.identity import DESK_ACTOR, Identity
 from chalicelib.domain.instants import iso
 from chalicelib.domain.lifecycle import MoveFacts, Phase, actor_of
 from chalicelib.domain.notice import Notice
@@ -89,7 +89,9 @@ class _Draft:
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
         note: str | None = None,
+        actor: str | None = None,
     ) -> None:
+        """Append an event by the change's actor, or by ``actor`` (the desk's own decisions)."""
         seq = self.ticket.event_seq + 1
         self.ticket = self.ticket.evolve(event_seq=seq)
         self.events.append(
@@ -97,7 +99,7 @@ class _Draft:
                 ticket=self.ticket.number,
                 seq=seq,
                 at=self.now,
-                actor=self.actor,
+                actor=actor or self.actor,
                 kind=kind,
                 before=before or {},
                 after=after or {},
@@ -167,11 +169,12 @@ class TicketService:
         draft = _Draft(ticket, caller.user, now)
         # The ticket as it arrived; classification and routing follow as their own events.
         draft.add(EventKind.OPENED, {}, {**opened_snapshot(ticket), "status": ticket.status, "assignee": None})
+        # Classification, routing and the SLA policy are the desk's decisions, not the caller's.
         for extra in extra_events:
-            draft.add(**extra)
+            draft.add(**extra, actor=DESK_ACTOR)
         if self.clocks is not None:
             for extra in self.clocks.opening_events(draft.ticket, now):
-                draft.add(**extra)
+                draft.add(**extra, actor=DESK_ACTOR)
             draft.ticket = self.clocks.refresh(draft.ticket, draft.events, now)
         notices = self.notices.acknowledgement(draft.ticket, now) if self.notices else []
         self.repository.create(draft.ticket, draft.events, notices, intake=intake)
@@ -470,7 +473,7 @@ class TicketService:
                 self._desk_move(draft, "assign", "assigned on reclassification")
         if self.clocks is not None and ("type" in changes or "service" in changes):
             for extra_event in self.clocks.opening_events(draft.ticket, now):
-                draft.add(**extra_event)
+                draft.add(**extra_event, actor=DESK_ACTOR)
         draft.examples.append(labelled_example(draft.ticket, "correction", now))
         return self._commit(draft, ticket)
 
@@ -533,9 +536,14 @@ def opened_snapshot(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def ticket_view(ticket: Ticket) -> dict[str, Any]:
-    """The JSON shape of a ticket in API answers."""
-    return {
+def ticket_view(ticket: Ticket, viewer: Identity) -> dict[str, Any]:
+    """The JSON shape of a ticket in API answers, as ``viewer`` may see it.
+
+    Staff see everything. A requester sees what concerns them: the ticket's fields, its status,
+    priority, service, group and assignee, its SLA summary, whether it awaits triage; not the
+    monitor, the triage reasons, nor intake's working (see :func:`intake_view`).
+    """
+    view: dict[str, Any] = {
         "number": ticket.number,
         "type": ticket.type,
         "title": ticket.title,
@@ -563,20 +571,102 @@ def ticket_view(ticket: Ticket) -> dict[str, Any]:
         "version": ticket.version,
         "sla": ticket.sla or None,
         "next_deadline": iso(ticket.next_deadline),
-        **intake_view(ticket),
+        **intake_view(ticket, viewer),
     }
+    if not viewer.is_staff:
+        del view["monitor"]
+    return view
 
 
-def intake_view(ticket: Ticket) -> dict[str, Any]:
-    """What intake decided, in the API's (and the stored item's) shape."""
+def intake_view(ticket: Ticket, viewer: Identity) -> dict[str, Any]:
+    """What intake decided, in the API's (and, for staff, the stored item's) shape.
+
+    Staff see the whole working: every field's confidence, explanation, rule and model version,
+    the routing scores of every candidate agent (workloads, shifts), the triage reasons. A
+    requester sees each classified value and where it came from (``requester``, ``rule``,
+    ``model``, ``catalog``, ``default``, ``correction``), the group and assignee routing chose,
+    and whether the ticket awaits triage.
+    """
+    if viewer.is_staff:
+        return {
+            "classification": ticket.classification.to_dict() if ticket.classification else None,
+            "routing": ticket.routing.to_dict() if ticket.routing else None,
+            "triage": ticket.triage.pending,
+            "triage_reasons": list(ticket.triage.reasons),
+            "out_of_catalog": ticket.out_of_catalog,
+        }
     return {
-        "classification": ticket.classification.to_dict() if ticket.classification else None,
-        "routing": ticket.routing.to_dict() if ticket.routing else None,
+        "classification": _requester_classification(ticket.classification.to_dict())
+        if ticket.classification
+        else None,
+        "routing": {"assignee": ticket.routing.assignee, "group": ticket.routing.group} if ticket.routing else None,
         "triage": ticket.triage.pending,
-        "triage_reasons": list(ticket.triage.reasons),
         "out_of_catalog": ticket.out_of_catalog,
     }
 
 
-def event_view(event: TicketEvent) -> dict[str, Any]:
-    return event.to_dict()
+def _requester_classification(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored classification as a requester sees it: each field's value and source."""
+    return {
+        slot: {"value": prediction.get("value"), "source": prediction.get("source")}
+        for slot in SLOTS.values()
+        if isinstance(prediction := stored.get(slot), dict)
+    }
+
+
+def _requester_classified(event: TicketEvent) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A ``classified`` event's before/after for a requester: at intake the values chosen and
+    where they came from; for a correction the fields changed (the staff's reason is the note,
+    which requesters do not see)."""
+    if event.after.get("source") == "correction":
+        keep = {*SLOTS, "source"}
+        return _only(event.before, keep), _only(event.after, keep)
+    return {}, _requester_classification(event.after)
+
+
+def _only(payload: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    wanted = set(keys)
+    return {k: v for k, v in payload.items() if k in wanted}
+
+
+#: What a requester sees of each event kind: the payload keys shown, and whether the note is.
+#: Kinds not named here show only their kind, time and actor (a new kind is hidden until it is
+#: declared here). ``classified`` is shaped by :func:`_requester_classified`.
+REQUESTER_EVENT_FIELDS: dict[str, tuple[frozenset[str], bool]] = {
+    EventKind.OPENED: (
+        frozenset(
+            {"type", "status", "title", "priority", "impact", "urgency", "impact_defaulted", "urgency_defaulted",
+             "service", "requester", "vip", "business_unit", "tags", "assignee", "group"}
+        ),
+        False,
+    ),
+    EventKind.STATUS_CHANGED: (frozenset({"status", "reopened"}), True),
+    EventKind.PRIORITY_CHANGED: (frozenset({"priority", "impact", "urgency"}), False),
+    EventKind.FIRST_RESPONSE: (frozenset({"first_response_at", "comment_id"}), False),
+    EventKind.ASSIGNED: (frozenset({"assignee", "group"}), False),
+    EventKind.COMMENTED: (frozenset({"comment_id", "visibility", "body"}), False),
+    EventKind.UPDATED: (frozenset({"title", "description", "service", "tags"}), False),
+    EventKind.DUE_DATE_SET: (frozenset({"clock", "due_at"}), False),
+    EventKind.SLA_APPLIED: (frozenset({"policy"}), False),
+    EventKind.CONTESTED: (frozenset({"reason"}), True),
+    EventKind.SLA_WARNING: (frozenset({"clock", "alert", "threshold", "at"}), False),
+    EventKind.SLA_BREACHED: (frozenset({"clock", "alert", "threshold", "at"}), False),
+}
+
+
+def event_view(event: TicketEvent, viewer: Identity) -> dict[str, Any]:
+    """An event of the audit trail as ``viewer`` may see it: staff see it whole; a requester
+    sees who did what and when, with the payload keys :data:`REQUESTER_EVENT_FIELDS` allows (no
+    routing reasons, rule names, model versions, escalation recipients or correction reasons)."""
+    view = event.to_dict()
+    if viewer.is_staff:
+        return view
+    if event.kind == EventKind.CLASSIFIED:
+        view["before"], view["after"] = _requester_classified(event)
+        view["note"] = None
+        return view
+    keys, note = REQUESTER_EVENT_FIELDS.get(event.kind, (frozenset(), False))
+    view["before"], view["after"] = _only(event.before, keys), _only(event.after, keys)
+    if not note:
+        view["note"] = None
+    return view

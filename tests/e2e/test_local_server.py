@@ -27,11 +27,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[dict[str, str]]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DYNAMODB_", "SNS_", "SQS_"))}
+    data_dir = tmp_path_factory.mktemp("desk-data")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "DYNAMODB_", "SNS_", "SQS_", "JWT_", "DESK_LOCAL"))
+    }
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "run_local.py"), "--port", str(port)],
+        [sys.executable, str(ROOT / "scripts" / "run_local.py"), "--port", str(port), "--data-dir", str(data_dir)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -49,7 +54,9 @@ def server() -> Iterator[dict[str, str]]:
             break
         lines.append(line)
         if line.startswith("agent token: "):
-            info["token"] = line.split(": ", 1)[1].strip()
+            # Not a terminal: the runner prints how to get a token, never the token itself.
+            assert "eyJ" not in line
+            info["token"] = _desk_token(data_dir, env)
     if "token" not in info:
         os.killpg(proc.pid, signal.SIGTERM)
         pytest.fail("the local desk did not start:\n" + "".join(lines))
@@ -61,6 +68,21 @@ def server() -> Iterator[dict[str, str]]:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _desk_token(data_dir: Path, env: dict[str, str]) -> str:
+    """``desk token`` run from outside the project finds the local desk's secret."""
+    done = subprocess.run(
+        [sys.executable, "-m", "chalicelib.cli", "token", "--user", "agent.e2e", "--role", "agent",
+         "--data-dir", str(data_dir)],
+        cwd=data_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
 
 
 def _call(server: dict[str, str], method: str, path: str, body: Any = None) -> tuple[int, Any]:
@@ -89,3 +111,15 @@ def test_open_and_read_a_ticket_over_http(server: dict[str, str]) -> None:
     assert status == 200 and read["title"] == "Mail down"
     status, error = _call(server, "POST", "/tickets", {"type": "incident", "title": ""})
     assert status == 400 and error["field"] in ("title", "description")
+
+
+@pytest.mark.e2e
+def test_notice_links_point_at_the_port_the_desk_runs_on(server: dict[str, str]) -> None:
+    status, ticket = _call(
+        server, "POST", "/tickets", {"type": "incident", "title": "Printer jam", "description": "Tray 2"}
+    )
+    assert status == 201, ticket
+    status, outbox = _call(server, "GET", "/admin/outbox?limit=200")
+    assert status == 200, outbox
+    links = [n["link"] for n in outbox["notices"] if n["ticket"] == ticket["number"] and n["link"]]
+    assert links and all(link.startswith(server["url"] + "/") for link in links), links

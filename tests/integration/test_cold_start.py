@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, stage_environment
+from tests.conftest import ROOT, TEST_SECRET, stage_environment
 
 PROBE = """
 import json, sys
@@ -49,6 +49,9 @@ def _probe(**env: str) -> dict[str, Any]:
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_EC2_METADATA_DISABLED": "true",
             "POWERTOOLS_TRACE_DISABLED": "true",
+            # A local desk, as the tests' own (HS256 only there).
+            "DESK_LOCAL": "true",
+            "JWT_HS256_SECRET": TEST_SECRET,
             # Nothing listens here: a request made by the warm-up would fail it.
             "DYNAMODB_ENDPOINT": "http://127.0.0.1:9",
         }

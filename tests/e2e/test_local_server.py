@@ -27,11 +27,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[dict[str, str]]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DYNAMODB_", "SNS_", "SQS_"))}
+    data = str(tmp_path_factory.mktemp("desk-data"))
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "run_local.py"), "--port", str(port)],
+        [sys.executable, str(ROOT / "scripts" / "run_local.py"), "--port", str(port), "--data-dir", data],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -54,6 +54,11 @@ OVERRIDE_FIELDS = ("person", "from", "until", "reason")
 MAX_PEOPLE = 100
 MAX_OVERRIDES = 500
 
+#: The span of instants a rota answers for (and of its start and overrides).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+OUT_OF_RANGE = "must lie between 1970 and 2200"
+
 #: How a person came to be on call: an override, or their week of the rotation.
 OVERRIDE = "override"
 ROTATION = "rotation"
@@ -183,9 +188,21 @@ class OnCallRota:
         }
 
 
+def read_instant(value: object) -> datetime | None:
+    """An aware instant (UTC) between :data:`EARLIEST` and :data:`LATEST` from ISO-8601 text;
+    None for anything else (including texts whose UTC form falls off the calendar)."""
+    try:
+        moment = aware_instant(value)
+    except (OverflowError, ValueError):
+        return None
+    return moment if moment is not None and EARLIEST <= moment < LATEST else None
+
+
 def on_duty(rota: OnCallRota, at: datetime) -> OnDuty:
     """Who is on call under ``rota`` at ``at``, and why (see the module's rules)."""
     require_aware(at, "at")
+    if not EARLIEST <= at < LATEST:
+        raise ValueError(f"at {OUT_OF_RANGE}")
     rotation = rota.rotation_at(at)
     for override in reversed(rota.overrides):
         if override.covers(at):
@@ -227,10 +244,12 @@ def _clock_time(value: object, path: str, problems: Problems) -> time | None:
 def _date(value: object, path: str, problems: Problems) -> date | None:
     if isinstance(value, str) and len(value) == 10:
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
-            pass
-    problems.fail(path, "must be a date YYYY-MM-DD")
+            day = None
+        if day is not None and EARLIEST.date() <= day < LATEST.date():
+            return day
+    problems.fail(path, f"must be a date YYYY-MM-DD, which {OUT_OF_RANGE}")
     return None
 
 
@@ -246,12 +265,12 @@ def _overrides(value: object, problems: Problems) -> list[Override]:
         at = problems.at(path)
         check.unknown_fields(item, OVERRIDE_FIELDS, at)
         person = check.name(item.get("person"), "person", at)
-        start = aware_instant(item.get("from"))
-        end = aware_instant(item.get("until"))
+        start = read_instant(item.get("from"))
+        end = read_instant(item.get("until"))
         if start is None:
-            at.fail("from", NOT_AN_INSTANT)
+            at.fail("from", f"{NOT_AN_INSTANT}, which {OUT_OF_RANGE}")
         if end is None:
-            at.fail("until", NOT_AN_INSTANT)
+            at.fail("until", f"{NOT_AN_INSTANT}, which {OUT_OF_RANGE}")
         if start is not None and end is not None and end <= start:
             at.fail("until", "must be after from")
             return None

@@ -96,6 +96,8 @@ def test_a_group_without_a_rota_falls_back_to_the_on_call_setting(client: Any) -
         ("group=&at=2025-01-06T15:00:00Z", 400, "group"),
         ("group=network&at=yesterday", 400, "at"),
         ("group=network&at=2025-01-06T15:00:00", 400, "at"),
+        ("group=network&at=9999-12-31T23:59:59-01:00", 400, "at"),
+        ("group=network&at=0001-01-01T00:00:00%2B01:00", 400, "at"),
         ("group=no-such-group", 404, "group"),
     ],
 )

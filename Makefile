@@ -39,3 +39,9 @@ bench: install
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# `make run` keeps its data in .run/ across restarts; `make reset` starts the next run empty.
+RUN_DATA ?= .run
+.PHONY: reset
+reset:
+	rm -rf $(RUN_DATA)

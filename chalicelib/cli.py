@@ -3,6 +3,8 @@
     desk token --user alice --role agent      print a local (HS256) bearer token
     desk tables                               create the stage's tables where missing
     desk seed                                 store the default configuration documents
+    desk backup --out DIR                     every table's items into a backup directory
+    desk restore --from DIR                   put a backup's items back (idempotent)
     desk classifier train|predict|evaluate    bootstrap the classifier from an export
     desk classifier install|retrain           install a trained model; retrain from the desk's history
 
@@ -138,6 +140,46 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    from chalicelib.config import get_settings
+    from chalicelib.services.backup import backup
+    from chalicelib.storage.aws import client
+    from chalicelib.storage.tables import stage_tables
+
+    settings = get_settings()
+    counts = backup(
+        client("dynamodb"),
+        stage_tables(settings),
+        Path(args.out),
+        now=datetime.now(timezone.utc),
+        stage=settings.stage,
+        page_size=args.page_size,
+    )
+    print(f"backed up {sum(c.items for c in counts)} items of {len(counts)} tables into {args.out}", file=sys.stderr)
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from chalicelib.config import get_settings
+    from chalicelib.services.backup import BackupError, restore
+    from chalicelib.storage.aws import client
+    from chalicelib.storage.tables import create_tables, stage_tables
+
+    settings = get_settings()
+    dynamodb = client("dynamodb")
+    if args.create_tables:
+        create_tables(settings, dynamodb)
+    try:
+        counts = restore(dynamodb, stage_tables(settings), Path(args.source))
+    except BackupError as exc:
+        print(f"desk restore: {exc}", file=sys.stderr)
+        return 2
+    print(f"restored {sum(c.items for c in counts)} items into {len(counts)} tables", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from chalicelib.domain.ticket import ROLES
 
@@ -161,6 +203,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed = sub.add_parser("seed", help="store the default configuration documents")
     seed.set_defaults(handler=_cmd_seed)
+
+    backup = sub.add_parser("backup", help="write every table's items into a backup directory")
+    backup.add_argument("--out", required=True, help="the backup directory (replaced when complete)")
+    backup.add_argument("--page-size", type=int, default=None, help="items per Scan page (default: DynamoDB's)")
+    backup.set_defaults(handler=_cmd_backup)
+
+    restore = sub.add_parser("restore", help="put a backup's items back into the stage's tables")
+    restore.add_argument("--from", dest="source", required=True, help="the backup directory")
+    restore.add_argument(
+        "--no-create-tables", dest="create_tables", action="store_false", help="do not create missing tables first"
+    )
+    restore.set_defaults(handler=_cmd_restore)
 
     try:
         from chalicelib.classifier_cli import add_classifier_commands

@@ -76,7 +76,7 @@ class Settings:
     ``EMAIL_SENDER``                SES sender address of requester notices.
     ``EMAIL_DOMAIN``                domain of requesters' addresses when their user id is not one.
     ``SERVICE_MANAGER``             user id of the Service Manager (patrol digest, escalations).
-    ``ON_CALL``                     who a page to the on-call rota goes to (user or pager alias).
+    ``ON_CALL``                     who is paged for a group without an on-call rota (user or pager alias).
     ``SERVICE_MANAGER_TIMEZONE``    the Service Manager's IANA zone (patrol time, "today").
     ``PATROL_TIME``                 local time of the morning patrol digest; default ``08:00``.
     ``AUTO_CLOSE_BUSINESS_DAYS``    resolved tickets close after this many business days unanswered.

@@ -186,7 +186,10 @@ class Desk:
         from chalicelib.services.directory import Directory
 
         return Directory(
-            self.config_service, service_manager=self.settings.service_manager, on_call=self.settings.on_call
+            self.config_service,
+            service_manager=self.settings.service_manager,
+            on_call=self.settings.on_call,
+            clock=self.clock,
         )
 
     @cached_property
@@ -230,6 +233,7 @@ class Desk:
             threshold=self.settings.triage_confidence,
             models=self.current_models,
             workloads=self.workloads,
+            directory=self.directory,
         )
 
     @cached_property

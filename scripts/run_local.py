@@ -3,14 +3,18 @@
     python scripts/run_local.py [--port 8000] [--aws-port 0] [--data-dir .run]
 
 Starts moto's server (DynamoDB, SNS, SQS) on a loopback port, creates the dev stage's tables,
-stores the default configuration, prints the API's URL and (to a terminal only) a ready agent
-token, then serves the API with ``chalice local`` and runs the scheduled functions on their
-schedules until interrupted. Everything talks to moto through the same endpoint settings the desk
-reads on AWS.
+puts back the data of the last run, stores the default configuration not stored yet, prints the
+API's URL and (to a terminal only) a ready agent token, then serves the API with ``chalice local``
+and runs the scheduled functions on their schedules until interrupted. Everything talks to moto
+through the same endpoint settings the desk reads on AWS.
 
 The desk runs marked local (``DESK_LOCAL=true``), the one place HS256 tokens are accepted, with
 the secret kept in the data directory (generated there the first time; ``desk token`` reads it).
 ``PUBLIC_URL`` follows ``--port``, so links in notices point at this desk.
+
+The data survives restarts: every table is backed up (``chalicelib.services.backup``, as
+``desk backup`` does) into ``<data-dir>/snapshot`` every ``--snapshot-seconds`` and on shutdown,
+and restored from there at start. ``make reset`` removes the data directory to start empty.
 """
 
 from __future__ import annotations
@@ -76,14 +80,53 @@ def show_token(token: str, out: TextIO) -> None:
         print("agent token: desk token --user agent.local --role agent", file=out, flush=True)
 
 
+def restore_snapshot(snapshot_dir: Path) -> str:
+    """Put the last run's data back (what it did, in words); nothing when there is none."""
+    from chalicelib.config import get_settings
+    from chalicelib.services.backup import MANIFEST, restore
+    from chalicelib.storage.aws import client
+    from chalicelib.storage.tables import stage_tables
+
+    if not (snapshot_dir / MANIFEST).is_file():
+        return f"starting empty (nothing kept in {snapshot_dir})"
+    counts = restore(client("dynamodb"), stage_tables(get_settings()), snapshot_dir)
+    return f"restored {sum(c.items for c in counts)} items from {snapshot_dir}"
+
+
+def save_snapshot(snapshot_dir: Path) -> int:
+    """Back every table up into ``snapshot_dir`` (replacing the last one when complete)."""
+    from datetime import datetime, timezone
+
+    from chalicelib.config import get_settings
+    from chalicelib.services.backup import backup
+    from chalicelib.storage.aws import client
+    from chalicelib.storage.tables import stage_tables
+
+    settings = get_settings()
+    snapshot_dir.parent.mkdir(parents=True, exist_ok=True)
+    counts = backup(
+        client("dynamodb"), stage_tables(settings), snapshot_dir, now=datetime.now(timezone.utc), stage=settings.stage
+    )
+    return sum(c.items for c in counts)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--aws-port", type=int, default=int(os.environ.get("AWS_PORT", "0")))
     parser.add_argument("--stage", default="dev")
-    parser.add_argument("--data-dir", type=Path, default=ROOT / ".run", help="where the local secret is kept")
     parser.add_argument("--no-scheduler", action="store_true", help="do not run the scheduled functions")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(os.environ.get("DESK_DATA_DIR") or ROOT / ".run"),
+        help="where the data and the local token secret are kept between runs (default .run/)",
+    )
+    parser.add_argument(
+        "--snapshot-seconds", type=float, default=60.0, help="how often the data is saved while running (default 60)"
+    )
     args = parser.parse_args()
+    snapshot_dir = args.data_dir.resolve() / "snapshot"
 
     import logging
 
@@ -115,6 +158,7 @@ def main() -> int:
 
     settings = get_settings()
     create_tables(settings, client("dynamodb"))
+    restored = restore_snapshot(snapshot_dir)
     os.environ.update(create_messaging(settings, client("sqs"), client("sns")))
     get_settings.cache_clear()
     settings = get_settings()
@@ -148,14 +192,19 @@ def main() -> int:
         print(f"service desk: http://127.0.0.1:{args.port}", flush=True)
         print(f"embedded AWS (moto): {endpoint}", flush=True)
         print("seeded: " + (", ".join(f"{n} {k}" for k, n in counts.items()) or "nothing new"), flush=True)
+        print(f"data: {restored}", flush=True)
         show_token(token, sys.stdout)
         print(f'try: curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:{args.port}/tickets', flush=True)
         if not args.no_scheduler:
             from scripts.local_scheduler import start_scheduler
 
             start_scheduler(stop)
+        saved_at = time.monotonic()
         while not stop.is_set() and chalice.poll() is None:
             stop.wait(0.5)
+            if time.monotonic() - saved_at >= args.snapshot_seconds:
+                save_snapshot(snapshot_dir)
+                saved_at = time.monotonic()
     finally:
         if chalice.poll() is None:
             chalice.terminate()
@@ -163,7 +212,11 @@ def main() -> int:
                 chalice.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 chalice.kill()
-        moto.stop()
+        try:
+            counts_saved = save_snapshot(snapshot_dir)
+            print(f"data kept: {counts_saved} items in {snapshot_dir}", flush=True)
+        finally:
+            moto.stop()
     return 0 if chalice.returncode in (0, None, -signal.SIGTERM) else int(chalice.returncode or 1)
 
 

@@ -37,6 +37,7 @@ COLLECTIONS = {
     "groups": "group",
     "agents": "agent",
     "classification-rules": "classification_rule",
+    "oncall-rotas": "oncall_rota",
 }
 
 
@@ -105,6 +106,28 @@ def _register(collection: str) -> None:
 
 for _collection in COLLECTIONS:
     _register(_collection)
+
+
+@bp.route("/oncall", methods=["GET"], authorizer=desk_authorizer)
+@answers_errors
+def who_is_on_call() -> Response:
+    """``?group=`` (required) and ``at=`` (an ISO-8601 instant with a zone; default now)."""
+    from chalicelib.domain.instants import NOT_AN_INSTANT
+    from chalicelib.domain.oncall import OUT_OF_RANGE, read_instant
+
+    request = _request()
+    caller(request).require(*STAFF_ROLES)
+    params = query_params(request)
+    errors: list[dict[str, str]] = []
+    group = params.get("group", "").strip()
+    if not group:
+        errors.append({"field": "group", "reason": "is required: the support group whose on-call you ask for"})
+    at = desk().now() if params.get("at") is None else read_instant(params["at"])
+    if at is None:
+        errors.append({"field": "at", "reason": f"{NOT_AN_INSTANT}, which {OUT_OF_RANGE}"})
+    if errors or at is None:
+        raise ValidationFailed(errors)
+    return json_response(desk().directory.on_call_for(group, at).to_dict())
 
 
 @bp.route(

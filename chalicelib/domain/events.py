@@ -23,6 +23,8 @@ Payloads by kind (``before`` / ``after`` hold only the fields the event is about
                       (``after.source``: ``intake`` or ``correction``).
 ``classification_contested``  after ``{"reason"}``: a requester asked for another classification.
 ``sla_warning``, ``sla_breached``, ``escalated``: written by the sweep.
+``paged``             after ``{"recipient", "group", "rota", "rota_version", "source", "why"}``:
+                      an incident nobody on shift could take paged whoever is on call, at intake.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class EventKind:
     SLA_WARNING = "sla_warning"
     SLA_BREACHED = "sla_breached"
     ESCALATED = "escalated"
+    PAGED = "paged"
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,9 @@ ACKNOWLEDGEMENT = "acknowledgement"
 STATUS_CHANGE = "status_change"
 COMPLETION = "completion"
 PATROL = "patrol"
-NOTICE_KINDS = (SLA_WARNING, SLA_BREACH, ESCALATION, ACKNOWLEDGEMENT, STATUS_CHANGE, COMPLETION, PATROL)
+#: Whoever is on call, paged at intake for an incident nobody on shift can take.
+PAGE = "page"
+NOTICE_KINDS = (SLA_WARNING, SLA_BREACH, ESCALATION, ACKNOWLEDGEMENT, STATUS_CHANGE, COMPLETION, PATROL, PAGE)
 #: Notices addressed to the requester, written for an end user rather than for staff.
 REQUESTER_KINDS = (ACKNOWLEDGEMENT, STATUS_CHANGE, COMPLETION)
 

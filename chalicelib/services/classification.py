@@ -5,20 +5,26 @@ At intake every ticket is classified (process, service, impact, urgency, group: 
 prediction with its confidence, explanation and model version. A confidently routed ticket gets
 an assignee chosen by skills, workload and shift (:mod:`chalicelib.domain.routing`); anything
 uncertain, out of catalog or disputed goes to the Service Manager's triage queue instead.
+
+An incident that nobody on shift can take pages whoever is on call for its group at once
+(:func:`chalicelib.domain.oncall.page_reason`), recorded as a ``paged`` event that the ticket
+service turns into one urgent page through the outbox.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.catalog.documents import Agent, Service, SupportGroup
 from chalicelib.domain.classification import RoutingDecision, Triage
 from chalicelib.domain.events import EventKind
 from chalicelib.domain.intake import ClassificationRule, classify
+from chalicelib.domain.oncall import page_reason
 from chalicelib.domain.processes import lifecycle_for
 from chalicelib.domain.routing import choose_assignee
+from chalicelib.domain.sla.policy import select_policy
 from chalicelib.domain.ticket import Ticket, priority_for
 from chalicelib.services.configuration import (
     AGENT,
@@ -26,11 +32,15 @@ from chalicelib.services.configuration import (
     CLASSIFICATION_RULE,
     GROUP,
     SERVICE,
+    SLA_POLICY,
     ConfigService,
     DocumentKind,
     register_kind,
 )
 from chalicelib.services.tickets import OpenTicket
+
+if TYPE_CHECKING:
+    from chalicelib.services.directory import Directory
 
 RULE = CLASSIFICATION_RULE
 
@@ -77,11 +87,14 @@ class IntakeClassifier:
         threshold: float,
         models: Callable[[], Mapping[str, Any]] | None = None,
         workloads: WorkloadReader | None = None,
+        directory: Directory | None = None,
     ) -> None:
         self.config = config
         self.threshold = threshold
         self.models = models or (lambda: {})
         self.workloads = workloads
+        #: Who is on call (the page at intake); None: no paging.
+        self.directory = directory
 
     def _docs(self, kind: str) -> list[Any]:
         return self.config.parsed_latest(kind)
@@ -112,6 +125,52 @@ class IntakeClassifier:
             last_assigned=last,
             open_counts=counts,
         )
+
+    def anyone_on_shift(self, group: str | None, now: datetime) -> bool:
+        """Whether an active member of ``group`` is on shift at ``now`` (no group: nobody)."""
+        if not group:
+            return False
+        calendars = {c.name: c for c in self._docs(CALENDAR)}
+        for agent in self._docs(AGENT):
+            calendar = calendars.get(agent.shift)
+            if agent.active and group in agent.groups and calendar is not None and calendar.is_working(now):
+                return True
+        return False
+
+    def clock_running(self, ticket: Ticket, now: datetime) -> bool:
+        """Whether the SLA policy the ticket will run under counts time at ``now`` (a 24x7 service)."""
+        from chalicelib.services.sla import facts_of
+
+        policy = select_policy(self._docs(SLA_POLICY), facts_of(ticket))
+        if policy is None:
+            return False
+        calendar = {c.name: c for c in self._docs(CALENDAR)}.get(policy.calendar)
+        return calendar is not None and bool(calendar.is_working(now))
+
+    def page(self, ticket: Ticket, now: datetime) -> dict[str, Any] | None:
+        """The ``paged`` event when the new ``ticket`` must page whoever is on call, else None."""
+        if self.directory is None or ticket.type != "incident":
+            return None
+        why = page_reason(
+            ticket_type=ticket.type,
+            priority=ticket.priority,
+            assigned=ticket.assignee is not None,
+            anyone_on_shift=self.anyone_on_shift(ticket.group, now),
+            clock_running=self.clock_running(ticket, now),
+            group=ticket.group,
+        )
+        if why is None:
+            return None
+        on_call = self.directory.on_call_at(ticket.group, now)
+        after = {
+            "recipient": on_call.person,
+            "group": ticket.group,
+            "rota": on_call.rota,
+            "rota_version": on_call.rota_version,
+            "source": on_call.source,
+            "why": why,
+        }
+        return {"kind": EventKind.PAGED, "after": after, "note": f"paged {on_call.person} ({on_call.source}): {why}"}
 
     def enrich(self, ticket: Ticket, request: OpenTicket, now: datetime) -> tuple[Ticket, list[dict[str, Any]]]:
         groups = [g.name for g in self._docs(GROUP)]
@@ -171,4 +230,7 @@ class IntakeClassifier:
                         "note": decision.reason,
                     }
                 )
+        paged = self.page(classified, now)
+        if paged is not None:
+            events.append(paged)
         return classified, events

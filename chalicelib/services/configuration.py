@@ -29,6 +29,8 @@ SERVICE = "service"
 GROUP = "group"
 AGENT = "agent"
 CLASSIFICATION_RULE = "classification_rule"
+#: On-call rotas, one per support group (``chalicelib.domain.oncall``).
+ONCALL_ROTA = "oncall_rota"
 
 #: Validates a document body and returns its normalised form (``ValidationFailed`` otherwise).
 Validator = Callable[[dict[str, Any], "ConfigService"], dict[str, Any]]
@@ -69,10 +71,30 @@ def _parse_escalation(body: dict[str, Any]) -> Any:
     return EscalationRules.from_dict(body)
 
 
+def _validate_rota(body: dict[str, Any], config: ConfigService) -> dict[str, Any]:
+    from chalicelib.domain.oncall import OnCallRota
+
+    rota = OnCallRota.from_dict(body)
+    groups = {doc.name for doc in config.latest_all(GROUP)}
+    if groups and rota.name not in groups:
+        reason = f"no support group {rota.name!r}: a rota is named after its group"
+        raise ValidationFailed([{"field": "name", "reason": reason}])
+    return rota.to_dict()
+
+
+def _parse_rota(body: dict[str, Any]) -> Any:
+    from chalicelib.domain.oncall import OnCallRota
+
+    return OnCallRota.from_dict(body)
+
+
 KINDS: dict[str, DocumentKind] = {
     CALENDAR: DocumentKind(CALENDAR, "calendar", _validate_calendar, parse=BusinessCalendar.from_dict),
     SLA_POLICY: DocumentKind(SLA_POLICY, "SLA policy", _validate_policy, parse=SlaPolicy.from_dict),
     ESCALATION: DocumentKind(ESCALATION, "escalation rules", _validate_escalation, parse=_parse_escalation),
+    ONCALL_ROTA: DocumentKind(
+        ONCALL_ROTA, "on-call rota", _validate_rota, editors=("admin", "manager"), parse=_parse_rota
+    ),
 }
 
 

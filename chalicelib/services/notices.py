@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.events import EventKind, TicketEvent
 from chalicelib.domain.instants import format_span
 from chalicelib.domain.lifecycle import Phase
 from chalicelib.domain.notice import (
@@ -20,6 +21,7 @@ from chalicelib.domain.notice import (
     CHANNELS,
     COMPLETION,
     OPERATIONS,
+    PAGE,
     REQUESTER,
     SLA_BREACH,
     SLA_WARNING,
@@ -112,6 +114,42 @@ class NoticeFactory:
             urgent=alert.kind == "breach" and ticket.priority in ("P1", "P2"),
             data={**alert.to_dict(), "priority": ticket.priority, "left_seconds": left_seconds},
         )
+
+    def pages(self, ticket: Ticket, events: list[TicketEvent], now: datetime) -> list[Notice]:
+        """The urgent page to whoever is on call, for each ``paged`` event among ``events``; its id
+        ``<ticket>:page:<seq>`` makes it one page per event, so one per ticket at intake."""
+        out: list[Notice] = []
+        for event in events:
+            if event.kind != EventKind.PAGED:
+                continue
+            recipient = str(event.after["recipient"])
+            why = str(event.after.get("why") or "")
+            text = (
+                f"You are on call: {ticket.number} ({ticket.priority}, {ticket.title}) needs someone now: {why}. "
+                f"{self.link(ticket)}"
+            )
+            out.extend(
+                self.build(
+                    happened=f"{ticket.number}:page:{event.seq}",
+                    kind=PAGE,
+                    ticket=ticket,
+                    recipient=recipient,
+                    subject=f"PAGE {ticket.number} ({ticket.priority}): {ticket.title}",
+                    text=text,
+                    now=now,
+                    audience=OPERATIONS,
+                    urgent=True,
+                    data={
+                        "type": ticket.type,
+                        "priority": ticket.priority,
+                        "title": ticket.title,
+                        "group": ticket.group,
+                        "tags": list(ticket.tags),
+                        **{key: event.after.get(key) for key in ("rota", "rota_version", "source")},
+                    },
+                )
+            )
+        return out
 
     # -- requester notices (seed 002: status reporting and completion notices) ---------------
 

@@ -38,9 +38,18 @@ def _catalog_defaults() -> None:
     DEFAULTS.append((AGENT, default_agents))
 
 
+def _oncall_defaults() -> None:
+    from chalicelib.domain.catalog.defaults import default_agents, default_groups
+    from chalicelib.domain.oncall import default_rotas
+    from chalicelib.services.configuration import ONCALL_ROTA
+
+    DEFAULTS.append((ONCALL_ROTA, lambda: default_rotas(default_groups(), default_agents())))
+
+
 _sla_defaults()
 _escalation_defaults()
 _catalog_defaults()
+_oncall_defaults()
 
 
 def register_defaults(kind: str, documents: Callable[[], Iterable[dict[str, Any]]]) -> None:

@@ -177,6 +177,8 @@ class TicketService:
                 draft.add(**extra, actor=DESK_ACTOR)
             draft.ticket = self.clocks.refresh(draft.ticket, draft.events, now)
         notices = self.notices.acknowledgement(draft.ticket, now) if self.notices else []
+        if self.notices is not None:
+            notices += self.notices.pages(draft.ticket, draft.events, now)
         self.repository.create(draft.ticket, draft.events, notices, intake=intake)
         record_ticket_opened(ticket.type, draft.ticket.priority)
         logger.info("ticket opened", extra={"ticket": number, "priority": draft.ticket.priority})

@@ -171,6 +171,15 @@ def create_model_table(model: type[Model], dynamodb_client: Any, existing: set[s
     return True
 
 
+def stage_tables(settings: Settings) -> dict[str, str]:
+    """Every table of the stage by its short name (``tickets``, ``events``... ``idempotency``):
+    what a backup holds (``chalicelib.services.backup``)."""
+    bind_models(settings)
+    tables = {LOGICAL[model][1]: str(model.Meta.table_name) for model in ALL_MODELS}
+    tables["idempotency"] = settings.idempotency_table
+    return tables
+
+
 def create_tables(settings: Settings, dynamodb_client: Any) -> list[str]:
     """Create this stage's tables where missing (local server and tests); returns the names."""
     bind_models(settings)

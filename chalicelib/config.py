@@ -58,6 +58,8 @@ class Settings:
     ``PUBLIC_URL``                  base URL used in links sent to people.
     ``CONFIG_CACHE_SECONDS``        how long a process reuses the latest configuration documents.
     ``MODEL_CACHE_SECONDS``         how often a process checks for newly trained models.
+    ``CURSOR_SECRET``               key of the HMAC that signs page cursors; default the HS256
+                                    secret, else the stage and table (cursors are shape-checked too).
     ``CLAIMS_TABLE``, ``OUTBOX_TABLE``  exactly-once claims and the notice outbox.
     ``EXAMPLES_TABLE``              the labelled examples the classifier is trained on.
     ``NOTICES_QUEUE_URL``           SQS queue between the outbox and the notifier.
@@ -112,6 +114,7 @@ class Settings:
     config_cache_seconds: float = 30.0
     model_cache_seconds: float = 300.0
     page_size_max: int = 100
+    cursor_secret: str = ""
 
 
 def _table(stage: str, var: str, suffix: str) -> str:
@@ -159,6 +162,7 @@ def get_settings() -> Settings:
         public_url=_env("PUBLIC_URL", "http://127.0.0.1:8000"),
         config_cache_seconds=_env_float("CONFIG_CACHE_SECONDS", 30.0),
         model_cache_seconds=_env_float("MODEL_CACHE_SECONDS", 300.0),
+        cursor_secret=_env("CURSOR_SECRET"),
     )
 
 

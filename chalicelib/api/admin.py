@@ -7,15 +7,15 @@ Each document kind gets the same five routes under its collection path:
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api.auth import desk_authorizer
 from chalicelib.api.common import (
     ACCEPTED_CONTENT_TYPES,
+    accepted_instant,
     answers_errors,
     caller,
+    count_param,
     json_response,
     parse_body,
     query_params,
@@ -45,12 +45,10 @@ def _request() -> Request:
 
 
 def _version_param(request: Request) -> int | None:
-    raw = query_params(request).get("version")
-    if raw is None:
+    params = query_params(request)
+    if "version" not in params:
         return None
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValidationFailed([{"field": "version", "reason": "must be a positive integer"}])
-    return int(raw)
+    return count_param(params, "version", 1, 1, 999_999)
 
 
 def _kind(collection: str) -> str:
@@ -129,5 +127,6 @@ def preview_policy() -> Response:
         "vip": body.vip,
         "business_unit": body.business_unit,
     }
-    opened_at = body.opened_at or datetime.now(timezone.utc)
+    now = desk().now()
+    opened_at = accepted_instant(body.opened_at, "opened_at", now) if body.opened_at is not None else now
     return json_response(desk().clock_keeper.preview(facts, opened_at))

@@ -9,8 +9,10 @@ from chalice.app import Blueprint, Request, Response
 from chalicelib.api.auth import desk_authorizer
 from chalicelib.api.common import (
     ACCEPTED_CONTENT_TYPES,
+    accepted_instant,
     answers_errors,
     caller,
+    count_param,
     json_response,
     parse_body,
     query_params,
@@ -62,7 +64,10 @@ def list_tickets() -> Response:
 
     request = _request()
     who = caller(request)
-    query = validate(ListTicketsQuery, query_params(request))
+    params = query_params(request)
+    params.pop("limit", None)
+    limit = count_param(query_params(request), "limit", 25, 1, 100)
+    query = validate(ListTicketsQuery, {**params, "limit": limit})
     filters = TicketFilter(
         status=query.status,
         type=query.type,
@@ -178,9 +183,8 @@ def set_due_date(number: str) -> Response:
     request = _request()
     who = caller(request)
     body = parse_body(request, DueDateBody)
-    ticket = desk().ticket_service.set_due_date(
-        number, body.version, who, clock=body.clock, due_at=body.due_at
-    )
+    due_at = accepted_instant(body.due_at, "due_at", desk().now())
+    ticket = desk().ticket_service.set_due_date(number, body.version, who, clock=body.clock, due_at=due_at)
     return json_response(ticket_view(ticket))
 
 
@@ -224,11 +228,10 @@ def triage_queue() -> Response:
     request = _request()
     who = caller(request)
     params = query_params(request)
-    raw_limit = params.pop("limit", "25")
+    limit = count_param(params, "limit", 25, 1, 100)
+    params.pop("limit", None)
     cursor = params.pop("cursor", None)
     if params:
         raise ValidationFailed([{"field": sorted(params)[0], "reason": "unknown query parameter"}])
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
-        raise ValidationFailed([{"field": "limit", "reason": "must be an integer from 1 to 100"}])
-    page = desk().ticket_service.triage_queue(who, int(raw_limit), cursor)
+    page = desk().ticket_service.triage_queue(who, limit, cursor)
     return json_response({"tickets": [ticket_view(t) for t in page.tickets], "cursor": page.cursor})

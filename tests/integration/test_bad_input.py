@@ -224,3 +224,43 @@ def test_a_wrong_content_type_is_a_400_naming_it(client: Any, method: str, path:
     headers = {**manager(), "Content-Type": content_type}
     body = _refused(_send(client, method, path, headers, b"{}"), "Content-Type")
     assert content_type.split(";")[0] in body["errors"][0]["reason"]
+
+
+# -- 8: nothing on a ticket grows without bound; pages are sized by bytes too -----------------
+
+
+def test_contesting_many_times_keeps_the_ticket_small_and_the_history_whole(client: Any) -> None:
+    from chalicelib.domain.classification import MAX_TRIAGE_REASONS
+
+    number = _open(client).json_body["number"]
+    for n in range(MAX_TRIAGE_REASONS + 15):
+        body = json.dumps({"reason": f"{n}: " + "é" * 1_990})
+        r = client.http.post(f"/tickets/{number}/classification/contest", headers=auth(), body=body)
+        assert r.status_code == 200, r.body
+    ticket = client.http.get(f"/tickets/{number}", headers=manager()).json_body
+    assert len(ticket["triage_reasons"]) == MAX_TRIAGE_REASONS
+    assert ticket["triage_reasons"][-1].startswith(f"contested by alice: {MAX_TRIAGE_REASONS + 14}: ")
+    events = client.http.get(f"/tickets/{number}/events", headers=manager()).json_body["events"]
+    assert sum(1 for e in events if e["kind"] == "classification_contested") == MAX_TRIAGE_REASONS + 15
+    queue = client.http.get("/triage", headers=manager())
+    assert len(queue.body) < 200_000
+
+
+def test_pages_stop_at_their_byte_budget_and_the_cursor_goes_on(client: Any, monkeypatch: Any) -> None:
+    from chalicelib.storage import repository
+
+    monkeypatch.setattr(repository, "PAGE_BYTES_MAX", 50_000)
+    numbers = {_open(client, description=f"{n} " + "d" * 19_000).json_body["number"] for n in range(5)}
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        path = "/tickets?limit=100" + (f"&cursor={cursor}" if cursor else "")
+        page = client.http.get(path, headers=manager()).json_body
+        pages += 1
+        assert 1 <= len(page["tickets"]) <= 2
+        seen += [t["number"] for t in page["tickets"]]
+        cursor = page["cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(numbers) and pages >= 3

@@ -58,7 +58,13 @@ def _kind(collection: str) -> str:
 def _register(collection: str) -> None:
     kind = _kind(collection)
 
-    @bp.route(f"/admin/{collection}", methods=["GET"], authorizer=desk_authorizer, name=f"list_{kind}")
+    @bp.route(
+        f"/admin/{collection}",
+        methods=["GET"],
+        authorizer=desk_authorizer,
+        content_types=ACCEPTED_CONTENT_TYPES,
+        name=f"list_{kind}",
+    )
     @answers_errors
     def list_documents() -> Response:
         caller(_request()).require(*STAFF_ROLES)
@@ -79,7 +85,13 @@ def _register(collection: str) -> None:
         stored = desk().config_service.create(kind, read_json(request), who)
         return json_response(stored.view(), 201, {"Location": f"/admin/{collection}/{stored.name}"})
 
-    @bp.route(f"/admin/{collection}/{{name}}", methods=["GET"], authorizer=desk_authorizer, name=f"get_{kind}")
+    @bp.route(
+        f"/admin/{collection}/{{name}}",
+        methods=["GET"],
+        authorizer=desk_authorizer,
+        content_types=ACCEPTED_CONTENT_TYPES,
+        name=f"get_{kind}",
+    )
     @answers_errors
     def get_document(name: str) -> Response:
         request = _request()

@@ -75,7 +75,10 @@ def read_json(request: Request) -> Any:
         raise ValidationFailed(
             [{"field": "Content-Type", "reason": f"must be application/json, got {content_type or 'nothing'}"}]
         )
-    raw = request.raw_body or b""
+    try:
+        raw = request.raw_body or b""
+    except UnicodeEncodeError:  # a body handed over as text with a lone surrogate
+        raise ValidationFailed([{"field": "body", "reason": "not valid UTF-8"}]) from None
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "surrogatepass")
     if len(raw) > MAX_BODY_BYTES:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api.auth import desk_authorizer
-from chalicelib.api.common import answers_errors, caller, count_param, date_param, json_response, query_params
+from chalicelib.api.common import (
+    ACCEPTED_CONTENT_TYPES,
+    answers_errors,
+    caller,
+    count_param,
+    date_param,
+    json_response,
+    query_params,
+)
 from chalicelib.domain.ticket import STAFF_ROLES
 from chalicelib.wiring import desk
 
@@ -17,7 +25,7 @@ def _request() -> Request:
     return bp.current_request
 
 
-@bp.route("/reports/patrol", methods=["GET"], authorizer=desk_authorizer)
+@bp.route("/reports/patrol", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def patrol_report() -> Response:
     request = _request()
@@ -28,7 +36,7 @@ def patrol_report() -> Response:
     return json_response(patrol.digest(day).to_dict())
 
 
-@bp.route("/admin/outbox", methods=["GET"], authorizer=desk_authorizer)
+@bp.route("/admin/outbox", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def list_outbox() -> Response:
     request = _request()

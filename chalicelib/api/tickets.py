@@ -57,7 +57,7 @@ def open_ticket() -> Response:
     return json_response(view, 201, {"Location": f"/tickets/{view['number']}"})
 
 
-@bp.route("/tickets", methods=["GET"], authorizer=desk_authorizer)
+@bp.route("/tickets", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def list_tickets() -> Response:
     from chalicelib.api.schemas import ListTicketsQuery
@@ -79,7 +79,7 @@ def list_tickets() -> Response:
     return json_response({"tickets": [ticket_view(t) for t in page.tickets], "cursor": page.cursor})
 
 
-@bp.route("/tickets/{number}", methods=["GET"], authorizer=desk_authorizer)
+@bp.route("/tickets/{number}", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def get_ticket(number: str) -> Response:
     who = caller(_request())
@@ -158,7 +158,7 @@ def comment_ticket(number: str) -> Response:
     return json_response(ticket_view(ticket), 201)
 
 
-@bp.route("/tickets/{number}/events", methods=["GET"], authorizer=desk_authorizer)
+@bp.route("/tickets/{number}/events", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def ticket_events(number: str) -> Response:
     who = caller(_request())
@@ -166,7 +166,7 @@ def ticket_events(number: str) -> Response:
     return json_response({"ticket": number, "events": [event_view(e) for e in events]})
 
 
-@bp.route("/tickets/{number}/sla", methods=["GET"], authorizer=desk_authorizer)
+@bp.route("/tickets/{number}/sla", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def ticket_sla(number: str) -> Response:
     who = caller(_request())
@@ -222,7 +222,7 @@ def contest_classification(number: str) -> Response:
     return json_response(ticket_view(desk().ticket_service.contest(number, who, body.reason)))
 
 
-@bp.route("/triage", methods=["GET"], authorizer=desk_authorizer)
+@bp.route("/triage", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def triage_queue() -> Response:
     request = _request()

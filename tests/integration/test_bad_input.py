@@ -264,3 +264,9 @@ def test_pages_stop_at_their_byte_budget_and_the_cursor_goes_on(client: Any, mon
         if cursor is None:
             break
     assert sorted(seen) == sorted(numbers) and pages >= 3
+
+
+@pytest.mark.parametrize("path", ["/tickets", "/triage", "/admin/services", "/admin/services/vpn", "/reports/patrol"])
+def test_reading_routes_ignore_the_content_type(client: Any, path: str) -> None:
+    headers = {**manager(), "Content-Type": "image/png"}
+    assert client.http.get(path, headers=headers).status_code == 200

@@ -66,6 +66,8 @@ class Settings:
     ``PUBLIC_URL``                  base URL used in links sent to people.
     ``CONFIG_CACHE_SECONDS``        how long a process reuses the latest configuration documents.
     ``MODEL_CACHE_SECONDS``         how often a process checks for newly trained models.
+    ``CURSOR_SECRET``               key of the HMAC that signs page cursors; default the HS256
+                                    secret, else the stage and table (cursors are shape-checked too).
     ``CLAIMS_TABLE``, ``OUTBOX_TABLE``  exactly-once claims and the notice outbox.
     ``EXAMPLES_TABLE``              the labelled examples the classifier is trained on.
     ``NOTICES_QUEUE_URL``           SQS queue between the outbox and the notifier.
@@ -128,6 +130,7 @@ class Settings:
     aws_read_timeout_seconds: float = 5.0
     aws_max_attempts: int = 3
     health_cache_seconds: float = 5.0
+    cursor_secret: str = ""
     local: bool = False
     token_max_seconds: int = 12 * 3600
 
@@ -215,6 +218,7 @@ def get_settings() -> Settings:
         health_cache_seconds=_env_float("HEALTH_CACHE_SECONDS", 5.0),
         local=_env_bool("DESK_LOCAL"),
         token_max_seconds=_env_int("TOKEN_MAX_SECONDS", 12 * 3600),
+        cursor_secret=_env("CURSOR_SECRET"),
     )
     return check_token_settings(settings, on_lambda=bool(_env("AWS_LAMBDA_FUNCTION_NAME")))
 

@@ -7,15 +7,15 @@ Each document kind gets the same five routes under its collection path:
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api.auth import desk_authorizer
 from chalicelib.api.common import (
     ACCEPTED_CONTENT_TYPES,
+    accepted_instant,
     answers_errors,
     caller,
+    count_param,
     json_response,
     parse_body,
     query_params,
@@ -46,12 +46,10 @@ def _request() -> Request:
 
 
 def _version_param(request: Request) -> int | None:
-    raw = query_params(request).get("version")
-    if raw is None:
+    params = query_params(request)
+    if "version" not in params:
         return None
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValidationFailed([{"field": "version", "reason": "must be a positive integer"}])
-    return int(raw)
+    return count_param(params, "version", 1, 1, 999_999)
 
 
 def _kind(collection: str) -> str:
@@ -61,7 +59,13 @@ def _kind(collection: str) -> str:
 def _register(collection: str) -> None:
     kind = _kind(collection)
 
-    @bp.route(f"/admin/{collection}", methods=["GET"], authorizer=desk_authorizer, name=f"list_{kind}")
+    @bp.route(
+        f"/admin/{collection}",
+        methods=["GET"],
+        authorizer=desk_authorizer,
+        content_types=ACCEPTED_CONTENT_TYPES,
+        name=f"list_{kind}",
+    )
     @answers_errors
     def list_documents() -> Response:
         caller(_request()).require(*STAFF_ROLES)
@@ -82,7 +86,13 @@ def _register(collection: str) -> None:
         stored = desk().config_service.create(kind, read_json(request), who)
         return json_response(stored.view(), 201, {"Location": f"/admin/{collection}/{stored.name}"})
 
-    @bp.route(f"/admin/{collection}/{{name}}", methods=["GET"], authorizer=desk_authorizer, name=f"get_{kind}")
+    @bp.route(
+        f"/admin/{collection}/{{name}}",
+        methods=["GET"],
+        authorizer=desk_authorizer,
+        content_types=ACCEPTED_CONTENT_TYPES,
+        name=f"get_{kind}",
+    )
     @answers_errors
     def get_document(name: str) -> Response:
         request = _request()
@@ -152,5 +162,6 @@ def preview_policy() -> Response:
         "vip": body.vip,
         "business_unit": body.business_unit,
     }
-    opened_at = body.opened_at or datetime.now(timezone.utc)
+    now = desk().now()
+    opened_at = accepted_instant(body.opened_at, "opened_at", now) if body.opened_at is not None else now
     return json_response(desk().clock_keeper.preview(facts, opened_at))

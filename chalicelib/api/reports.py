@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api.auth import desk_authorizer
-from chalicelib.api.common import answers_errors, caller, json_response, query_params
-from chalicelib.domain.errors import ValidationFailed
+from chalicelib.api.common import (
+    ACCEPTED_CONTENT_TYPES,
+    answers_errors,
+    caller,
+    count_param,
+    date_param,
+    json_response,
+    query_params,
+)
 from chalicelib.domain.ticket import STAFF_ROLES
 from chalicelib.wiring import desk
 
@@ -20,35 +25,25 @@ def _request() -> Request:
     return bp.current_request
 
 
-def _date_param(request: Request, name: str) -> date | None:
-    raw = query_params(request).get(name)
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationFailed([{"field": name, "reason": "must be a date YYYY-MM-DD"}]) from None
-
-
-@bp.route("/reports/patrol", methods=["GET"], authorizer=desk_authorizer)
+@bp.route("/reports/patrol", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def patrol_report() -> Response:
     request = _request()
     caller(request).require(*STAFF_ROLES)
     patrol = desk().morning_patrol
-    day = _date_param(request, "date") or desk().now().astimezone(patrol.zone).date()
+    now = desk().now()
+    day = date_param(query_params(request), "date", now) or now.astimezone(patrol.zone).date()
     return json_response(patrol.digest(day).to_dict())
 
 
-@bp.route("/admin/outbox", methods=["GET"], authorizer=desk_authorizer)
+@bp.route("/admin/outbox", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def list_outbox() -> Response:
     request = _request()
     caller(request).require(*STAFF_ROLES)
     params = query_params(request)
-    day = _date_param(request, "day") or desk().now().date()
-    raw_limit = params.get("limit", "50")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 200:
-        raise ValidationFailed([{"field": "limit", "reason": "must be an integer from 1 to 200"}])
-    items, cursor = desk().outbox.list_day(day.isoformat(), int(raw_limit), params.get("cursor"))
+    now = desk().now()
+    day = date_param(params, "day", now) or now.date()
+    limit = count_param(params, "limit", 50, 1, 200)
+    items, cursor = desk().outbox.list_day(day.isoformat(), limit, params.get("cursor"))
     return json_response({"day": day.isoformat(), "notices": items, "cursor": cursor})

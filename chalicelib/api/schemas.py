@@ -2,20 +2,50 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 Level = Literal["high", "medium", "low"]
 TicketType = Literal["incident", "service_request", "change_request", "problem"]
 Status = Literal["new", "assigned", "in_progress", "waiting_on_requester", "resolved", "closed", "cancelled"]
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]
-CommentBody = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+#: Characters a multi-line text may hold among the control characters.
+LINE_BREAKS = frozenset("\t\n\r")
+
+
+def _refuse_controls(value: str, allowed: frozenset[str]) -> str:
+    """``value`` unless it holds a control character (other than ``allowed``) or a lone surrogate,
+    which no page shows and no store keeps faithfully."""
+    for position, char in enumerate(value):
+        if char in allowed:
+            continue
+        category = unicodedata.category(char)
+        if category == "Cc":
+            raise ValueError(f"must not contain control characters (U+{ord(char):04X} at position {position})")
+        if category == "Cs":
+            raise ValueError(f"must not contain lone surrogates (U+{ord(char):04X} at position {position})")
+    return value
+
+
+def single_line(value: str) -> str:
+    return _refuse_controls(value, frozenset())
+
+
+def multi_line(value: str) -> str:
+    return _refuse_controls(value, LINE_BREAKS)
+
+
+Line = AfterValidator(single_line)
+Lines = AfterValidator(multi_line)
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Line]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000), Lines]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Line]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), Line]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000), Lines]
+CommentBody = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000), Lines]
 Version = Annotated[int, Field(ge=1, strict=True)]
 
 
@@ -74,7 +104,7 @@ class ListTicketsQuery(Strict):
     group: Name | None = None
     requester: Name | None = None
     limit: Annotated[int, Field(ge=1, le=100)] = 25
-    cursor: Annotated[str, StringConstraints(max_length=2_000)] | None = None
+    cursor: Annotated[str, StringConstraints(max_length=2_000), Line] | None = None
 
 
 class PreviewBody(Strict):

@@ -9,8 +9,10 @@ from chalice.app import Blueprint, Request, Response
 from chalicelib.api.auth import desk_authorizer
 from chalicelib.api.common import (
     ACCEPTED_CONTENT_TYPES,
+    accepted_instant,
     answers_errors,
     caller,
+    count_param,
     json_response,
     parse_body,
     query_params,
@@ -55,14 +57,17 @@ def open_ticket() -> Response:
     return json_response(view, 201, {"Location": f"/tickets/{view['number']}"})
 
 
-@bp.route("/tickets", methods=["GET"], authorizer=desk_authorizer)
+@bp.route("/tickets", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def list_tickets() -> Response:
     from chalicelib.api.schemas import ListTicketsQuery
 
     request = _request()
     who = caller(request)
-    query = validate(ListTicketsQuery, query_params(request))
+    params = query_params(request)
+    params.pop("limit", None)
+    limit = count_param(query_params(request), "limit", 25, 1, 100)
+    query = validate(ListTicketsQuery, {**params, "limit": limit})
     filters = TicketFilter(
         status=query.status,
         type=query.type,
@@ -74,7 +79,7 @@ def list_tickets() -> Response:
     return json_response({"tickets": [ticket_view(t, who) for t in page.tickets], "cursor": page.cursor})
 
 
-@bp.route("/tickets/{number}", methods=["GET"], authorizer=desk_authorizer)
+@bp.route("/tickets/{number}", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def get_ticket(number: str) -> Response:
     who = caller(_request())
@@ -153,7 +158,7 @@ def comment_ticket(number: str) -> Response:
     return json_response(ticket_view(ticket, who), 201)
 
 
-@bp.route("/tickets/{number}/events", methods=["GET"], authorizer=desk_authorizer)
+@bp.route("/tickets/{number}/events", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def ticket_events(number: str) -> Response:
     who = caller(_request())
@@ -161,7 +166,7 @@ def ticket_events(number: str) -> Response:
     return json_response({"ticket": number, "events": [event_view(e, who) for e in events]})
 
 
-@bp.route("/tickets/{number}/sla", methods=["GET"], authorizer=desk_authorizer)
+@bp.route("/tickets/{number}/sla", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def ticket_sla(number: str) -> Response:
     who = caller(_request())
@@ -178,9 +183,8 @@ def set_due_date(number: str) -> Response:
     request = _request()
     who = caller(request)
     body = parse_body(request, DueDateBody)
-    ticket = desk().ticket_service.set_due_date(
-        number, body.version, who, clock=body.clock, due_at=body.due_at
-    )
+    due_at = accepted_instant(body.due_at, "due_at", desk().now())
+    ticket = desk().ticket_service.set_due_date(number, body.version, who, clock=body.clock, due_at=due_at)
     return json_response(ticket_view(ticket, who))
 
 
@@ -218,17 +222,16 @@ def contest_classification(number: str) -> Response:
     return json_response(ticket_view(desk().ticket_service.contest(number, who, body.reason), who))
 
 
-@bp.route("/triage", methods=["GET"], authorizer=desk_authorizer)
+@bp.route("/triage", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def triage_queue() -> Response:
     request = _request()
     who = caller(request)
     params = query_params(request)
-    raw_limit = params.pop("limit", "25")
+    limit = count_param(params, "limit", 25, 1, 100)
+    params.pop("limit", None)
     cursor = params.pop("cursor", None)
     if params:
         raise ValidationFailed([{"field": sorted(params)[0], "reason": "unknown query parameter"}])
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
-        raise ValidationFailed([{"field": "limit", "reason": "must be an integer from 1 to 100"}])
-    page = desk().ticket_service.triage_queue(who, int(raw_limit), cursor)
+    page = desk().ticket_service.triage_queue(who, limit, cursor)
     return json_response({"tickets": [ticket_view(t, who) for t in page.tickets], "cursor": page.cursor})

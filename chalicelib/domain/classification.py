@@ -187,9 +187,14 @@ class RoutingDecision:
 
 
 
+#: The most triage reasons a ticket keeps (the newest); every contest stays in the ticket's events.
+MAX_TRIAGE_REASONS = 10
+
+
 @dataclass(frozen=True)
 class Triage:
-    """Whether the ticket waits in the Service Manager's triage queue, and every reason it does."""
+    """Whether the ticket waits in the Service Manager's triage queue, and why: the newest
+    :data:`MAX_TRIAGE_REASONS` reasons, so that contesting again and again cannot grow the ticket."""
 
     pending: bool = False
     reasons: tuple[str, ...] = ()
@@ -200,8 +205,9 @@ class Triage:
         return cls(classification.needs_triage, classification.triage_reasons)
 
     def contested(self, by: str, reason: str) -> Triage:
-        """The requester (or staff) disputes the classification: back to triage, reason kept."""
-        return Triage(True, (*self.reasons, f"contested by {by}: {reason}"))
+        """The requester (or staff) disputes the classification: back to triage, reason kept (the
+        oldest ones folded away beyond :data:`MAX_TRIAGE_REASONS`)."""
+        return Triage(True, (*self.reasons, f"contested by {by}: {reason}")[-MAX_TRIAGE_REASONS:])
 
 
 def correct(

@@ -6,12 +6,35 @@ timezone-aware.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from chalicelib.domain.validation import Problems
 
 #: The reason given for a value that is not an ISO-8601 instant.
 NOT_AN_INSTANT = "must be an ISO-8601 instant with a time zone"
+
+#: The earliest day the desk accepts from a caller (a due date, a patrol day, a preview's opening).
+EARLIEST_ACCEPTED_DAY = date(2000, 1, 1)
+#: How many years past today the desk accepts a day or an instant from a caller.
+YEARS_AHEAD_ACCEPTED = 10
+
+
+def accepted_days(now: datetime) -> tuple[date, date]:
+    """The first and last day (in UTC) a caller may name: 2000-01-01 to ten years after ``now``."""
+    today = utc(now).date()
+    try:
+        last = today.replace(year=today.year + YEARS_AHEAD_ACCEPTED)
+    except ValueError:  # 29 February
+        last = today.replace(year=today.year + YEARS_AHEAD_ACCEPTED, day=28)
+    return EARLIEST_ACCEPTED_DAY, last
+
+
+def outside_accepted(day: date, now: datetime) -> str | None:
+    """Why ``day`` is not one the desk accepts from a caller, or None when it is."""
+    first, last = accepted_days(now)
+    if not first <= day <= last:
+        return f"must be from {first.isoformat()} to {last.isoformat()}"
+    return None
 
 
 def utc(moment: datetime) -> datetime:

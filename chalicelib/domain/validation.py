@@ -17,6 +17,7 @@ at least 1"``.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
@@ -30,6 +31,9 @@ DOCUMENT_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 DOCUMENT_NAME_REASON = "must be 1-100 characters: letters, digits, '_', '-', '.'"
 #: Longest regular expression a document may carry.
 PATTERN_MAX_LENGTH = 500
+#: How much of a ticket's text a document's pattern is run on (its start: the title, then the
+#: description), so that no pattern costs more than a bounded search.
+PATTERN_TEXT_LIMIT = 1_000
 
 T = TypeVar("T")
 
@@ -240,8 +244,8 @@ def positive_int(
 
 
 def regex(value: object, path: str, problems: Problems) -> re.Pattern[str] | None:
-    """A non-empty regular expression of at most :data:`PATTERN_MAX_LENGTH` characters, compiled;
-    ``None`` after reporting why it cannot be used."""
+    """A non-empty regular expression of at most :data:`PATTERN_MAX_LENGTH` characters that
+    :func:`unsafe_pattern` finds safe, compiled; ``None`` after reporting why it cannot be used."""
     if not isinstance(value, str) or not value:
         problems.fail(path, "must be a non-empty regular expression string")
         return None
@@ -249,10 +253,155 @@ def regex(value: object, path: str, problems: Problems) -> re.Pattern[str] | Non
         problems.fail(path, f"is longer than {PATTERN_MAX_LENGTH} characters")
         return None
     try:
-        return re.compile(value)
-    except re.error as exc:
+        compiled = re.compile(value)
+    except (re.error, RecursionError, OverflowError) as exc:
         problems.fail(path, f"is not a valid regular expression: {exc}")
         return None
+    refused = unsafe_pattern(value)
+    if refused is not None:
+        problems.fail(path, f"could take exponential time: {refused}")
+        return None
+    return compiled
+
+
+# -- safe patterns ------------------------------------------------------------------------------
+#
+# Python's ``re`` backtracks, so a pattern that can match one text in many ways (``^(a+)+$``)
+# takes exponential time on a text that almost matches. A document's pattern must therefore be
+# of a restricted, linear kind: no backreferences or conditionals; what a quantifier repeats more
+# than once has one fixed length and, where it has alternatives, they start with different
+# characters; and no two quantifiers next to each other can take the same characters. Together
+# with :data:`PATTERN_TEXT_LIMIT` this bounds every search.
+
+_sre: Any = importlib.import_module("re._parser")
+_sre_constants: Any = importlib.import_module("re._constants")
+_C = _sre_constants
+#: Characters a character class is tried on to see whether two classes overlap.
+_PROBES = tuple(chr(n) for n in range(256)) + tuple("ÄÖÜßéœ€ĀαЖ中😀١²\u2028\u00a0")
+_CATEGORY_PATTERNS = {
+    _C.CATEGORY_DIGIT: r"\d",
+    _C.CATEGORY_NOT_DIGIT: r"\D",
+    _C.CATEGORY_SPACE: r"\s",
+    _C.CATEGORY_NOT_SPACE: r"\S",
+    _C.CATEGORY_WORD: r"\w",
+    _C.CATEGORY_NOT_WORD: r"\W",
+}
+_ALL = frozenset(_PROBES)
+
+
+def unsafe_pattern(pattern: str) -> str | None:
+    """Why ``pattern`` could backtrack for exponential (or high polynomial) time, or None when it
+    is of the restricted kind above."""
+    try:
+        tree = _sre.parse(pattern)
+    except (re.error, RecursionError, OverflowError) as exc:
+        return f"not a valid regular expression: {exc}"
+    ignore_case = bool(tree.state.flags & re.IGNORECASE)
+    try:
+        return _check_sequence(list(tree), ignore_case, repeated=False)
+    except RecursionError:
+        return "nested too deeply"
+
+
+def _check_sequence(items: list[tuple[Any, Any]], ignore_case: bool, *, repeated: bool) -> str | None:
+    previous: frozenset[str] | None = None  # what the last variable quantifier takes
+    for op, arg in items:
+        if op in (_C.GROUPREF, _C.GROUPREF_EXISTS, _C.GROUPREF_IGNORE, _C.GROUPREF_LOC_IGNORE, _C.GROUPREF_UNI_IGNORE):
+            return "backreferences and conditional groups are not allowed"
+        if op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT):
+            low, high, body = arg
+            low_width, high_width = body.getwidth()
+            if high > 1 and low_width != high_width:
+                return "a quantifier repeats something of varying length (such as a nested quantifier)"
+            reason = _check_sequence(list(body), ignore_case, repeated=repeated or high > 1)
+            if reason is not None:
+                return reason
+            if low != high:
+                takes = _first_chars(list(body), ignore_case)
+                if previous is not None and previous & takes:
+                    return "two quantifiers next to each other take the same characters"
+                previous = takes
+            continue
+        reason = _check_item(op, arg, ignore_case, repeated=repeated)
+        if reason is not None:
+            return reason
+        if op not in (_C.AT,) and not (op is _C.SUBPATTERN and arg[-1].getwidth()[1] == 0):
+            previous = None
+    return None
+
+
+def _check_item(op: Any, arg: Any, ignore_case: bool, *, repeated: bool) -> str | None:
+    if op is _C.SUBPATTERN:
+        flags_on = arg[1]
+        return _check_sequence(list(arg[-1]), ignore_case or bool(flags_on & re.IGNORECASE), repeated=repeated)
+    if op in (_C.ASSERT, _C.ASSERT_NOT):
+        return _check_sequence(list(arg[1]), ignore_case, repeated=repeated)
+    if op is _C.ATOMIC_GROUP:
+        return _check_sequence(list(arg), ignore_case, repeated=repeated)
+    if op is _C.BRANCH:
+        alternatives = [list(alternative) for alternative in arg[1]]
+        for alternative in alternatives:
+            reason = _check_sequence(alternative, ignore_case, repeated=repeated)
+            if reason is not None:
+                return reason
+        if repeated:
+            seen: frozenset[str] = frozenset()
+            for alternative in alternatives:
+                starts = _first_chars(alternative, ignore_case)
+                if seen & starts:
+                    return "alternatives under a quantifier can start with the same character"
+                seen |= starts
+    return None
+
+
+def _first_chars(items: list[tuple[Any, Any]], ignore_case: bool) -> frozenset[str]:
+    """The characters a match of ``items`` may start with (over-approximated)."""
+    out: frozenset[str] = frozenset()
+    for op, arg in items:
+        if op is _C.AT:
+            continue
+        if op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT):
+            out |= _first_chars(list(arg[2]), ignore_case)
+            if arg[0] == 0 or arg[2].getwidth()[0] == 0:
+                continue
+            return out
+        if op is _C.SUBPATTERN:
+            out |= _first_chars(list(arg[-1]), ignore_case or bool(arg[1] & re.IGNORECASE))
+            if arg[-1].getwidth()[0] == 0:
+                continue
+            return out
+        if op is _C.BRANCH:
+            for alternative in arg[1]:
+                out |= _first_chars(list(alternative), ignore_case)
+            return out
+        if op in (_C.ASSERT, _C.ASSERT_NOT):
+            continue
+        return out | _char_class(op, arg, ignore_case)
+    return out
+
+
+def _char_class(op: Any, arg: Any, ignore_case: bool) -> frozenset[str]:
+    """The probe characters one single-character item matches (all of them when unsure)."""
+    if op is _C.LITERAL:
+        char = chr(arg)
+        return frozenset({char, char.lower(), char.upper()}) if ignore_case else frozenset({char})
+    if op is _C.IN:
+        negate = any(item_op is _C.NEGATE for item_op, _ in arg)
+        matched = frozenset(c for c in _PROBES if _in_class(c, arg, ignore_case))
+        return _ALL - matched if negate else matched
+    return _ALL
+
+
+def _in_class(char: str, items: Any, ignore_case: bool) -> bool:
+    candidates = {char, char.lower(), char.upper()} if ignore_case else {char}
+    for op, arg in items:
+        if op is _C.LITERAL and chr(arg) in candidates:
+            return True
+        if op is _C.RANGE and any(arg[0] <= ord(c) <= arg[1] for c in candidates):
+            return True
+        if op is _C.CATEGORY and re.match(_CATEGORY_PATTERNS.get(arg, r"[\s\S]"), char):
+            return True
+    return False
 
 
 def named_documents(

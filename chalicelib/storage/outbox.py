@@ -18,6 +18,7 @@ from chalicelib.storage.models import EventModel, OutboxModel, TicketModel, bind
 from chalicelib.storage.repository import (
     DEADLINE_SHARDS,
     OUTBOX_SHARDS,
+    CursorScope,
     decode_cursor,
     encode_cursor,
     format_instant,
@@ -159,8 +160,9 @@ class DynamoOutbox:
         return True
 
     def list_day(self, day: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        scope = CursorScope.of(OutboxModel, OutboxModel.by_day, day)
         results = OutboxModel.by_day.query(
-            day, scan_index_forward=False, limit=limit, last_evaluated_key=decode_cursor(cursor)
+            day, scan_index_forward=False, limit=limit, last_evaluated_key=decode_cursor(cursor, scope)
         )
         items = [
             {
@@ -173,7 +175,7 @@ class DynamoOutbox:
             for item in results
         ]
         more = results.last_evaluated_key if len(items) >= limit else None
-        return items, encode_cursor(more)
+        return items, encode_cursor(more, scope)
 
 
 class DynamoClaims:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 import uuid
 from collections.abc import Mapping, Sequence
@@ -209,23 +211,103 @@ def item_to_event(item: EventModel) -> TicketEvent:
     )
 
 
-def encode_cursor(key: dict[str, Any] | None) -> str | None:
+#: The most bytes of tickets (as stored, in JSON) one page carries, whatever its ``limit``: with
+#: one item at most 400 KB, a page's answer stays well below Lambda's 6 MB response limit.
+PAGE_BYTES_MAX = 3 * 1024 * 1024
+#: The longest key value a cursor may carry.
+CURSOR_VALUE_MAX = 1024
+
+
+@dataclass(frozen=True)
+class CursorScope:
+    """Where a cursor may be used: one index queried for one partition ``value``. A cursor names the
+    scope it was issued for and carries exactly the index's key attributes (``names``), every one a
+    string and the partition key equal to ``value``; its signature (an HMAC keyed from the settings)
+    proves the desk issued it."""
+
+    index: str
+    names: frozenset[str]
+    partition: str
+    value: str
+
+    @classmethod
+    def of(cls, model: Any, index: Any, value: str) -> CursorScope:
+        names = {a.attr_name for a in index.Meta.attributes.values() if a.is_hash_key or a.is_range_key}
+        names.add(model._hash_key_attribute().attr_name)
+        return cls(index.Meta.index_name, frozenset(names), index._hash_key_attribute().attr_name, value)
+
+    def label(self) -> str:
+        return f"{self.index}#{self.value}"
+
+
+def _cursor_secret() -> bytes:
+    settings = get_settings()
+    secret = settings.cursor_secret or settings.jwt_hs256_secret or f"{settings.stage}:{settings.tickets_table}"
+    return secret.encode()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode((text + "=" * (-len(text) % 4)).encode("ascii"))
+
+
+def _signature(scope: CursorScope, body: str) -> str:
+    mac = hmac.new(_cursor_secret(), f"{scope.label()}\n{body}".encode(), hashlib.sha256)
+    return _b64(mac.digest()[:18])
+
+
+def encode_cursor(key: dict[str, Any] | None, scope: CursorScope) -> str | None:
+    """An opaque, signed cursor for the page after ``key`` (None when there is none)."""
     if not key:
         return None
-    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode().rstrip("=")
+    body = _b64(json.dumps(key, sort_keys=True, separators=(",", ":")).encode())
+    return f"{body}.{_signature(scope, body)}"
 
 
-def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+def decode_cursor(cursor: str | None, scope: CursorScope) -> dict[str, Any] | None:
+    """The key a cursor from :func:`encode_cursor` carries; :class:`ValidationFailed` naming
+    ``cursor`` for anything else (a forged, altered or foreign cursor, or one of another listing)."""
     if not cursor:
         return None
+    refused = ValidationFailed([{"field": "cursor", "reason": "not a cursor this desk issued for this listing"}])
+    body, dot, signature = cursor.partition(".")
+    if not dot or not cursor.isascii() or not hmac.compare_digest(signature, _signature(scope, body)):
+        raise refused
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        key = None
-    if not isinstance(key, dict) or not all(isinstance(v, dict) for v in key.values()):
-        raise ValidationFailed([{"field": "cursor", "reason": "not a cursor this desk issued"}])
+        key = json.loads(_unb64(body))
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
+        raise refused from None
+    if not isinstance(key, dict) or set(key) != scope.names:
+        raise refused
+    for value in key.values():
+        if not (isinstance(value, dict) and set(value) == {"S"} and isinstance(value["S"], str)):
+            raise refused
+        if len(value["S"]) > CURSOR_VALUE_MAX:
+            raise refused
+    if key[scope.partition]["S"] != scope.value:
+        raise refused
     return key
+
+
+def take_page(results: Any, limit: int, scope: CursorScope) -> tuple[list[Any], str | None]:
+    """Up to ``limit`` items of a query, and fewer when they would pass :data:`PAGE_BYTES_MAX`
+    (always at least one); the cursor of the page after them, or None."""
+    items: list[Any] = []
+    used = 0
+    for item in results:
+        size = len(json.dumps(item.serialize(), default=str))
+        if items and used + size > PAGE_BYTES_MAX:
+            last = items[-1].serialize()
+            return items, encode_cursor({name: last[name] for name in scope.names}, scope)
+        items.append(item)
+        used += size
+        if len(items) >= limit:
+            break
+    more = results.last_evaluated_key if len(items) >= limit else None
+    return items, encode_cursor(more, scope)
 
 
 def _failed_positions(exc: TransactWriteError) -> list[int]:
@@ -435,12 +517,12 @@ class DynamoTicketRepository:
 
     @tracer.capture_method
     def triage(self, limit: int, cursor: str | None) -> TicketPage:
+        scope = CursorScope.of(TicketModel, TicketModel.by_triage, "triage")
         results = TicketModel.by_triage.query(
-            "triage", scan_index_forward=True, limit=limit, last_evaluated_key=decode_cursor(cursor)
+            "triage", scan_index_forward=True, limit=limit, last_evaluated_key=decode_cursor(cursor, scope)
         )
-        tickets = [item_to_ticket(item) for item in results]
-        more = results.last_evaluated_key if len(tickets) >= limit else None
-        return TicketPage(tickets=tickets, cursor=encode_cursor(more))
+        items, next_cursor = take_page(results, limit, scope)
+        return TicketPage(tickets=[item_to_ticket(item) for item in items], cursor=next_cursor)
 
     @tracer.capture_method
     def list(self, filters: TicketFilter, limit: int, cursor: str | None) -> TicketPage:
@@ -472,17 +554,17 @@ class DynamoTicketRepository:
         condition: Condition | None = None
         for c in conditions:
             condition = c if condition is None else condition & c
+        scope = CursorScope.of(TicketModel, index, key)
         results = index.query(
             key,
             filter_condition=condition,
             scan_index_forward=False,
             limit=limit,
-            last_evaluated_key=decode_cursor(cursor),
+            last_evaluated_key=decode_cursor(cursor, scope),
             page_size=limit if condition is None else max(limit, 25),
         )
-        tickets = [item_to_ticket(item) for item in results]
-        next_key = results.last_evaluated_key if len(tickets) >= limit else None
-        return TicketPage(tickets=tickets, cursor=encode_cursor(next_key))
+        items, next_cursor = take_page(results, limit, scope)
+        return TicketPage(tickets=[item_to_ticket(item) for item in items], cursor=next_cursor)
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,16 @@
 * Terms match whole words, in order (``remote access`` needs both words next to each other).
   A term word of at least :data:`COMPOUND_MIN_LENGTH` characters also matches inside a longer word,
   for German compounds and inflections: ``drucker`` matches ``Druckerproblem`` and ``Druckers``.
-* Patterns are regular expressions searched in the original text and in its folded form.
+* Patterns are regular expressions searched in the original text and in its folded form, in their
+  first :data:`~chalicelib.domain.validation.PATTERN_TEXT_LIMIT` characters.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from chalicelib.domain.validation import PATTERN_TEXT_LIMIT
 
 #: Term words at least this long also match inside longer words (German compounds).
 COMPOUND_MIN_LENGTH = 5
@@ -72,8 +75,11 @@ class FoldedText:
         return False
 
     def search(self, pattern: re.Pattern[str]) -> bool:
-        """Whether ``pattern`` is found in the original text or in its folded form."""
-        return pattern.search(self.raw) is not None or pattern.search(self.folded) is not None
+        """Whether ``pattern`` is found in the start of the original text or of its folded form."""
+        return (
+            pattern.search(self.raw, 0, PATTERN_TEXT_LIMIT) is not None
+            or pattern.search(self.folded, 0, PATTERN_TEXT_LIMIT) is not None
+        )
 
 
 def has_words(term: str) -> bool:

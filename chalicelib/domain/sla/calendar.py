@@ -60,6 +60,10 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: Consecutive local years without any working time after which ``add``, ``subtract`` and
 #: ``next_open`` stop searching; also how many year boundaries ``next_open`` joins a stretch across.
 SEARCH_HORIZON_YEARS = 3
+#: The most years one computation may walk (``add``, ``subtract``, ``seconds_between``): each year
+#: costs its timeline once, so a span beyond this is refused with a ``ValueError`` rather than
+#: computed slowly. The desk accepts instants from 2000 to ten years ahead, well inside it.
+MAX_SPAN_YEARS = 60
 DOCUMENT_FIELDS = frozenset(
     {
         "name",
@@ -387,14 +391,15 @@ class BusinessCalendar:
         ends at that window's close (not at the next opening). ``add(start, 0)`` is ``start`` itself
         (as a UTC datetime), so ``add(add(s, a), b) == add(s, a + b)`` always holds. ``seconds`` may
         be an int or a float; it is rounded to the microsecond. Raises ``ValueError`` for a negative
-        duration, or when no working time exists within :data:`SEARCH_HORIZON_YEARS` consecutive years.
+        duration, when no working time exists within :data:`SEARCH_HORIZON_YEARS` consecutive years,
+        or when the answer lies more than :data:`MAX_SPAN_YEARS` away.
         """
         moment = _instant_us(start, "start")
         remaining = _duration_us(seconds, "seconds")
         if remaining == 0:
             return self._to_datetime(moment)
         self._require_some_hours()
-        year = self._year_of(moment)
+        year = first_year = self._year_of(moment)
         idle = 0
         while True:
             line = self._timeline(year)
@@ -407,6 +412,7 @@ class BusinessCalendar:
             if idle >= SEARCH_HORIZON_YEARS:
                 raise ValueError(f"calendar {self.name!r} has no working time for {idle} years after {start}")
             year += 1
+            self._within_span(first_year, year)
             moment = line.end
 
     def subtract(self, start: datetime, seconds: float) -> datetime:
@@ -421,7 +427,7 @@ class BusinessCalendar:
         if remaining == 0:
             return self._to_datetime(moment)
         self._require_some_hours()
-        year = self._year_of(moment)
+        year = first_year = self._year_of(moment)
         idle = 0
         while True:
             line = self._timeline(year)
@@ -433,10 +439,12 @@ class BusinessCalendar:
             if idle >= SEARCH_HORIZON_YEARS:
                 raise ValueError(f"calendar {self.name!r} has no working time for {idle} years before {start}")
             year -= 1
+            self._within_span(year, first_year)
             moment = self._timeline(year).end
 
     def seconds_between(self, start: datetime, end: datetime) -> float:
-        """Working seconds in ``[start, end)``; ``0.0`` when ``end <= start``. Microsecond exact."""
+        """Working seconds in ``[start, end)``; ``0.0`` when ``end <= start``. Microsecond exact.
+        Raises ``ValueError`` when the two lie more than :data:`MAX_SPAN_YEARS` apart."""
         low = _instant_us(start, "start")
         high = _instant_us(end, "end")
         if high <= low:
@@ -534,9 +542,14 @@ class BusinessCalendar:
             self._timelines[year] = line
         return line
 
+    def _within_span(self, first: int, last: int) -> None:
+        if last - first >= MAX_SPAN_YEARS:
+            raise ValueError(f"a span of more than {MAX_SPAN_YEARS} years ({first}..{last}) is not computed")
+
     def _work_between(self, low: int, high: int) -> int:
         first = self._year_of(low)
         last = self._year_of(high)
+        self._within_span(first, last)
         if first == last:
             line = self._timeline(first)
             return line.work_before(high) - line.work_before(low)

@@ -277,6 +277,14 @@ class TicketService:
         flow = lifecycle_for(ticket.type)
         phase = flow.phase(to)
         changes: dict[str, Any] = {"status": to}
+        if phase in (Phase.RESOLVED, Phase.CLOSED) and ticket.first_response_at is None:
+            # The resolution (or a close straight from an open state) answers the requester:
+            # it is the first response when there was none, so the ticket and the clocks agree.
+            ticket = ticket.evolve(first_response_at=draft.now)
+            draft.ticket = ticket
+            source = "resolution" if phase == Phase.RESOLVED else "close"
+            draft.add(EventKind.FIRST_RESPONSE, {}, {"first_response_at": draft.now.isoformat(), "source": source})
+            ticket = draft.ticket
         if phase == Phase.RESOLVED:
             changes["resolved_at"] = draft.now
         elif phase == Phase.CLOSED:

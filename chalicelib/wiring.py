@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.config import Settings, get_settings
 
 if TYPE_CHECKING:
-    from chalicelib.services.classification import IntakeClassifier, WorkloadReader
+    from chalicelib.services.classification import CatalogReferences, IntakeClassifier, WorkloadReader
     from chalicelib.services.configuration import ConfigService
     from chalicelib.services.delivery import Channel, NoticeQueue, Notifier, OutboxRelay, OutboxStore
     from chalicelib.services.directory import Directory
@@ -246,7 +246,14 @@ class Desk:
             clocks=self.clock_keeper,
             enricher=self.intake_classifier,
             notices=self.notice_factory,
+            references=self.references,
         )
+
+    @cached_property
+    def references(self) -> CatalogReferences:
+        from chalicelib.services.classification import CatalogReferences
+
+        return CatalogReferences(self.config_service)
 
     @cached_property
     def intake(self) -> IdempotentIntake:

@@ -71,6 +71,15 @@ class IntakeEnricher(Protocol):
     def enrich(self, ticket: Ticket, request: OpenTicket, now: datetime) -> tuple[Ticket, list[dict[str, Any]]]: ...
 
 
+class References(Protocol):
+    """Says whether a name may be used for an agent, a group or a catalog service now."""
+
+    def refuse(self, kind: str, name: str) -> str | None:
+        """Why ``name`` cannot be used as a ``kind`` (``agent``, ``group``, ``service``): unknown
+        or retired; None when it can."""
+        ...
+
+
 @dataclass
 class _Draft:
     """The events a change will append, numbered after the ticket's last one."""
@@ -124,8 +133,10 @@ class TicketService:
         clocks: ClockKeeper | None = None,
         enricher: IntakeEnricher | None = None,
         notices: NoticeFactory | None = None,
+        references: References | None = None,
     ) -> None:
         self.repository = repository
+        self.references = references
         self.clock = clock
         self.reopen_window = reopen_window
         self.clocks = clocks
@@ -223,6 +234,19 @@ class TicketService:
 
     # -- changes --------------------------------------------------------------------------
 
+    def _check_references(self, **named: tuple[str, str | None]) -> None:
+        """Every ``field=(kind, name)`` given must name an active, existing agent, group or service;
+        a refusal lists each field that does not."""
+        if self.references is None:
+            return
+        problems = [
+            {"field": field_name, "reason": reason}
+            for field_name, (kind, name) in named.items()
+            if name is not None and (reason := self.references.refuse(kind, name))
+        ]
+        if problems:
+            raise ValidationFailed(problems)
+
     def _load_for_change(self, number: str, caller: Identity, version: int | None) -> Ticket:
         ticket = self.get_ticket(number, caller)
         if version is not None and version != ticket.version:
@@ -316,6 +340,7 @@ class TicketService:
         ticket = self._load_for_change(number, caller, version)
         if _ended(ticket):
             raise ValidationFailed([{"field": "assignee", "reason": f"a {ticket.status} ticket cannot be reassigned"}])
+        self._check_references(assignee=("agent", assignee), group=("group", group))
         now = self.clock()
         draft = _Draft(ticket, caller.user, now)
         self._apply_assignment(draft, assignee=assignee, group=group, monitor=monitor, reason=reason)
@@ -366,6 +391,8 @@ class TicketService:
         ticket = self._load_for_change(number, caller, version)
         if _ended(ticket):
             raise ValidationFailed([{"field": "status", "reason": f"a {ticket.status} ticket cannot be edited"}])
+        if changes.service is not None and changes.service != ticket.service:
+            self._check_references(service=("service", changes.service))
         now = self.clock()
         draft = _Draft(ticket, caller.user, now)
         plain: dict[str, Any] = {}
@@ -434,6 +461,11 @@ class TicketService:
             raise ValidationFailed([{"field": "version", "reason": f"a {ticket.status} ticket cannot be reclassified"}])
         if not changes:
             raise ValidationFailed([{"field": "body", "reason": "name at least one field to change"}])
+        self._check_references(
+            service=("service", changes.get("service")),
+            group=("group", changes.get("group")),
+            assignee=("agent", changes.get("assignee")),
+        )
         now = self.clock()
         draft = _Draft(ticket, caller.user, now)
         fields = ("type", "service", "group", "impact", "urgency")

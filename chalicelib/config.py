@@ -73,6 +73,11 @@ class Settings:
     ``PATROL_TIME``                 local time of the morning patrol digest; default ``08:00``.
     ``AUTO_CLOSE_BUSINESS_DAYS``    resolved tickets close after this many business days unanswered.
     ``CLOSURE_CALENDAR``            the calendar those business days are counted on; default ``office``.
+    ``DESK_TIMEZONE``               the zone notices show times in for a reader whose own zone (their
+                                    shift calendar's, else their service's calendar's) is unknown.
+    ``ACTION_LINK_SECRET``          HMAC key of the confirm/reopen links in completion notices; default
+                                    ``JWT_HS256_SECRET``; with neither, notices link the ticket only.
+    ``ACTION_LINK_DAYS``            how long those links work; default 7.
     """
 
     stage: str
@@ -112,6 +117,9 @@ class Settings:
     config_cache_seconds: float = 30.0
     model_cache_seconds: float = 300.0
     page_size_max: int = 100
+    desk_timezone: str = "America/Chicago"
+    action_link_secret: str = ""
+    action_link_days: int = 7
 
 
 def _table(stage: str, var: str, suffix: str) -> str:
@@ -159,6 +167,9 @@ def get_settings() -> Settings:
         public_url=_env("PUBLIC_URL", "http://127.0.0.1:8000"),
         config_cache_seconds=_env_float("CONFIG_CACHE_SECONDS", 30.0),
         model_cache_seconds=_env_float("MODEL_CACHE_SECONDS", 300.0),
+        desk_timezone=_env("DESK_TIMEZONE", "America/Chicago"),
+        action_link_secret=_env("ACTION_LINK_SECRET") or _env("JWT_HS256_SECRET"),
+        action_link_days=_env_int("ACTION_LINK_DAYS", 7),
     )
 
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from chalicelib.services.escalation import TicketEscalations
     from chalicelib.services.intake import IdempotentIntake
     from chalicelib.services.learning import ExampleSource, Learning, ModelCache, ModelStore
+    from chalicelib.services.links import ActionLinks
     from chalicelib.services.notices import NoticeFactory
     from chalicelib.services.patrol import AutoCloser, Claims, MorningPatrol
     from chalicelib.services.ports import Clock, ConfigRepository, TicketRepository
@@ -194,6 +195,22 @@ class Desk:
             channels=self.settings.notify_channels,
             public_url=self.settings.public_url,
             email_domain=self.settings.email_domain,
+            links=self.action_links,
+            readers=self.directory,
+            default_zone=self.settings.desk_timezone,
+        )
+
+    @cached_property
+    def action_links(self) -> ActionLinks | None:
+        """Signs the completion notices' confirm and reopen links; None without a secret."""
+        if not self.settings.action_link_secret:
+            return None
+        from chalicelib.services.links import ActionLinks
+
+        return ActionLinks(
+            self.settings.action_link_secret,
+            self.settings.public_url,
+            timedelta(days=self.settings.action_link_days),
         )
 
     @cached_property

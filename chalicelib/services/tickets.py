@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from chalicelib.domain.classification import Triage, correct
-from chalicelib.domain.errors import Forbidden, NotFound, StaleVersion, ValidationFailed
+from chalicelib.domain.errors import AlreadyClaimed, Forbidden, NotFound, StaleVersion, ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.lifecycle import MoveFacts, Phase, actor_of
@@ -22,8 +22,9 @@ from chalicelib.domain.notice import Notice
 from chalicelib.domain.processes import lifecycle_for
 from chalicelib.domain.ticket import DEFAULT_LEVEL, REQUESTER_TYPES, STAFF_ROLES, TICKET_TYPES, Ticket, priority_for
 from chalicelib.observability import logger, record_ticket_opened, tracer
+from chalicelib.services.links import ActionLink, LinkInvalid, LinkUsed
 from chalicelib.services.notices import NoticeFactory
-from chalicelib.services.ports import Clock, TicketFilter, TicketPage, TicketRepository
+from chalicelib.services.ports import Claim, Clock, TicketFilter, TicketPage, TicketRepository
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,7 @@ class TicketService:
                 draft.add(**extra)
             draft.ticket = self.clocks.refresh(draft.ticket, draft.events, now)
         notices = self.notices.acknowledgement(draft.ticket, now) if self.notices else []
+        notices.extend(self._notices(draft.events, draft.ticket, now))
         self.repository.create(draft.ticket, draft.events, notices)
         record_ticket_opened(ticket.type, draft.ticket.priority)
         logger.info("ticket opened", extra={"ticket": number, "priority": draft.ticket.priority})
@@ -253,27 +255,54 @@ class TicketService:
             raise StaleVersion(version, ticket.version)
         return ticket
 
-    def _commit(self, draft: _Draft, previous: Ticket) -> Ticket:
+    def _commit(self, draft: _Draft, previous: Ticket, claims: Sequence[Claim] = ()) -> Ticket:
         ticket = draft.ticket.evolve(updated_at=draft.now)
         if self.clocks is not None:
             history = [*self.repository.events(ticket.number), *draft.events]
             ticket = self.clocks.refresh(ticket, history, draft.now)
-        notices: list[Notice] = []
-        if self.notices is not None:
-            for event in draft.events:
-                if event.kind == EventKind.STATUS_CHANGED:
-                    notices.extend(
-                        self.notices.status_change(
-                            ticket.evolve(status=event.after["status"]),
-                            event.before.get("status", ""),
-                            event.seq,
-                            draft.now,
-                            event.note,
-                        )
-                    )
         return self.repository.save(
-            ticket, previous.version, draft.events, notices=notices, previous=previous, examples=draft.examples
+            ticket,
+            previous.version,
+            draft.events,
+            notices=self._notices(draft.events, ticket, draft.now),
+            previous=previous,
+            examples=draft.examples,
+            claims=claims,
         )
+
+    def _notices(self, events: Sequence[TicketEvent], ticket: Ticket, now: datetime) -> list[Notice]:
+        """Who hears of a change, written with the change: the requester of status changes and
+        of the agents' public replies; an agent of a ticket assigned to them and of the
+        requester's replies. Nobody is told of their own act."""
+        factory = self.notices
+        if factory is None:
+            return []
+        out: list[Notice] = []
+        for event in events:
+            if event.kind == EventKind.STATUS_CHANGED:
+                out.extend(
+                    factory.status_change(
+                        ticket.evolve(status=event.after["status"]),
+                        event.before.get("status", ""),
+                        event.seq,
+                        now,
+                        event.note,
+                    )
+                )
+            elif event.kind == EventKind.ASSIGNED:
+                agent = event.after.get("assignee")
+                if agent and agent != event.before.get("assignee") and agent != event.actor:
+                    out.extend(factory.assignment(ticket, agent, event.seq, now, event.actor))
+            elif event.kind == EventKind.COMMENTED and event.after.get("visibility") == "public":
+                body = str(event.after.get("body", ""))
+                if event.actor != ticket.requester:
+                    out.extend(factory.agent_reply(ticket, event.actor, body, event.seq, now))
+                else:
+                    lead = factory.readers.group_lead(ticket.group) if factory.readers else None
+                    agent = ticket.assignee or lead
+                    if agent and agent != event.actor:
+                        out.extend(factory.requester_reply(ticket, agent, body, event.seq, now))
+        return out
 
     @tracer.capture_method
     def transition(self, number: str, to: str, version: int, caller: Identity, reason: str | None = None) -> Ticket:
@@ -287,6 +316,41 @@ class TicketService:
         draft = _Draft(ticket, caller.user, now)
         self._apply_status(draft, chosen.target, reason)
         return self._commit(draft, ticket)
+
+    # -- action links (the completion notice's confirm and reopen) ---------------------------
+
+    def link_target(self, link: ActionLink) -> Ticket:
+        """The ticket a verified link may still act on, or a refusal saying why it cannot: the
+        ticket is not the requester's, or it changed status since the notice was sent (a used
+        link, or one for an earlier resolution)."""
+        ticket = self.repository.get(link.ticket)
+        if ticket is None or ticket.requester != link.requester:
+            raise LinkInvalid(f"this link does not fit ticket {link.ticket}", field="token")
+        changes = [e.seq for e in self.repository.events(link.ticket) if e.kind == EventKind.STATUS_CHANGED]
+        if not changes or changes[-1] != link.seq:
+            raise LinkUsed(
+                f"this link can no longer be used: {ticket.number} is {ticket.status.replace('_', ' ')} now "
+                "(the link was used, or the ticket changed since it was sent)",
+                field="token",
+            )
+        return ticket
+
+    @tracer.capture_method
+    def follow_link(self, link: ActionLink) -> Ticket:
+        """Make the link's move as the requester, through the lifecycle, claiming the link in the
+        same write: a second use is refused."""
+        ticket = self.link_target(link)
+        now = self.clock()
+        requester = Identity(link.requester, "requester")
+        facts = MoveFacts(ticket=ticket, reason=None, now=now, reopen_window=self.reopen_window)
+        chosen = lifecycle_for(ticket.type).check(ticket.status, link.action, actor_of(requester), facts)
+        draft = _Draft(ticket, link.requester, now)
+        self._apply_status(draft, chosen.target, f"{link.action} link")
+        claim = Claim(link.claim_id, now, ticket.number, {"action": link.action})
+        try:
+            return self._commit(draft, ticket, claims=[claim])
+        except AlreadyClaimed:
+            raise LinkUsed(f"this link was already used on {ticket.number}", field="token") from None
 
     def _desk_move(self, draft: _Draft, word: str, reason: str) -> None:
         """A move the desk makes on its own (``assign`` a routed ticket, ``resume`` on the

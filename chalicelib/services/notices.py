@@ -3,8 +3,11 @@
 A notice's id is ``<what happened>#<channel>``, where *what happened* is the claimed id of the
 alert, escalation step or ticket change (e.g. ``INC-000042:resolution:breach:1:1``), so a retried
 or concurrent sweep can never queue the same notice twice. A notice is written for an audience
-(operations, the requester, the Service Manager) and goes to the configured channels that serve
-it, as :data:`chalicelib.domain.notice.CHANNELS` declares them; the outbox always keeps a copy.
+(operations, the requester, one agent, the Service Manager) and goes to the configured channels
+that serve it, as :data:`chalicelib.domain.notice.CHANNELS` declares them; the outbox always keeps
+a copy. The conversation's notices (assignment, replies, hand-overs) are ``<ticket>:<event
+seq>:<kind>:<recipient>``; a notice to an agent waits for their working hours as
+:mod:`chalicelib.domain.quiet_hours` decides, and times read in the reader's zone.
 """
 
 from __future__ import annotations

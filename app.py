@@ -10,6 +10,7 @@ from chalice.app import Chalice, CloudWatchEvent, Rate, Response, SQSEvent
 from chalicelib.api.admin import admin_blueprint
 from chalicelib.api.auth import auth_blueprint
 from chalicelib.api.common import json_response
+from chalicelib.api.links import links_blueprint
 from chalicelib.api.reports import reports_blueprint
 from chalicelib.api.tickets import tickets_blueprint
 from chalicelib.config import notices_queue_name
@@ -22,6 +23,7 @@ app.register_blueprint(auth_blueprint)
 app.register_blueprint(tickets_blueprint)
 app.register_blueprint(admin_blueprint)
 app.register_blueprint(reports_blueprint)
+app.register_blueprint(links_blueprint)
 
 
 @app.middleware("http")

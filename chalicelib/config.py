@@ -87,6 +87,11 @@ class Settings:
     ``AWS_READ_TIMEOUT_SECONDS``    how long a client waits for an answer; default 5.
     ``AWS_MAX_ATTEMPTS_PER_CALL``   attempts per request, first one included (standard retry mode); default 3.
     ``HEALTH_CACHE_SECONDS``        how long ``/health`` reuses its last look at its dependencies; default 5.
+    ``DESK_TIMEZONE``               the zone notices show times in for a reader whose own zone (their
+                                    shift calendar's, else their service's calendar's) is unknown.
+    ``ACTION_LINK_SECRET``          HMAC key of the confirm/reopen links in completion notices; default
+                                    ``JWT_HS256_SECRET``; with neither, notices link the ticket only.
+    ``ACTION_LINK_DAYS``            how long those links work; default 7.
     """
 
     stage: str
@@ -133,6 +138,9 @@ class Settings:
     cursor_secret: str = ""
     local: bool = False
     token_max_seconds: int = 12 * 3600
+    desk_timezone: str = "America/Chicago"
+    action_link_secret: str = ""
+    action_link_days: int = 7
 
 
 def _env_bool(name: str) -> bool:
@@ -219,6 +227,9 @@ def get_settings() -> Settings:
         local=_env_bool("DESK_LOCAL"),
         token_max_seconds=_env_int("TOKEN_MAX_SECONDS", 12 * 3600),
         cursor_secret=_env("CURSOR_SECRET"),
+        desk_timezone=_env("DESK_TIMEZONE", "America/Chicago"),
+        action_link_secret=_env("ACTION_LINK_SECRET") or _env("JWT_HS256_SECRET"),
+        action_link_days=_env_int("ACTION_LINK_DAYS", 7),
     )
     return check_token_settings(settings, on_lambda=bool(_env("AWS_LAMBDA_FUNCTION_NAME")))
 

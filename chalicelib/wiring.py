@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.config import Settings, get_settings
 
 if TYPE_CHECKING:
-    from chalicelib.services.classification import IntakeClassifier, WorkloadReader
+    from chalicelib.services.classification import CatalogReferences, IntakeClassifier, WorkloadReader
     from chalicelib.services.configuration import ConfigService
     from chalicelib.services.delivery import Channel, NoticeQueue, Notifier, OutboxLog, OutboxRelay
     from chalicelib.services.directory import Directory
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from chalicelib.services.health import HealthCheck, Probe
     from chalicelib.services.intake import IdempotentIntake
     from chalicelib.services.learning import ExampleSource, Learning, ModelCache, ModelStore
+    from chalicelib.services.links import ActionLinks
     from chalicelib.services.notices import NoticeFactory
     from chalicelib.services.patrol import AutoCloser, Claims, MorningPatrol
     from chalicelib.services.ports import Clock, ConfigRepository, TicketRepository
@@ -200,6 +201,22 @@ class Desk:
             channels=self.settings.notify_channels,
             public_url=self.settings.public_url,
             email_domain=self.settings.email_domain,
+            links=self.action_links,
+            readers=self.directory,
+            default_zone=self.settings.desk_timezone,
+        )
+
+    @cached_property
+    def action_links(self) -> ActionLinks | None:
+        """Signs the completion notices' confirm and reopen links; None without a secret."""
+        if not self.settings.action_link_secret:
+            return None
+        from chalicelib.services.links import ActionLinks
+
+        return ActionLinks(
+            self.settings.action_link_secret,
+            self.settings.public_url,
+            timedelta(days=self.settings.action_link_days),
         )
 
     @cached_property
@@ -253,7 +270,14 @@ class Desk:
             clocks=self.clock_keeper,
             enricher=self.intake_classifier,
             notices=self.notice_factory,
+            references=self.references,
         )
+
+    @cached_property
+    def references(self) -> CatalogReferences:
+        from chalicelib.services.classification import CatalogReferences
+
+        return CatalogReferences(self.config_service)
 
     @cached_property
     def intake(self) -> IdempotentIntake:

@@ -12,7 +12,11 @@ Payloads by kind (``before`` / ``after`` hold only the fields the event is about
 ``status_changed``    before ``{"status": old}``; after ``{"status": new}``. A change from
                       ``resolved`` back to an open status is a reopen.
 ``priority_changed``  before/after ``{"priority", "impact", "urgency"}``.
-``first_response``    after ``{"first_response_at": iso8601}``: the first public agent reply.
+``first_response``    after ``{"first_response_at": iso8601}``: the first public agent reply; with
+                      ``"source": "resolution"`` (or ``"close"``) when the ticket was resolved
+                      (or closed) before any public reply: the resolution answered the requester,
+                      so ``first_response_at`` is set then and the first-response clock is met.
+                      It comes just before the ``status_changed`` event of that move.
 ``assigned``          before/after ``{"assignee", "group", "monitor"}``.
 ``commented``         after ``{"comment_id", "visibility" ("public"|"internal"), "body"}``.
 ``updated``           before/after: the plain fields that changed (title, description, tags...).

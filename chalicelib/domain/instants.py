@@ -114,3 +114,18 @@ def format_span(seconds: float | None) -> str:
     if hours:
         return f"{hours} h {mins} min" if mins else f"{hours} h"
     return f"{mins} min"
+
+
+def for_reader(moment: datetime, zone: str | None) -> str:
+    """An instant as a reader in ``zone`` (an IANA name) reads it, with the instant itself:
+    ``"Tue 24 Nov 14:00 CST (2026-11-24T20:00:00Z)"``. An unknown or missing zone shows UTC."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    instant = utc(moment).replace(microsecond=0)
+    stamp = instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        local = instant.astimezone(ZoneInfo(zone)) if zone else instant
+    except (ZoneInfoNotFoundError, ValueError):
+        local = instant
+    name = local.tzname() or "UTC"
+    return f"{local:%a %d %b %H:%M} {name} ({stamp})"

@@ -12,7 +12,8 @@ sent. At the edges (the outbox item, the queue message) a notice is the JSON-abl
 ``Notice.data`` carries the facts the texts and quiet hours use; every key is optional:
 ``type``, ``priority``, ``title``, ``status``, ``tags``, ``els_until`` (ISO instant), ``clock``,
 ``alert`` ("warning" | "breach"), ``at`` (ISO instant of the alert), ``left_seconds``,
-``assignee``, ``group``, ``requester``, ``confirm_link`` and ``reopen_link``.
+``assignee``, ``group``, ``requester``, ``confirm_link`` and ``reopen_link``, ``body`` (a reply's
+text), ``zone`` (the reader's IANA time zone the text shows times in) and ``links_expire_at``.
 """
 
 from __future__ import annotations
@@ -38,9 +39,35 @@ COMPLETION = "completion"
 PATROL = "patrol"
 #: Whoever is on call, paged at intake for an incident nobody on shift can take.
 PAGE = "page"
-NOTICE_KINDS = (SLA_WARNING, SLA_BREACH, ESCALATION, ACKNOWLEDGEMENT, STATUS_CHANGE, COMPLETION, PATROL, PAGE)
+#: To an agent: a ticket was assigned to them.
+ASSIGNMENT = "assignment"
+#: To the requester: an agent's public reply, with its text.
+AGENT_REPLY = "agent_reply"
+#: To the assignee: the requester's reply, with its text.
+REQUESTER_REPLY = "requester_reply"
+#: To an agent whose ticket escalation moved to another group.
+REASSIGNED_AWAY = "reassigned_away"
+#: To the lead of the group escalation moved a ticket to (its queue now holds it).
+GROUP_HANDOVER = "group_handover"
+NOTICE_KINDS = (
+    SLA_WARNING,
+    SLA_BREACH,
+    ESCALATION,
+    ACKNOWLEDGEMENT,
+    STATUS_CHANGE,
+    COMPLETION,
+    PATROL,
+    ASSIGNMENT,
+    AGENT_REPLY,
+    REQUESTER_REPLY,
+    REASSIGNED_AWAY,
+    GROUP_HANDOVER,
+    PAGE,
+)
 #: Notices addressed to the requester, written for an end user rather than for staff.
-REQUESTER_KINDS = (ACKNOWLEDGEMENT, STATUS_CHANGE, COMPLETION)
+REQUESTER_KINDS = (ACKNOWLEDGEMENT, STATUS_CHANGE, COMPLETION, AGENT_REPLY)
+#: Notices addressed to one agent about their own work.
+AGENT_KINDS = (ASSIGNMENT, REQUESTER_REPLY, REASSIGNED_AWAY, GROUP_HANDOVER)
 
 # -- audiences and channels -----------------------------------------------------------------------
 
@@ -50,7 +77,9 @@ OPERATIONS = "operations"
 REQUESTER = "requester"
 #: The Service Manager's morning patrol digest.
 SERVICE_MANAGER = "service_manager"
-AUDIENCES = (OPERATIONS, REQUESTER, SERVICE_MANAGER)
+#: One agent: their assignments, the requester's replies, hand-overs by escalation.
+AGENT = "agent"
+AUDIENCES = (OPERATIONS, REQUESTER, SERVICE_MANAGER, AGENT)
 
 OUTBOX = "outbox"
 SNS = "sns"
@@ -78,7 +107,7 @@ CHANNELS: tuple[ChannelDeclaration, ...] = (
     ChannelDeclaration(OUTBOX, frozenset(AUDIENCES), always=True),
     ChannelDeclaration(SNS, frozenset({OPERATIONS, SERVICE_MANAGER})),
     ChannelDeclaration(SLACK, frozenset({OPERATIONS, SERVICE_MANAGER})),
-    ChannelDeclaration(EMAIL, frozenset({REQUESTER, SERVICE_MANAGER})),
+    ChannelDeclaration(EMAIL, frozenset({REQUESTER, SERVICE_MANAGER, AGENT})),
 )
 CHANNEL_NAMES = tuple(channel.name for channel in CHANNELS)
 

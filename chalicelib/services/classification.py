@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.catalog.documents import Agent, Service, SupportGroup
 from chalicelib.domain.classification import RoutingDecision, Triage
+from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.events import EventKind
 from chalicelib.domain.intake import ClassificationRule, classify
 from chalicelib.domain.oncall import page_reason
@@ -45,16 +46,46 @@ if TYPE_CHECKING:
 RULE = CLASSIFICATION_RULE
 
 
+def _stored(config: ConfigService, kind: str) -> dict[str, dict[str, Any]]:
+    """The latest body of every stored document of ``kind``, by name."""
+    return {doc.name: doc.body for doc in config.latest_all(kind)}
+
+
+def _group_problem(groups: dict[str, dict[str, Any]], name: str) -> str | None:
+    if name not in groups:
+        return f"unknown group {name!r}"
+    if groups[name].get("active", True) is False:
+        return f"group {name!r} is retired"
+    return None
+
+
 def _validate_service(body: dict[str, Any], config: ConfigService) -> dict[str, Any]:
-    return Service.from_dict(body).to_dict()
+    service = Service.from_dict(body)
+    if service.active:
+        problem = _group_problem(_stored(config, GROUP), service.support_group)
+        if problem:
+            raise ValidationFailed([{"field": "support_group", "reason": problem}])
+    return service.to_dict()
 
 
 def _validate_group(body: dict[str, Any], config: ConfigService) -> dict[str, Any]:
+    # A group's escalation group may be stored after it (groups name each other); escalation
+    # skips a retired or unknown one.
     return SupportGroup.from_dict(body).to_dict()
 
 
 def _validate_agent(body: dict[str, Any], config: ConfigService) -> dict[str, Any]:
-    return Agent.from_dict(body).to_dict()
+    agent = Agent.from_dict(body)
+    if agent.active:
+        groups = _stored(config, GROUP)
+        problems = [
+            {"field": f"groups[{index}]", "reason": problem}
+            for index, name in enumerate(agent.groups)
+            if (problem := _group_problem(groups, name))
+        ]
+        if problems:
+            raise ValidationFailed(problems)
+    return agent.to_dict()
 
 
 def _validate_rule(body: dict[str, Any], config: ConfigService) -> dict[str, Any]:
@@ -97,7 +128,8 @@ class IntakeClassifier:
         self.directory = directory
 
     def _docs(self, kind: str) -> list[Any]:
-        return self.config.parsed_latest(kind)
+        """The latest documents of ``kind`` offered at intake: retired ones (``active: false``) are not."""
+        return [doc for doc in self.config.parsed_latest(kind) if getattr(doc, "active", True)]
 
     def catalog(self) -> list[Service]:
         return list(self._docs(SERVICE))
@@ -234,3 +266,24 @@ class IntakeClassifier:
         if paged is not None:
             events.append(paged)
         return classified, events
+
+
+#: The document kind each reference names.
+REFERENCE_KINDS = {"agent": AGENT, "group": GROUP, "service": SERVICE}
+
+
+class CatalogReferences:
+    """Implements ``References`` for :class:`~chalicelib.services.tickets.TicketService`: a name
+    must be a stored, active agent, group or service."""
+
+    def __init__(self, config: ConfigService) -> None:
+        self.config = config
+
+    def refuse(self, kind: str, name: str) -> str | None:
+        label = {"agent": "agent", "group": "group", "service": "catalog service"}[kind]
+        found = _stored(self.config, REFERENCE_KINDS[kind]).get(name)
+        if found is None:
+            return f"no {label} {name!r}"
+        if found.get("active", True) is False:
+            return f"{label} {name!r} is retired"
+        return None

@@ -17,7 +17,7 @@ from chalicelib.domain.instants import iso
 from chalicelib.domain.oncall import OnCallRota, on_duty
 from chalicelib.domain.sla.calendar import BusinessCalendar
 from chalicelib.domain.ticket import Ticket
-from chalicelib.services.configuration import AGENT, CALENDAR, GROUP, ONCALL_ROTA, ConfigService
+from chalicelib.services.configuration import AGENT, CALENDAR, GROUP, ONCALL_ROTA, SERVICE, ConfigService
 from chalicelib.services.ports import Clock
 
 #: How the on-call person was found: an override or the rotation of the group's rota, or the
@@ -121,6 +121,20 @@ class Directory:
         else:
             found = None
         return [found] if found else []
+
+    def zone_of(self, user: str | None, service: str | None) -> str | None:
+        """The IANA zone ``user`` reads times in: their shift calendar's, else the calendar of
+        ``service`` (its override in the catalog); None when neither is known."""
+        own = self.calendar_of(user) if user else None
+        if own is not None:
+            return own.timezone
+        if service:
+            for doc in self.config.latest_all(SERVICE):
+                if doc.name == service and doc.body.get("calendar"):
+                    for calendar in self.config.parsed_latest(CALENDAR):
+                        if calendar.name == doc.body["calendar"]:
+                            return str(calendar.timezone)
+        return None
 
     def calendar_of(self, user: str) -> BusinessCalendar | None:
         """The working calendar of an agent (their shift); None when unknown (no quiet hours)."""

@@ -123,12 +123,28 @@ class TicketEscalations:
             group = step.reassign_to
             if group and group != ticket.group:
                 before = {"assignee": ticket.assignee, "group": ticket.group, "monitor": ticket.monitor}
+                previous = ticket
                 ticket = ticket.evolve(group=group, assignee=None)
                 after = {"assignee": None, "group": group, "monitor": ticket.monitor}
                 new_events.append(
                     {"kind": EventKind.ASSIGNED, "before": before, "after": after, "note": "functional escalation"}
                 )
+                notices.extend(self._handover(previous, ticket, step, now))
         return ticket, new_events, claims, notices
+
+    def _handover(self, before: Ticket, after: Ticket, step: EscalationStep, now: datetime) -> list[Notice]:
+        """The agent the ticket was taken from, and the lead of the group it moved to, are told
+        (ids from the step's claimed id, so a retried sweep cannot tell them twice)."""
+        why = step.describe()
+        out: list[Notice] = []
+        if before.assignee:
+            out.extend(
+                self.notices.reassigned_away(before, before.assignee, str(after.group), step.step_id, why, now)
+            )
+        lead = self.directory.group_lead(after.group)
+        if lead and lead != before.assignee:
+            out.extend(self.notices.group_handover(after, lead, before.group, step.step_id, why, now))
+        return out
 
     def _notices(self, ticket: Ticket, step: EscalationStep, now: datetime) -> list[Notice]:
         out: list[Notice] = []

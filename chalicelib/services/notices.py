@@ -3,26 +3,35 @@
 A notice's id is ``<what happened>#<channel>``, where *what happened* is the claimed id of the
 alert, escalation step or ticket change (e.g. ``INC-000042:resolution:breach:1:1``), so a retried
 or concurrent sweep can never queue the same notice twice. A notice is written for an audience
-(operations, the requester, the Service Manager) and goes to the configured channels that serve
-it, as :data:`chalicelib.domain.notice.CHANNELS` declares them; the outbox always keeps a copy.
+(operations, the requester, one agent, the Service Manager) and goes to the configured channels
+that serve it, as :data:`chalicelib.domain.notice.CHANNELS` declares them; the outbox always keeps
+a copy. The conversation's notices (assignment, replies, hand-overs) are ``<ticket>:<event
+seq>:<kind>:<recipient>``; a notice to an agent waits for their working hours as
+:mod:`chalicelib.domain.quiet_hours` decides, and times read in the reader's zone.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.events import EventKind, TicketEvent
-from chalicelib.domain.instants import format_span
+from chalicelib.domain.instants import aware_instant, for_reader, format_span
 from chalicelib.domain.lifecycle import Phase
 from chalicelib.domain.notice import (
     ACKNOWLEDGEMENT,
+    AGENT,
+    AGENT_REPLY,
+    ASSIGNMENT,
     CHANNELS,
     COMPLETION,
+    GROUP_HANDOVER,
     OPERATIONS,
     PAGE,
+    REASSIGNED_AWAY,
     REQUESTER,
+    REQUESTER_REPLY,
     SLA_BREACH,
     SLA_WARNING,
     STATUS_CHANGE,
@@ -31,10 +40,28 @@ from chalicelib.domain.notice import (
     channels_for,
 )
 from chalicelib.domain.processes import phase_of
+from chalicelib.domain.quiet_hours import delivery_time
 from chalicelib.domain.ticket import Ticket
 
 if TYPE_CHECKING:
+    from chalicelib.domain.sla.calendar import BusinessCalendar
     from chalicelib.domain.sla.clocks import Alert
+    from chalicelib.services.links import ActionLinks
+
+
+class Readers(Protocol):
+    """Who reads a notice: their working hours and time zone (``chalicelib.services.directory``)."""
+
+    def calendar_of(self, user: str) -> BusinessCalendar | None:
+        """The working calendar of an agent; None when unknown (no quiet hours)."""
+        ...
+
+    def zone_of(self, user: str | None, service: str | None) -> str | None:
+        """The IANA zone ``user`` reads times in: their own calendar's, else ``service``'s; None
+        when neither is known."""
+        ...
+
+    def group_lead(self, group: str | None) -> str | None: ...
 
 
 #: Status changes the requester hears about (the rest is the desk's own business).
@@ -49,6 +76,30 @@ class NoticeFactory:
     public_url: str
     email_domain: str = "example.com"
     declared: tuple[ChannelDeclaration, ...] = CHANNELS
+    #: Signs the completion notice's confirm and reopen links; None: the notice links the ticket.
+    links: ActionLinks | None = None
+    #: Working hours (quiet hours) and time zones of the people notices go to.
+    readers: Readers | None = None
+    #: The zone of a reader whose own is not known (``DESK_TIMEZONE``).
+    default_zone: str = "UTC"
+
+    # -- the reader: time zone and quiet hours ----------------------------------------------
+
+    def zone_of(self, user: str | None, ticket: Ticket | None = None) -> str:
+        """The reader's zone: their calendar's, else the ticket's service calendar's, else the desk's."""
+        found = self.readers.zone_of(user, ticket.service if ticket else None) if self.readers else None
+        return found or self.default_zone
+
+    def when(self, moment: datetime, user: str | None, ticket: Ticket | None = None) -> str:
+        """``moment`` as ``user`` reads it: local time and zone, then the UTC instant."""
+        return for_reader(moment, self.zone_of(user, ticket))
+
+    def timed(self, notices: list[Notice], user: str, now: datetime) -> list[Notice]:
+        """``notices`` to ``user`` held until their working hours when quiet hours say so."""
+        if not notices or self.readers is None:
+            return notices
+        after = delivery_time(notices[0], self.readers.calendar_of(user), now)
+        return [n.with_delivery_after(after if after > now else None) for n in notices]
 
     def address(self, user: str) -> str:
         """The email address of a user id (ids that are addresses are kept)."""
@@ -98,7 +149,7 @@ class NoticeFactory:
         who = f"assigned to {ticket.assignee}" if ticket.assignee else "unassigned"
         group = f" ({ticket.group})" if ticket.group else ""
         if alert.kind == "breach":
-            headline = f"{clock} clock breached at {alert.at:%Y-%m-%d %H:%M} UTC"
+            headline = f"{clock} clock breached at {self.when(alert.at, None, ticket)}"
         else:
             headline = f"{clock} clock at {int(alert.threshold * 100)}% ({format_span(left_seconds)} left)"
         text = f"{ticket.number} ({ticket.priority}, {ticket.title}): {headline}. {who}{group}. {self.link(ticket)}"
@@ -153,9 +204,14 @@ class NoticeFactory:
 
     # -- requester notices (seed 002: status reporting and completion notices) ---------------
 
+    def _shown(self, value: Any, user: str | None, ticket: Ticket | None) -> str:
+        moment = aware_instant(value)
+        return str(value) if moment is None else self.when(moment, user, ticket)
+
     def _requester(
         self, ticket: Ticket, *, happened: str, kind: str, subject: str, text: str, now: datetime, **data: Any
     ) -> list[Notice]:
+        data.setdefault("zone", self.zone_of(ticket.requester, ticket))
         return self.build(
             happened=happened,
             kind=kind,
@@ -178,7 +234,7 @@ class NoticeFactory:
         """Sent at intake: the number, how the desk classified the ticket, and its targets."""
         clocks = (ticket.sla or {}).get("clocks", {})
         targets = "; ".join(
-            f"{name.replace('_', ' ')} by {clock['due_at']}"
+            f"{name.replace('_', ' ')} by {self._shown(clock['due_at'], ticket.requester, ticket)}"
             for name, clock in sorted(clocks.items())
             if clock.get("due_at")
         )
@@ -212,9 +268,23 @@ class NoticeFactory:
             return []
         link = self.link(ticket)
         if phase == Phase.RESOLVED:
+            said = f"{ticket.number} ({ticket.title}) is resolved" + (f": {reason}" if reason else "") + ".\n"
+            if self.links is None:
+                text = said + f"Please confirm it is done or reopen it: {link}"
+                return self._requester(
+                    ticket,
+                    happened=f"{ticket.number}:status:{seq}",
+                    kind=COMPLETION,
+                    subject=f"{ticket.number} resolved: please confirm",
+                    text=text,
+                    now=now,
+                )
+            confirm = self.links.issue(ticket.number, ticket.requester, seq, "confirm", now)
+            reopen = self.links.issue(ticket.number, ticket.requester, seq, "reopen", now)
+            until = self.when(confirm.expires_at, ticket.requester, ticket)
             text = (
-                f"{ticket.number} ({ticket.title}) is resolved" + (f": {reason}" if reason else "") + ".\n"
-                f"Please confirm it is done ({link}?action=confirm) or reopen it ({link}?action=reopen)."
+                said + f"Please confirm it is done ({self.links.url(confirm)}) "
+                f"or reopen it ({self.links.url(reopen)}). These links work once, until {until}."
             )
             return self._requester(
                 ticket,
@@ -223,8 +293,9 @@ class NoticeFactory:
                 subject=f"{ticket.number} resolved: please confirm",
                 text=text,
                 now=now,
-                confirm_link=f"{link}?action=confirm",
-                reopen_link=f"{link}?action=reopen",
+                confirm_link=self.links.url(confirm),
+                reopen_link=self.links.url(reopen),
+                links_expire_at=confirm.expires_at.isoformat(),
             )
         what = {
             "waiting_on_requester": "is waiting for information from you",
@@ -240,4 +311,132 @@ class NoticeFactory:
             text=text,
             now=now,
             previous_status=old,
+        )
+
+    # -- the conversation: agents hear of their work, requesters of the replies -------------
+
+    def _agent(
+        self,
+        ticket: Ticket,
+        agent: str,
+        *,
+        happened: str,
+        kind: str,
+        subject: str,
+        text: str,
+        now: datetime,
+        **data: Any,
+    ) -> list[Notice]:
+        """A notice to one agent, held to their working hours as quiet hours say."""
+        notices = self.build(
+            happened=happened,
+            kind=kind,
+            ticket=ticket,
+            recipient=self.address(agent),
+            subject=subject,
+            text=text,
+            now=now,
+            audience=AGENT,
+            data={
+                "type": ticket.type,
+                "priority": ticket.priority,
+                "title": ticket.title,
+                "status": ticket.status,
+                "tags": list(ticket.tags),
+                "assignee": ticket.assignee,
+                "group": ticket.group,
+                "requester": ticket.requester,
+                "zone": self.zone_of(agent, ticket),
+                **data,
+            },
+        )
+        return self.timed(notices, agent, now)
+
+    def assignment(self, ticket: Ticket, agent: str, seq: int, now: datetime, by: str) -> list[Notice]:
+        """To the agent a ticket was assigned to (at intake, by a person or on reclassification)."""
+        who = "the desk" if by == "system" or by == ticket.requester else by
+        text = (
+            f"{ticket.number} ({ticket.priority}, {ticket.title}) is assigned to you by {who} "
+            f"at {self.when(now, agent, ticket)}" + (f", in {ticket.group}" if ticket.group else "") + ".\n"
+            + self.link(ticket)
+        )
+        return self._agent(
+            ticket,
+            agent,
+            happened=f"{ticket.number}:{seq}:{ASSIGNMENT}:{agent}",
+            kind=ASSIGNMENT,
+            subject=f"{ticket.number} assigned to you: {ticket.title}",
+            text=text,
+            now=now,
+        )
+
+    def agent_reply(self, ticket: Ticket, author: str, body: str, seq: int, now: datetime) -> list[Notice]:
+        """To the requester: an agent's public reply, with its text."""
+        text = (
+            f"{author} replied on {ticket.number} ({ticket.title}) at {self.when(now, ticket.requester, ticket)}:\n\n"
+            f"{body}\n\nReply on the ticket: {self.link(ticket)}"
+        )
+        return self._requester(
+            ticket,
+            happened=f"{ticket.number}:{seq}:{AGENT_REPLY}:{ticket.requester}",
+            kind=AGENT_REPLY,
+            subject=f"{ticket.number}: reply from the service desk",
+            text=text,
+            now=now,
+            author=author,
+            body=body,
+        )
+
+    def requester_reply(self, ticket: Ticket, agent: str, body: str, seq: int, now: datetime) -> list[Notice]:
+        """To the agent working the ticket: the requester's reply, with its text."""
+        text = (
+            f"{ticket.requester} replied on {ticket.number} ({ticket.title}) at {self.when(now, agent, ticket)}:\n\n"
+            f"{body}\n\n{self.link(ticket)}"
+        )
+        return self._agent(
+            ticket,
+            agent,
+            happened=f"{ticket.number}:{seq}:{REQUESTER_REPLY}:{agent}",
+            kind=REQUESTER_REPLY,
+            subject=f"{ticket.number}: the requester replied",
+            text=text,
+            now=now,
+            body=body,
+        )
+
+    def reassigned_away(
+        self, ticket: Ticket, agent: str, to_group: str, happened: str, why: str, now: datetime
+    ) -> list[Notice]:
+        """To the agent whose ticket escalation moved to another group."""
+        text = (
+            f"{ticket.number} ({ticket.priority}, {ticket.title}) was taken from you at "
+            f"{self.when(now, agent, ticket)} and moved to {to_group}: {why}.\n{self.link(ticket)}"
+        )
+        return self._agent(
+            ticket,
+            agent,
+            happened=f"{happened}:{REASSIGNED_AWAY}:{agent}",
+            kind=REASSIGNED_AWAY,
+            subject=f"{ticket.number} moved to {to_group}",
+            text=text,
+            now=now,
+        )
+
+    def group_handover(
+        self, ticket: Ticket, lead: str, from_group: str | None, happened: str, why: str, now: datetime
+    ) -> list[Notice]:
+        """To the lead of the group escalation moved a ticket to: it waits in their queue, unassigned."""
+        origin = f" from {from_group}" if from_group else ""
+        text = (
+            f"{ticket.number} ({ticket.priority}, {ticket.title}) was moved to {ticket.group}{origin} at "
+            f"{self.when(now, lead, ticket)} and waits for an assignee: {why}.\n{self.link(ticket)}"
+        )
+        return self._agent(
+            ticket,
+            lead,
+            happened=f"{happened}:{GROUP_HANDOVER}:{lead}",
+            kind=GROUP_HANDOVER,
+            subject=f"{ticket.number} escalated to {ticket.group}: {ticket.title}",
+            text=text,
+            now=now,
         )

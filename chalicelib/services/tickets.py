@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from chalicelib.domain.classification import SLOTS, Triage, correct
-from chalicelib.domain.errors import Forbidden, NotFound, StaleVersion, ValidationFailed
+from chalicelib.domain.errors import AlreadyClaimed, Forbidden, NotFound, StaleVersion, ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
 from chalicelib.domain.identity import DESK_ACTOR, Identity
 from chalicelib.domain.instants import iso
@@ -23,8 +23,9 @@ from chalicelib.domain.notice import Notice
 from chalicelib.domain.processes import lifecycle_for
 from chalicelib.domain.ticket import DEFAULT_LEVEL, REQUESTER_TYPES, STAFF_ROLES, TICKET_TYPES, Ticket, priority_for
 from chalicelib.observability import logger, record_ticket_opened, tracer
+from chalicelib.services.links import ActionLink, LinkInvalid, LinkUsed
 from chalicelib.services.notices import NoticeFactory
-from chalicelib.services.ports import Clock, IntakeKey, TicketFilter, TicketPage, TicketRepository
+from chalicelib.services.ports import Claim, Clock, IntakeKey, TicketFilter, TicketPage, TicketRepository
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,15 @@ class IntakeEnricher(Protocol):
     """Classifies and routes a new ticket before it is stored."""
 
     def enrich(self, ticket: Ticket, request: OpenTicket, now: datetime) -> tuple[Ticket, list[dict[str, Any]]]: ...
+
+
+class References(Protocol):
+    """Says whether a name may be used for an agent, a group or a catalog service now."""
+
+    def refuse(self, kind: str, name: str) -> str | None:
+        """Why ``name`` cannot be used as a ``kind`` (``agent``, ``group``, ``service``): unknown
+        or retired; None when it can."""
+        ...
 
 
 @dataclass
@@ -123,8 +133,10 @@ class TicketService:
         clocks: ClockKeeper | None = None,
         enricher: IntakeEnricher | None = None,
         notices: NoticeFactory | None = None,
+        references: References | None = None,
     ) -> None:
         self.repository = repository
+        self.references = references
         self.clock = clock
         self.reopen_window = reopen_window
         self.clocks = clocks
@@ -177,6 +189,7 @@ class TicketService:
                 draft.add(**extra, actor=DESK_ACTOR)
             draft.ticket = self.clocks.refresh(draft.ticket, draft.events, now)
         notices = self.notices.acknowledgement(draft.ticket, now) if self.notices else []
+        notices.extend(self._notices(draft.events, draft.ticket, now))
         if self.notices is not None:
             notices += self.notices.pages(draft.ticket, draft.events, now)
         self.repository.create(draft.ticket, draft.events, notices, intake=intake)
@@ -225,33 +238,73 @@ class TicketService:
 
     # -- changes --------------------------------------------------------------------------
 
+    def _check_references(self, **named: tuple[str, str | None]) -> None:
+        """Every ``field=(kind, name)`` given must name an active, existing agent, group or service;
+        a refusal lists each field that does not."""
+        if self.references is None:
+            return
+        problems = [
+            {"field": field_name, "reason": reason}
+            for field_name, (kind, name) in named.items()
+            if name is not None and (reason := self.references.refuse(kind, name))
+        ]
+        if problems:
+            raise ValidationFailed(problems)
+
     def _load_for_change(self, number: str, caller: Identity, version: int | None) -> Ticket:
         ticket = self.get_ticket(number, caller)
         if version is not None and version != ticket.version:
             raise StaleVersion(version, ticket.version)
         return ticket
 
-    def _commit(self, draft: _Draft, previous: Ticket) -> Ticket:
+    def _commit(self, draft: _Draft, previous: Ticket, claims: Sequence[Claim] = ()) -> Ticket:
         ticket = draft.ticket.evolve(updated_at=draft.now)
         if self.clocks is not None:
             history = [*self.repository.events(ticket.number), *draft.events]
             ticket = self.clocks.refresh(ticket, history, draft.now)
-        notices: list[Notice] = []
-        if self.notices is not None:
-            for event in draft.events:
-                if event.kind == EventKind.STATUS_CHANGED:
-                    notices.extend(
-                        self.notices.status_change(
-                            ticket.evolve(status=event.after["status"]),
-                            event.before.get("status", ""),
-                            event.seq,
-                            draft.now,
-                            event.note,
-                        )
-                    )
         return self.repository.save(
-            ticket, previous.version, draft.events, notices=notices, previous=previous, examples=draft.examples
+            ticket,
+            previous.version,
+            draft.events,
+            notices=self._notices(draft.events, ticket, draft.now),
+            previous=previous,
+            examples=draft.examples,
+            claims=claims,
         )
+
+    def _notices(self, events: Sequence[TicketEvent], ticket: Ticket, now: datetime) -> list[Notice]:
+        """Who hears of a change, written with the change: the requester of status changes and
+        of the agents' public replies; an agent of a ticket assigned to them and of the
+        requester's replies. Nobody is told of their own act."""
+        factory = self.notices
+        if factory is None:
+            return []
+        out: list[Notice] = []
+        for event in events:
+            if event.kind == EventKind.STATUS_CHANGED:
+                out.extend(
+                    factory.status_change(
+                        ticket.evolve(status=event.after["status"]),
+                        event.before.get("status", ""),
+                        event.seq,
+                        now,
+                        event.note,
+                    )
+                )
+            elif event.kind == EventKind.ASSIGNED:
+                agent = event.after.get("assignee")
+                if agent and agent != event.before.get("assignee") and agent != event.actor:
+                    out.extend(factory.assignment(ticket, agent, event.seq, now, event.actor))
+            elif event.kind == EventKind.COMMENTED and event.after.get("visibility") == "public":
+                body = str(event.after.get("body", ""))
+                if event.actor != ticket.requester:
+                    out.extend(factory.agent_reply(ticket, event.actor, body, event.seq, now))
+                else:
+                    lead = factory.readers.group_lead(ticket.group) if factory.readers else None
+                    agent = ticket.assignee or lead
+                    if agent and agent != event.actor:
+                        out.extend(factory.requester_reply(ticket, agent, body, event.seq, now))
+        return out
 
     @tracer.capture_method
     def transition(self, number: str, to: str, version: int, caller: Identity, reason: str | None = None) -> Ticket:
@@ -266,6 +319,41 @@ class TicketService:
         self._apply_status(draft, chosen.target, reason)
         return self._commit(draft, ticket)
 
+    # -- action links (the completion notice's confirm and reopen) ---------------------------
+
+    def link_target(self, link: ActionLink) -> Ticket:
+        """The ticket a verified link may still act on, or a refusal saying why it cannot: the
+        ticket is not the requester's, or it changed status since the notice was sent (a used
+        link, or one for an earlier resolution)."""
+        ticket = self.repository.get(link.ticket)
+        if ticket is None or ticket.requester != link.requester:
+            raise LinkInvalid(f"this link does not fit ticket {link.ticket}", field="token")
+        changes = [e.seq for e in self.repository.events(link.ticket) if e.kind == EventKind.STATUS_CHANGED]
+        if not changes or changes[-1] != link.seq:
+            raise LinkUsed(
+                f"this link can no longer be used: {ticket.number} is {ticket.status.replace('_', ' ')} now "
+                "(the link was used, or the ticket changed since it was sent)",
+                field="token",
+            )
+        return ticket
+
+    @tracer.capture_method
+    def follow_link(self, link: ActionLink) -> Ticket:
+        """Make the link's move as the requester, through the lifecycle, claiming the link in the
+        same write: a second use is refused."""
+        ticket = self.link_target(link)
+        now = self.clock()
+        requester = Identity(link.requester, "requester")
+        facts = MoveFacts(ticket=ticket, reason=None, now=now, reopen_window=self.reopen_window)
+        chosen = lifecycle_for(ticket.type).check(ticket.status, link.action, actor_of(requester), facts)
+        draft = _Draft(ticket, link.requester, now)
+        self._apply_status(draft, chosen.target, f"{link.action} link")
+        claim = Claim(link.claim_id, now, ticket.number, {"action": link.action})
+        try:
+            return self._commit(draft, ticket, claims=[claim])
+        except AlreadyClaimed:
+            raise LinkUsed(f"this link was already used on {ticket.number}", field="token") from None
+
     def _desk_move(self, draft: _Draft, word: str, reason: str) -> None:
         """A move the desk makes on its own (``assign`` a routed ticket, ``resume`` on the
         requester's reply) when the ticket's lifecycle declares it from its state; otherwise
@@ -279,6 +367,14 @@ class TicketService:
         flow = lifecycle_for(ticket.type)
         phase = flow.phase(to)
         changes: dict[str, Any] = {"status": to}
+        if phase in (Phase.RESOLVED, Phase.CLOSED) and ticket.first_response_at is None:
+            # The resolution (or a close straight from an open state) answers the requester:
+            # it is the first response when there was none, so the ticket and the clocks agree.
+            ticket = ticket.evolve(first_response_at=draft.now)
+            draft.ticket = ticket
+            source = "resolution" if phase == Phase.RESOLVED else "close"
+            draft.add(EventKind.FIRST_RESPONSE, {}, {"first_response_at": draft.now.isoformat(), "source": source})
+            ticket = draft.ticket
         if phase == Phase.RESOLVED:
             changes["resolved_at"] = draft.now
         elif phase == Phase.CLOSED:
@@ -310,6 +406,7 @@ class TicketService:
         ticket = self._load_for_change(number, caller, version)
         if _ended(ticket):
             raise ValidationFailed([{"field": "assignee", "reason": f"a {ticket.status} ticket cannot be reassigned"}])
+        self._check_references(assignee=("agent", assignee), group=("group", group))
         now = self.clock()
         draft = _Draft(ticket, caller.user, now)
         self._apply_assignment(draft, assignee=assignee, group=group, monitor=monitor, reason=reason)
@@ -360,6 +457,8 @@ class TicketService:
         ticket = self._load_for_change(number, caller, version)
         if _ended(ticket):
             raise ValidationFailed([{"field": "status", "reason": f"a {ticket.status} ticket cannot be edited"}])
+        if changes.service is not None and changes.service != ticket.service:
+            self._check_references(service=("service", changes.service))
         now = self.clock()
         draft = _Draft(ticket, caller.user, now)
         plain: dict[str, Any] = {}
@@ -428,6 +527,11 @@ class TicketService:
             raise ValidationFailed([{"field": "version", "reason": f"a {ticket.status} ticket cannot be reclassified"}])
         if not changes:
             raise ValidationFailed([{"field": "body", "reason": "name at least one field to change"}])
+        self._check_references(
+            service=("service", changes.get("service")),
+            group=("group", changes.get("group")),
+            assignee=("agent", changes.get("assignee")),
+        )
         now = self.clock()
         draft = _Draft(ticket, caller.user, now)
         fields = ("type", "service", "group", "impact", "urgency")

@@ -26,6 +26,7 @@ def service_doc(**changes: Any) -> dict[str, Any]:
         "calendar": None,
         "sla_policy": None,
         "supported": True,
+        "active": True,
         "version": 1,
     }
     doc.update(changes)

@@ -10,8 +10,11 @@ or not". The catalog answers that question. Each service is a validated, version
 
 ``calendar`` and ``sla_policy`` are overrides (``null`` means the desk's defaults); ``supported:
 false`` keeps a service listed (so requests for it are recognised and recorded) while the desk does
-not fulfil it. Aliases, keywords and patterns are the terms :mod:`chalicelib.domain.catalog.matching`
-looks for in ticket text; a term that folds to no word at all could never match and is refused.
+not fulfil it. ``active: false`` retires a service, a group or an agent: documents are never deleted
+(old tickets keep naming them), but a retired one is not offered at intake (matching, rules,
+routing) and cannot be named in an assignment or a correction. Aliases, keywords and patterns are
+the terms :mod:`chalicelib.domain.catalog.matching` looks for in ticket text; a term that folds to
+no word at all could never match and is refused.
 """
 
 from __future__ import annotations
@@ -44,10 +47,11 @@ SERVICE_FIELDS = frozenset(
         "calendar",
         "sla_policy",
         "supported",
+        "active",
         "version",
     }
 )
-GROUP_FIELDS = frozenset({"name", "title", "lead", "tier", "escalation_group", "version"})
+GROUP_FIELDS = frozenset({"name", "title", "lead", "tier", "escalation_group", "active", "version"})
 AGENT_FIELDS = frozenset({"name", "display_name", "groups", "skills", "shift", "active", "max_open", "version"})
 
 
@@ -75,6 +79,7 @@ class Service:
     calendar: str | None = None
     sla_policy: str | None = None
     supported: bool = True
+    active: bool = True
     version: int = 1
     compiled: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
 
@@ -105,6 +110,7 @@ class Service:
         calendar = check.text(doc.get("calendar"), "calendar", problems, required=False, max_length=100)
         policy = check.text(doc.get("sla_policy"), "sla_policy", problems, required=False, max_length=100)
         supported = check.flag(doc.get("supported"), "supported", problems, True)
+        active = check.flag(doc.get("active"), "active", problems, True)
         version = check.positive_int(doc.get("version"), "version", problems, default=1)
         problems.check()
         assert name is not None and title is not None and group is not None
@@ -120,6 +126,7 @@ class Service:
             calendar=calendar or None,
             sla_policy=policy or None,
             supported=supported,
+            active=active,
             version=version,
             compiled=tuple(compiled),
         )
@@ -137,6 +144,7 @@ class Service:
             "calendar": self.calendar,
             "sla_policy": self.sla_policy,
             "supported": self.supported,
+            "active": self.active,
             "version": self.version,
         }
 
@@ -150,6 +158,7 @@ class SupportGroup:
     lead: str
     tier: int = 2
     escalation_group: str | None = None
+    active: bool = True
     version: int = 1
 
     @classmethod
@@ -167,10 +176,19 @@ class SupportGroup:
         escalation = check.name(doc.get("escalation_group"), "escalation_group", problems, required=False)
         if escalation is not None and escalation == name:
             problems.fail("escalation_group", "a group cannot escalate to itself")
+        active = check.flag(doc.get("active"), "active", problems, True)
         version = check.positive_int(doc.get("version"), "version", problems, default=1)
         problems.check()
         assert name is not None and title is not None and lead is not None
-        return cls(name=name, title=title, lead=lead, tier=int(tier), escalation_group=escalation, version=version)
+        return cls(
+            name=name,
+            title=title,
+            lead=lead,
+            tier=int(tier),
+            escalation_group=escalation,
+            active=active,
+            version=version,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -179,6 +197,7 @@ class SupportGroup:
             "lead": self.lead,
             "tier": self.tier,
             "escalation_group": self.escalation_group,
+            "active": self.active,
             "version": self.version,
         }
 
@@ -288,7 +307,7 @@ def load_directory(
     for index, group in enumerate(parsed_groups):
         if group.escalation_group is not None and group.escalation_group not in group_names:
             problems.fail(f"groups[{index}].escalation_group", f"unknown group {group.escalation_group!r}")
-        if not any(a.active and group.name in a.groups for a in parsed_agents):
+        if group.active and not any(a.active and group.name in a.groups for a in parsed_agents):
             problems.fail(f"groups[{index}]", f"group {group.name!r} has no active agent")
     for index, agent in enumerate(parsed_agents):
         for g_index, group_name in enumerate(agent.groups):

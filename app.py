@@ -8,6 +8,7 @@ from chalice.app import Chalice, CloudWatchEvent, Rate, Response, SQSEvent
 
 from chalicelib.api.admin import admin_blueprint
 from chalicelib.api.auth import auth_blueprint
+from chalicelib.api.changes import changes_blueprint
 from chalicelib.api.reports import reports_blueprint
 from chalicelib.api.tickets import tickets_blueprint
 from chalicelib.config import notices_queue_name
@@ -17,6 +18,7 @@ from chalicelib.wiring import desk
 app = Chalice(app_name="service-desk")
 app.register_blueprint(auth_blueprint)
 app.register_blueprint(tickets_blueprint)
+app.register_blueprint(changes_blueprint)
 app.register_blueprint(admin_blueprint)
 app.register_blueprint(reports_blueprint)
 

@@ -58,6 +58,9 @@ class Settings:
     ``PUBLIC_URL``                  base URL used in links sent to people.
     ``CONFIG_CACHE_SECONDS``        how long a process reuses the latest configuration documents.
     ``MODEL_CACHE_SECONDS``         how often a process checks for newly trained models.
+    ``CHANGE_RISK_LOW_MAX``, ``CHANGE_RISK_MEDIUM_MAX``  a change's risk level (likelihood x
+                                    impact, 1-25) up to the first is low, up to the second medium,
+                                    above it high; default 6 and 12.
     ``CLAIMS_TABLE``, ``OUTBOX_TABLE``  exactly-once claims and the notice outbox.
     ``EXAMPLES_TABLE``              the labelled examples the classifier is trained on.
     ``NOTICES_QUEUE_URL``           SQS queue between the outbox and the notifier.
@@ -112,6 +115,8 @@ class Settings:
     config_cache_seconds: float = 30.0
     model_cache_seconds: float = 300.0
     page_size_max: int = 100
+    change_risk_low_max: int = 6
+    change_risk_medium_max: int = 12
 
 
 def _table(stage: str, var: str, suffix: str) -> str:
@@ -159,6 +164,8 @@ def get_settings() -> Settings:
         public_url=_env("PUBLIC_URL", "http://127.0.0.1:8000"),
         config_cache_seconds=_env_float("CONFIG_CACHE_SECONDS", 30.0),
         model_cache_seconds=_env_float("MODEL_CACHE_SECONDS", 300.0),
+        change_risk_low_max=_env_int("CHANGE_RISK_LOW_MAX", 6),
+        change_risk_medium_max=_env_int("CHANGE_RISK_MEDIUM_MAX", 12),
     )
 
 

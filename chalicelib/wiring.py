@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.config import Settings, get_settings
 
 if TYPE_CHECKING:
+    from chalicelib.services.changes import ChangeService
     from chalicelib.services.classification import IntakeClassifier, WorkloadReader
     from chalicelib.services.configuration import ConfigService
     from chalicelib.services.delivery import Channel, NoticeQueue, Notifier, OutboxLog, OutboxRelay
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from chalicelib.services.escalation import TicketEscalations
     from chalicelib.services.intake import IdempotentIntake
     from chalicelib.services.learning import ExampleSource, Learning, ModelCache, ModelStore
+    from chalicelib.services.links import LinkService
     from chalicelib.services.notices import NoticeFactory
     from chalicelib.services.patrol import AutoCloser, Claims, MorningPatrol
     from chalicelib.services.ports import Clock, ConfigRepository, TicketRepository
@@ -247,6 +249,22 @@ class Desk:
             enricher=self.intake_classifier,
             notices=self.notice_factory,
         )
+
+    @cached_property
+    def change_service(self) -> ChangeService:
+        from chalicelib.domain.change import RiskBands
+        from chalicelib.services.changes import ChangeService, ConfiguredChangeDirectory
+
+        bands = RiskBands(self.settings.change_risk_low_max, self.settings.change_risk_medium_max)
+        queue: Any = self.tickets
+        return ChangeService(self.ticket_service, queue, ConfiguredChangeDirectory(self.config_service), bands=bands)
+
+    @cached_property
+    def link_service(self) -> LinkService:
+        from chalicelib.services.links import LinkService
+
+        repository: Any = self.tickets
+        return LinkService(repository, self.clock)
 
     @cached_property
     def intake(self) -> IdempotentIntake:

@@ -23,6 +23,11 @@ Payloads by kind (``before`` / ``after`` hold only the fields the event is about
                       (``after.source``: ``intake`` or ``correction``).
 ``classification_contested``  after ``{"reason"}``: a requester asked for another classification.
 ``sla_warning``, ``sla_breached``, ``escalated``: written by the sweep.
+``change_planned``    before/after: the change plan's fields that changed (``chalicelib.domain.change``;
+                      ``outcome`` with the move out of implementing).
+``change_approvals_voided``  before ``{"approvals": [...]}``: a material edit voided them.
+``change_decided``    after ``{"decision": "approve"|"reject", "comment"}``: the one approval.
+``linked``, ``unlinked``  after / before ``{"kind", "target"}``: a link to another ticket.
 """
 
 from __future__ import annotations
@@ -49,6 +54,11 @@ class EventKind:
     SLA_WARNING = "sla_warning"
     SLA_BREACHED = "sla_breached"
     ESCALATED = "escalated"
+    CHANGE_PLANNED = "change_planned"
+    CHANGE_APPROVALS_VOIDED = "change_approvals_voided"
+    CHANGE_DECIDED = "change_decided"
+    LINKED = "linked"
+    UNLINKED = "unlinked"
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,18 @@ class TicketsInTriage(GlobalSecondaryIndex["TicketModel"]):
     created_key = UnicodeAttribute(range_key=True)
 
 
+class ChangesAwaitingApproval(GlobalSecondaryIndex["TicketModel"]):
+    """Sparse: only change requests awaiting their implementer group's decision carry
+    ``approval_group`` (that group), oldest first: ``GET /approvals`` reads it per group."""
+
+    class Meta:
+        index_name = "by_approval"
+        projection = AllProjection()
+
+    approval_group = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
 class TicketModel(Model):
     class Meta:
         table_name = "tickets"
@@ -147,6 +159,10 @@ class TicketModel(Model):
     next_deadline = UnicodeAttribute(null=True)
     deadline_shard = UnicodeAttribute(null=True)
     triage_queue = UnicodeAttribute(null=True)
+    #: A change request's plan (``repository``: ``ChangePlan.to_dict``) and the ticket's links.
+    change = JSONAttribute(null=True)
+    links = JSONAttribute(null=True)
+    approval_group = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     by_requester = TicketsByRequester()
@@ -157,6 +173,7 @@ class TicketModel(Model):
     by_kind = TicketsByKind()
     by_deadline = TicketsByDeadline()
     by_triage = TicketsInTriage()
+    by_approval = ChangesAwaitingApproval()
 
 
 class EventModel(Model):

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.instants import format_span
+from chalicelib.domain.lifecycle import REQUESTER as REQUESTER_ACTOR
 from chalicelib.domain.lifecycle import Phase
 from chalicelib.domain.notice import (
     ACKNOWLEDGEMENT,
@@ -28,7 +29,7 @@ from chalicelib.domain.notice import (
     Notice,
     channels_for,
 )
-from chalicelib.domain.processes import phase_of
+from chalicelib.domain.processes import lifecycle_of, phase_of
 from chalicelib.domain.ticket import Ticket
 
 if TYPE_CHECKING:
@@ -173,7 +174,7 @@ class NoticeFactory:
         if phase not in REQUESTER_PHASES:
             return []
         link = self.link(ticket)
-        if phase == Phase.RESOLVED:
+        if phase == Phase.RESOLVED and lifecycle_of(ticket).allowed(ticket.status, REQUESTER_ACTOR):
             text = (
                 f"{ticket.number} ({ticket.title}) is resolved" + (f": {reason}" if reason else "") + ".\n"
                 f"Please confirm it is done ({link}?action=confirm) or reopen it ({link}?action=reopen)."
@@ -190,9 +191,11 @@ class NoticeFactory:
             )
         what = {
             "waiting_on_requester": "is waiting for information from you",
+            "rejected": "was rejected",
+            "review": "is implemented and under review",
             "closed": "is closed",
             "cancelled": "was cancelled",
-        }[ticket.status]
+        }.get(ticket.status) or f"is {ticket.status.replace('_', ' ')}"
         text = f"{ticket.number} ({ticket.title}) {what}" + (f": {reason}" if reason else "") + f".\n{link}"
         return self._requester(
             ticket,

@@ -257,3 +257,18 @@ def test_links_refused(tickets: TicketService, repo: InMemoryTicketRepository, c
         links.link(incident, "related", incident, ALICE)
     with pytest.raises(StaleVersion):
         links.link(incident, "related", open_change(tickets), ANN, version=7)
+
+
+def test_the_requester_hears_of_a_rejection_and_a_review_without_being_asked_to_confirm(
+    changes: ChangeService, tickets: TicketService, clock: FakeClock
+) -> None:
+    from chalicelib.services.notices import NoticeFactory
+
+    number = to_authorization(changes, tickets, clock)
+    notices = NoticeFactory(channels=("outbox",), public_url="https://desk")
+    rejected = tickets.repository.get(number).evolve(status="rejected")  # type: ignore[union-attr]
+    [notice] = notices.status_change(rejected, "authorization", 9, clock.now, "no back-out")
+    assert notice.subject == f"{number} was rejected"
+    review = rejected.evolve(status="review")
+    [notice] = notices.status_change(review, "implementing", 10, clock.now, None)
+    assert notice.kind == "status_change" and "confirm" not in notice.text

@@ -21,7 +21,7 @@ from chalicelib.domain.identity import Identity
 from chalicelib.domain.instants import iso
 from chalicelib.domain.lifecycle import MoveFacts, Phase, actor_of
 from chalicelib.domain.notice import Notice
-from chalicelib.domain.processes import lifecycle_for, lifecycle_of
+from chalicelib.domain.processes import lifecycle_for, lifecycle_of, phase_of
 from chalicelib.domain.ticket import DEFAULT_LEVEL, REQUESTER_TYPES, STAFF_ROLES, TICKET_TYPES, Ticket, priority_for
 from chalicelib.observability import logger, record_ticket_opened, tracer
 from chalicelib.services.notices import NoticeFactory
@@ -109,7 +109,7 @@ class _Draft:
 
 def _ended(ticket: Ticket) -> bool:
     """Closed or cancelled: the ticket takes no more changes."""
-    return lifecycle_for(ticket.type).phase(ticket.status).is_terminal
+    return phase_of(ticket.type, ticket.status).is_terminal
 
 
 class TicketService:
@@ -372,7 +372,7 @@ class TicketService:
         if is_agent_reply and ticket.first_response_at is None:
             draft.ticket = draft.ticket.evolve(first_response_at=now)
             draft.add(EventKind.FIRST_RESPONSE, {}, {"first_response_at": now.isoformat(), "comment_id": comment_id})
-        waiting = lifecycle_for(ticket.type).phase(ticket.status) == Phase.WAITING
+        waiting = phase_of(ticket.type, ticket.status) == Phase.WAITING
         if caller.user == ticket.requester and visibility == "public" and waiting:
             # The requester answered while the desk waited on them: the desk's turn again, and
             # the paused clocks resume.

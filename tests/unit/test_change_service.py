@@ -272,3 +272,13 @@ def test_the_requester_hears_of_a_rejection_and_a_review_without_being_asked_to_
     review = rejected.evolve(status="review")
     [notice] = notices.status_change(review, "implementing", 10, clock.now, None)
     assert notice.kind == "status_change" and "confirm" not in notice.text
+
+
+def test_an_incident_reclassified_as_a_change_keeps_answering(tickets: TicketService) -> None:
+    number = open_change(tickets, "incident")
+    move(tickets, number, "start")
+    ticket = tickets.reclassify(number, 2, ANN, {"type": "change_request"}, "it is a change")
+    assert ticket.status == "in_progress"
+    assert tickets.comment(number, ANN, body="moving it to triage", visibility="internal").status == "in_progress"
+    with pytest.raises(IllegalTransition):
+        move(tickets, number, "resolved")

@@ -7,10 +7,11 @@ from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, Rate, Response, SQSEvent
 
+from chalicelib.api.action_links import action_links_blueprint
 from chalicelib.api.admin import admin_blueprint
 from chalicelib.api.auth import auth_blueprint
+from chalicelib.api.changes import changes_blueprint
 from chalicelib.api.common import json_response
-from chalicelib.api.links import links_blueprint
 from chalicelib.api.reports import reports_blueprint
 from chalicelib.api.tickets import tickets_blueprint
 from chalicelib.config import notices_queue_name
@@ -21,9 +22,10 @@ from chalicelib.wiring import desk
 app = Chalice(app_name="service-desk")
 app.register_blueprint(auth_blueprint)
 app.register_blueprint(tickets_blueprint)
+app.register_blueprint(changes_blueprint)
 app.register_blueprint(admin_blueprint)
 app.register_blueprint(reports_blueprint)
-app.register_blueprint(links_blueprint)
+app.register_blueprint(action_links_blueprint)
 
 
 @app.middleware("http")

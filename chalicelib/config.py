@@ -68,6 +68,9 @@ class Settings:
     ``MODEL_CACHE_SECONDS``         how often a process checks for newly trained models.
     ``CURSOR_SECRET``               key of the HMAC that signs page cursors; default the HS256
                                     secret, else the stage and table (cursors are shape-checked too).
+    ``CHANGE_RISK_LOW_MAX``, ``CHANGE_RISK_MEDIUM_MAX``  a change's risk level (likelihood x
+                                    impact, 1-25) up to the first is low, up to the second medium,
+                                    above it high; default 6 and 12.
     ``CLAIMS_TABLE``, ``OUTBOX_TABLE``  exactly-once claims and the notice outbox.
     ``EXAMPLES_TABLE``              the labelled examples the classifier is trained on.
     ``NOTICES_QUEUE_URL``           SQS queue between the outbox and the notifier.
@@ -141,6 +144,8 @@ class Settings:
     desk_timezone: str = "America/Chicago"
     action_link_secret: str = ""
     action_link_days: int = 7
+    change_risk_low_max: int = 6
+    change_risk_medium_max: int = 12
 
 
 def _env_bool(name: str) -> bool:
@@ -230,6 +235,8 @@ def get_settings() -> Settings:
         desk_timezone=_env("DESK_TIMEZONE", "America/Chicago"),
         action_link_secret=_env("ACTION_LINK_SECRET") or _env("JWT_HS256_SECRET"),
         action_link_days=_env_int("ACTION_LINK_DAYS", 7),
+        change_risk_low_max=_env_int("CHANGE_RISK_LOW_MAX", 6),
+        change_risk_medium_max=_env_int("CHANGE_RISK_MEDIUM_MAX", 12),
     )
     return check_token_settings(settings, on_lambda=bool(_env("AWS_LAMBDA_FUNCTION_NAME")))
 

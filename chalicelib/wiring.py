@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.config import Settings, get_settings
 
 if TYPE_CHECKING:
+    from chalicelib.services.action_links import ActionLinks
+    from chalicelib.services.changes import ChangeService
     from chalicelib.services.classification import CatalogReferences, IntakeClassifier, WorkloadReader
     from chalicelib.services.configuration import ConfigService
     from chalicelib.services.delivery import Channel, NoticeQueue, Notifier, OutboxLog, OutboxRelay
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     from chalicelib.services.health import HealthCheck, Probe
     from chalicelib.services.intake import IdempotentIntake
     from chalicelib.services.learning import ExampleSource, Learning, ModelCache, ModelStore
-    from chalicelib.services.links import ActionLinks
+    from chalicelib.services.links import LinkService
     from chalicelib.services.notices import NoticeFactory
     from chalicelib.services.patrol import AutoCloser, Claims, MorningPatrol
     from chalicelib.services.ports import Clock, ConfigRepository, TicketRepository
@@ -211,7 +213,7 @@ class Desk:
         """Signs the completion notices' confirm and reopen links; None without a secret."""
         if not self.settings.action_link_secret:
             return None
-        from chalicelib.services.links import ActionLinks
+        from chalicelib.services.action_links import ActionLinks
 
         return ActionLinks(
             self.settings.action_link_secret,
@@ -278,6 +280,22 @@ class Desk:
         from chalicelib.services.classification import CatalogReferences
 
         return CatalogReferences(self.config_service)
+
+    @cached_property
+    def change_service(self) -> ChangeService:
+        from chalicelib.domain.change import RiskBands
+        from chalicelib.services.changes import ChangeService, ConfiguredChangeDirectory
+
+        bands = RiskBands(self.settings.change_risk_low_max, self.settings.change_risk_medium_max)
+        queue: Any = self.tickets
+        return ChangeService(self.ticket_service, queue, ConfiguredChangeDirectory(self.config_service), bands=bands)
+
+    @cached_property
+    def link_service(self) -> LinkService:
+        from chalicelib.services.links import LinkService
+
+        repository: Any = self.tickets
+        return LinkService(repository, self.clock)
 
     @cached_property
     def intake(self) -> IdempotentIntake:

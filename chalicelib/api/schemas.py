@@ -9,7 +9,21 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 Level = Literal["high", "medium", "low"]
 TicketType = Literal["incident", "service_request", "change_request", "problem"]
-Status = Literal["new", "assigned", "in_progress", "waiting_on_requester", "resolved", "closed", "cancelled"]
+Status = Literal[
+    "new",
+    "assigned",
+    "in_progress",
+    "waiting_on_requester",
+    "resolved",
+    "closed",
+    "cancelled",
+    "assessment",
+    "authorization",
+    "scheduled",
+    "implementing",
+    "review",
+    "rejected",
+]
 
 #: Characters a multi-line text may hold among the control characters.
 LINE_BREAKS = frozenset("\t\n\r")
@@ -69,6 +83,30 @@ class TransitionBody(Strict):
     to: Name
     version: Version
     reason: Reason | None = None
+    #: How a change's implementation ended, with the move out of ``implementing``.
+    outcome: Literal["successful", "failed", "backed_out"] | None = None
+
+
+class ApprovalBody(Strict):
+    """The implementer group's decision on a change."""
+
+    decision: Literal["approve", "reject"]
+    comment: Reason | None = None
+    version: Version
+
+
+class LinkBody(Strict):
+    kind: Literal[
+        "caused_by", "caused", "fixed_by", "fixes", "problem", "incidents", "duplicate_of", "duplicates", "related"
+    ]
+    target: Name
+    version: Version | None = None
+
+
+class ApprovalsQuery(Strict):
+    model_config = ConfigDict(extra="forbid", strict=False, defer_build=True)
+
+    limit: Annotated[int, Field(ge=1, le=100)] = 25
 
 
 class AssignmentBody(Strict):

@@ -116,7 +116,7 @@ def transition_ticket(number: str) -> Response:
     request = _request()
     who = caller(request)
     body = parse_body(request, TransitionBody)
-    ticket = desk().ticket_service.transition(number, body.to, body.version, who, body.reason)
+    ticket = desk().ticket_service.transition(number, body.to, body.version, who, body.reason, body.outcome)
     return json_response(ticket_view(ticket, who))
 
 

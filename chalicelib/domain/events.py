@@ -29,6 +29,11 @@ Payloads by kind (``before`` / ``after`` hold only the fields the event is about
 ``sla_warning``, ``sla_breached``, ``escalated``: written by the sweep.
 ``paged``             after ``{"recipient", "group", "rota", "rota_version", "source", "why"}``:
                       an incident nobody on shift could take paged whoever is on call, at intake.
+``change_planned``    before/after: the change plan's fields that changed (``chalicelib.domain.change``;
+                      ``outcome`` with the move out of implementing).
+``change_approvals_voided``  before ``{"approvals": [...]}``: a material edit voided them.
+``change_decided``    after ``{"decision": "approve"|"reject", "comment"}``: the one approval.
+``linked``, ``unlinked``  after / before ``{"kind", "target"}``: a link to another ticket.
 """
 
 from __future__ import annotations
@@ -56,6 +61,11 @@ class EventKind:
     SLA_BREACHED = "sla_breached"
     ESCALATED = "escalated"
     PAGED = "paged"
+    CHANGE_PLANNED = "change_planned"
+    CHANGE_APPROVALS_VOIDED = "change_approvals_voided"
+    CHANGE_DECIDED = "change_decided"
+    LINKED = "linked"
+    UNLINKED = "unlinked"
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,27 @@ what derives from it. Adding a process or a state is one declaration here and it
 
 from __future__ import annotations
 
+from typing import Any
+
+from chalicelib.domain.change import (
+    EMERGENCY,
+    NORMAL,
+    STANDARD,
+    HasApproval,
+    HasDecision,
+    NeedsReview,
+    Succeeded,
+    WindowStarted,
+)
 from chalicelib.domain.lifecycle import (
     DESK,
     EVERY_CLOCK,
     REQUESTER,
     STAFF,
     Lifecycle,
+    Move,
+    NeedsField,
+    NeedsReason,
     Phase,
     State,
     WithinReopenWindow,
@@ -29,7 +44,7 @@ CANCELLED = "cancelled"
 
 
 def support_lifecycle(process: str) -> Lifecycle:
-    """Incidents and service requests (and, until they get their own, changes and problems).
+    """Incidents and service requests (and, until it gets its own, problems).
 
     ``new -> assigned -> in_progress -> waiting_on_requester -> resolved -> closed``, with
     ``cancelled`` from any open state. Waiting on the requester pauses every clock. The
@@ -82,17 +97,168 @@ def support_lifecycle(process: str) -> Lifecycle:
     )
 
 
+#: The change lifecycles' states (seed 001, "Change Management").
+ASSESSMENT = "assessment"
+AUTHORIZATION = "authorization"
+SCHEDULED = "scheduled"
+IMPLEMENTING = "implementing"
+REVIEW = "review"
+REJECTED = "rejected"
+
+#: Every change model declares the same states with the same phases, so what a status means (to
+#: the SLA replay, the queues, the reports) does not depend on the model:
+#:
+#: * ``new`` (triage), ``assessment``, ``authorization``, ``scheduled``, ``implementing``: open,
+#:   the desk's work, clocks run (waiting for the window is the desk's plan, not the requester);
+#: * ``rejected``: waiting on the requester to rework the change; every clock pauses;
+#: * ``review``: resolved: the change is in, the resolution clock stops; the review closes it;
+#: * ``closed``, ``cancelled``: ended.
+CHANGE_STATES = (
+    State(NEW, Phase.OPEN),
+    State(ASSESSMENT, Phase.OPEN),
+    State(AUTHORIZATION, Phase.OPEN),
+    State(SCHEDULED, Phase.OPEN),
+    State(IMPLEMENTING, Phase.OPEN),
+    State(REJECTED, Phase.WAITING, pauses=EVERY_CLOCK),
+    State(REVIEW, Phase.RESOLVED),
+    State(CLOSED, Phase.CLOSED),
+    State(CANCELLED, Phase.CANCELLED),
+)
+
+#: What entering ``scheduled`` needs (a back-out plan only where the model says so).
+WINDOW = NeedsField("change.window")
+RISK = NeedsField("change.risk")
+BACKOUT = NeedsField("change.backout_plan")
+PLAN = NeedsField("change.implementation_plan")
+GROUP = NeedsField("change.implementer_group")
+OUTCOME = NeedsField("change.outcome")
+
+
+def _change_exits(*before_implementation: str) -> tuple[Move, ...]:
+    """Cancelling before implementation, and reworking a rejected change from triage."""
+    return (
+        *(move(state, CANCELLED, "cancel", STAFF, REQUESTER) for state in (*before_implementation, REJECTED)),
+        move(REJECTED, NEW, "rework", STAFF, REQUESTER),
+    )
+
+
+def _change_lifecycle(moves: tuple[Move, ...], *before_implementation: str) -> Lifecycle:
+    return Lifecycle(
+        process="change_request",
+        initial=NEW,
+        states=CHANGE_STATES,
+        moves=(*moves, *_change_exits(*before_implementation)),
+    )
+
+
+def change_triage_lifecycle() -> Lifecycle:
+    """A change whose model is not chosen yet: triage may reject or cancel it; any other move
+    out of ``new`` names the missing model."""
+    model = NeedsField("change.model")
+    return _change_lifecycle(
+        (
+            move(NEW, ASSESSMENT, "assess", STAFF, requires=(model,)),
+            move(NEW, SCHEDULED, "schedule", STAFF, requires=(model,)),
+            move(NEW, IMPLEMENTING, "implement", STAFF, requires=(model,)),
+            move(NEW, REJECTED, "reject", STAFF, requires=(NeedsReason(),)),
+        ),
+        NEW,
+    )
+
+
+def normal_change_lifecycle() -> Lifecycle:
+    """``new -> assessment -> authorization -> scheduled -> implementing -> review -> closed``.
+
+    Submitting for authorization needs the whole plan (implementation and back-out plans, window,
+    risk, implementer group): the one approver judges the change as it will be done, and an edit of
+    any of it afterwards voids the approval (``change.MATERIAL_FIELDS``), which sends a scheduled
+    change back to authorization (the desk's ``reauthorize``). The approval moves it on to
+    ``scheduled`` (the desk's ``schedule``, which requires it); a rejection (``reject``, made by the
+    desk from the approver's decision) sends it to ``rejected``.
+    """
+    return _change_lifecycle(
+        (
+            move(NEW, ASSESSMENT, "assess", STAFF),
+            move(NEW, REJECTED, "reject", STAFF, requires=(NeedsReason(),)),
+            move(ASSESSMENT, AUTHORIZATION, "submit", STAFF, requires=(PLAN, BACKOUT, WINDOW, RISK, GROUP)),
+            move(ASSESSMENT, REJECTED, "reject", STAFF, requires=(NeedsReason(),)),
+            move(AUTHORIZATION, SCHEDULED, "schedule", STAFF, DESK, requires=(HasApproval(), WINDOW, BACKOUT, RISK)),
+            move(AUTHORIZATION, REJECTED, "reject", DESK, requires=(NeedsReason(),)),
+            move(SCHEDULED, AUTHORIZATION, "reauthorize", DESK),
+            move(SCHEDULED, IMPLEMENTING, "implement", STAFF, aliases=("start",), requires=(WindowStarted(),)),
+            move(IMPLEMENTING, REVIEW, "review", STAFF, requires=(OUTCOME,)),
+            move(REVIEW, CLOSED, "close", STAFF),
+        ),
+        NEW,
+        ASSESSMENT,
+        AUTHORIZATION,
+        SCHEDULED,
+    )
+
+
+def standard_change_lifecycle() -> Lifecycle:
+    """``new -> scheduled -> implementing -> closed``: pre-approved (seed 001: "standard changes"
+    that can be implemented without additional approvals). Scheduling needs a window and a risk.
+    It goes through ``review`` only when it failed or caused an incident (a ``caused`` link)."""
+    return _change_lifecycle(
+        (
+            move(NEW, SCHEDULED, "schedule", STAFF, requires=(WINDOW, RISK)),
+            move(NEW, REJECTED, "reject", STAFF, requires=(NeedsReason(),)),
+            move(SCHEDULED, IMPLEMENTING, "implement", STAFF, aliases=("start",), requires=(WindowStarted(),)),
+            move(IMPLEMENTING, CLOSED, "close", STAFF, requires=(Succeeded(),)),
+            move(IMPLEMENTING, REVIEW, "review", STAFF, requires=(NeedsReview(),)),
+            move(REVIEW, CLOSED, "close", STAFF),
+        ),
+        NEW,
+        SCHEDULED,
+    )
+
+
+def emergency_change_lifecycle() -> Lifecycle:
+    """``new -> implementing -> review -> closed``: deployed at once; its plan (implementation,
+    back-out, risk) and its authorization are recorded afterwards, before it may close (seed 001:
+    "Afterwards, the regular steps would still need to be followed to document what has been
+    done")."""
+    return _change_lifecycle(
+        (
+            move(NEW, IMPLEMENTING, "implement", STAFF, aliases=("start",)),
+            move(NEW, REJECTED, "reject", STAFF, requires=(NeedsReason(),)),
+            move(IMPLEMENTING, REVIEW, "review", STAFF, requires=(OUTCOME,)),
+            move(REVIEW, CLOSED, "close", STAFF, requires=(HasDecision(), PLAN, BACKOUT, RISK)),
+        ),
+        NEW,
+    )
+
+
+#: A change request's lifecycle by its model (``change.model``); before triage chose one, the
+#: triage lifecycle.
+CHANGE_LIFECYCLES: dict[str, Lifecycle] = {
+    NORMAL: normal_change_lifecycle(),
+    STANDARD: standard_change_lifecycle(),
+    EMERGENCY: emergency_change_lifecycle(),
+}
+
+#: One lifecycle per process. A change request's entry is its triage lifecycle, which declares the
+#: same states and phases as every change model, so what a change's status means is read here.
 LIFECYCLES: dict[str, Lifecycle] = {
     "incident": support_lifecycle("incident"),
     "service_request": support_lifecycle("service_request"),
-    "change_request": support_lifecycle("change_request"),
+    "change_request": change_triage_lifecycle(),
     "problem": support_lifecycle("problem"),
 }
 
 
-def lifecycle_for(ticket_type: str) -> Lifecycle:
-    """The lifecycle a ticket of ``ticket_type`` runs."""
+def lifecycle_for(ticket_type: str, model: str | None = None) -> Lifecycle:
+    """The lifecycle a ticket of ``ticket_type`` runs (a change request: its ``model``'s)."""
+    if ticket_type == "change_request" and model in CHANGE_LIFECYCLES:
+        return CHANGE_LIFECYCLES[model]
     return LIFECYCLES[ticket_type]
+
+
+def lifecycle_of(ticket: Any) -> Lifecycle:
+    """The lifecycle ``ticket`` runs now (a change request's follows the model chosen in triage)."""
+    plan = getattr(ticket, "change", None)
+    return lifecycle_for(ticket.type, getattr(plan, "model", None))
 
 
 def phase_of(ticket_type: str, status: str) -> Phase:

@@ -8,9 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.classification import Classification, RoutingDecision, Triage
+
+if TYPE_CHECKING:
+    from chalicelib.domain.change import ChangePlan
+    from chalicelib.domain.links import Link
 
 TICKET_TYPES = ("incident", "service_request", "change_request", "problem")
 #: Types a requester may open; ``problem`` is opened by the desk (agents and above).
@@ -85,6 +89,10 @@ class Ticket:
     classification: Classification | None = None
     routing: RoutingDecision | None = None
     triage: Triage = field(default_factory=Triage)
+    #: A change request's plan, risk, approvals and outcome (``chalicelib.domain.change``).
+    change: ChangePlan | None = None
+    #: Links to other tickets (``chalicelib.domain.links``).
+    links: tuple[Link, ...] = ()
 
     def evolve(self, **changes: Any) -> Ticket:
         return replace(self, **changes)

@@ -1,121 +1,103 @@
-"""Action links: the confirm and reopen links of a completion notice, signed, expiring, single-use.
+"""Linking tickets: one mechanism for every process (``chalicelib.domain.links``).
 
-A link is the authority for one move on one ticket by its requester, so opening it needs no
-bearer token. Its token is ``<payload>.<signature>``: the payload (base64url JSON) names the
-ticket, the requester, the ``status_changed`` event the notice was sent for (``seq``), the move
-(``confirm`` or ``reopen``) and when the link expires; the signature is an HMAC-SHA256 of the
-payload with the stage's ``ACTION_LINK_SECRET``. Both links of one notice share one claim id
-(``link:<ticket>:<seq>``), claimed in the same transaction as the move, so one notice's links
-act once between them.
-
-Refusals are answers: a token that does not verify is a 403, an expired link a 410, a used link
-or one for an earlier resolution a 409, each with a sentence saying so.
+Both halves of a link are written in one transaction, each ticket guarded by the version read
+and given its own ``linked``/``unlinked`` event, so the two tickets never disagree.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
 
-from chalicelib.domain.errors import DeskError
-
-#: The moves a link may make (the requester's words of the lifecycles).
-LINK_ACTIONS = ("confirm", "reopen")
-
-
-class LinkInvalid(DeskError):
-    status = 403
-    code = "link_invalid"
+from chalicelib.domain.errors import NotFound, StaleVersion, ValidationFailed
+from chalicelib.domain.events import EventKind, TicketEvent
+from chalicelib.domain.identity import Identity
+from chalicelib.domain.links import Link, check_kind, check_link, inverse_of
+from chalicelib.domain.ticket import STAFF_ROLES, Ticket
+from chalicelib.observability import tracer
+from chalicelib.services.ports import Clock
 
 
-class LinkExpired(DeskError):
-    status = 410
-    code = "link_expired"
+class LinkedTickets(Protocol):
+    """Reading tickets and writing several in one transaction."""
+
+    def get(self, number: str) -> Ticket | None: ...
+
+    def save_together(self, writes: Sequence[tuple[Ticket, int, Sequence[TicketEvent]]]) -> list[Ticket]: ...
 
 
-class LinkUsed(DeskError):
-    status = 409
-    code = "link_used"
+def _with_event(
+    ticket: Ticket, links: tuple[Link, ...], kind: str, link: Link, actor: str, now: datetime
+) -> tuple[Ticket, TicketEvent]:
+    seq = ticket.event_seq + 1
+    payload = link.to_dict()
+    event = TicketEvent(
+        ticket=ticket.number,
+        seq=seq,
+        at=now,
+        actor=actor,
+        kind=kind,
+        before=payload if kind == EventKind.UNLINKED else {},
+        after=payload if kind == EventKind.LINKED else {},
+    )
+    return ticket.evolve(links=links, event_seq=seq, updated_at=now), event
 
 
-@dataclass(frozen=True)
-class ActionLink:
-    """What a verified link allows: ``action`` on ``ticket`` by ``requester``, until ``expires_at``."""
+class LinkService:
+    def __init__(self, repository: LinkedTickets, clock: Clock) -> None:
+        self.repository = repository
+        self.clock = clock
 
-    ticket: str
-    requester: str
-    seq: int
-    action: str
-    expires_at: datetime
+    def _source(self, number: str, caller: Identity, version: int | None) -> Ticket:
+        caller.require(*STAFF_ROLES)
+        ticket = self.repository.get(number)
+        if ticket is None:
+            raise NotFound(f"no ticket {number}", field="number")
+        if version is not None and version != ticket.version:
+            raise StaleVersion(version, ticket.version)
+        return ticket
 
-    @property
-    def claim_id(self) -> str:
-        """Shared by the confirm and reopen links of one notice: either acts, once."""
-        return f"link:{self.ticket}:{self.seq}"
+    @tracer.capture_method
+    def link(self, number: str, kind: str, target: str, caller: Identity, version: int | None = None) -> Ticket:
+        """Link ``number`` to ``target`` as ``kind`` (and ``target`` back with the inverse kind).
+        Linking again what is linked already changes nothing."""
+        check_kind(kind)
+        source = self._source(number, caller, version)
+        other = self.repository.get(target)
+        if other is None:
+            raise ValidationFailed([{"field": "target", "reason": f"no ticket {target}"}])
+        halves = check_link(source.number, source.type, source.links, kind, other.number, other.type, other.links)
+        if halves is None:
+            return source
+        mine, theirs = halves
+        now = self.clock()
+        new_source, source_event = _with_event(source, (*source.links, mine), EventKind.LINKED, mine, caller.user, now)
+        new_other, other_event = _with_event(other, (*other.links, theirs), EventKind.LINKED, theirs, caller.user, now)
+        stored = self.repository.save_together(
+            [(new_source, source.version, [source_event]), (new_other, other.version, [other_event])]
+        )
+        return stored[0]
 
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-class ActionLinks:
-    """Signs and reads action links; ``base_url`` is the desk's ``PUBLIC_URL`` (stage prefix included)."""
-
-    def __init__(self, secret: str, base_url: str, lifetime: timedelta = timedelta(days=7)) -> None:
-        if not secret:
-            raise ValueError("action links need a secret")
-        self._key = secret.encode()
-        self.base_url = base_url.rstrip("/")
-        self.lifetime = lifetime
-
-    def _sign(self, payload: str) -> str:
-        return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
-
-    def issue(self, ticket: str, requester: str, seq: int, action: str, now: datetime) -> ActionLink:
-        if action not in LINK_ACTIONS:
-            raise ValueError(f"action must be one of {LINK_ACTIONS}")
-        expires = (now + self.lifetime).astimezone(UTC).replace(microsecond=0)
-        return ActionLink(ticket, requester, seq, action, expires)
-
-    def token(self, link: ActionLink) -> str:
-        expires = int(link.expires_at.timestamp())
-        body = {"t": link.ticket, "u": link.requester, "s": link.seq, "a": link.action, "e": expires}
-        payload = _b64(json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
-        return f"{payload}.{self._sign(payload)}"
-
-    def url(self, link: ActionLink) -> str:
-        return f"{self.base_url}/links/{self.token(link)}"
-
-    def read(self, token: str, now: datetime) -> ActionLink:
-        """The link a token carries; :class:`LinkInvalid` when it was altered or not made here,
-        :class:`LinkExpired` when its time is up."""
-        payload, _, signature = token.partition(".")
-        if not payload or not signature or not hmac.compare_digest(self._sign(payload), signature):
-            raise LinkInvalid("this link is not valid: it was altered or not issued by this desk", field="token")
-        try:
-            body = json.loads(_unb64(payload))
-            link = ActionLink(
-                ticket=str(body["t"]),
-                requester=str(body["u"]),
-                seq=int(body["s"]),
-                action=str(body["a"]),
-                expires_at=datetime.fromtimestamp(int(body["e"]), UTC),
+    @tracer.capture_method
+    def unlink(self, number: str, kind: str, target: str, caller: Identity) -> Ticket:
+        """Remove the link (both halves)."""
+        check_kind(kind)
+        source = self._source(number, caller, None)
+        mine = Link(kind, target)
+        if mine not in source.links:
+            raise NotFound(f"{number} has no {kind} link to {target}", field="link")
+        now = self.clock()
+        writes: list[tuple[Ticket, int, Sequence[TicketEvent]]] = []
+        new_source, event = _with_event(
+            source, tuple(x for x in source.links if x != mine), EventKind.UNLINKED, mine, caller.user, now
+        )
+        writes.append((new_source, source.version, [event]))
+        other = self.repository.get(target)
+        theirs = inverse_of(mine, number)
+        if other is not None and theirs in other.links:
+            new_other, other_event = _with_event(
+                other, tuple(x for x in other.links if x != theirs), EventKind.UNLINKED, theirs, caller.user, now
             )
-        except (ValueError, KeyError, TypeError):
-            raise LinkInvalid("this link is not valid", field="token") from None
-        if link.action not in LINK_ACTIONS:
-            raise LinkInvalid("this link is not valid", field="token")
-        if now >= link.expires_at:
-            raise LinkExpired(
-                f"this link expired at {link.expires_at.isoformat()}; open {link.ticket} on the desk instead",
-                field="token",
-            )
-        return link
+            writes.append((new_other, other.version, [other_event]))
+        return self.repository.save_together(writes)[0]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.events import EventKind, TicketEvent
 from chalicelib.domain.instants import aware_instant, for_reader, format_span
+from chalicelib.domain.lifecycle import REQUESTER as REQUESTER_ACTOR
 from chalicelib.domain.lifecycle import Phase
 from chalicelib.domain.notice import (
     ACKNOWLEDGEMENT,
@@ -39,14 +40,14 @@ from chalicelib.domain.notice import (
     Notice,
     channels_for,
 )
-from chalicelib.domain.processes import phase_of
+from chalicelib.domain.processes import lifecycle_of, phase_of
 from chalicelib.domain.quiet_hours import delivery_time
 from chalicelib.domain.ticket import Ticket
 
 if TYPE_CHECKING:
     from chalicelib.domain.sla.calendar import BusinessCalendar
     from chalicelib.domain.sla.clocks import Alert
-    from chalicelib.services.links import ActionLinks
+    from chalicelib.services.action_links import ActionLinks
 
 
 class Readers(Protocol):
@@ -267,7 +268,7 @@ class NoticeFactory:
         if phase not in REQUESTER_PHASES:
             return []
         link = self.link(ticket)
-        if phase == Phase.RESOLVED:
+        if phase == Phase.RESOLVED and lifecycle_of(ticket).allowed(ticket.status, REQUESTER_ACTOR):
             said = f"{ticket.number} ({ticket.title}) is resolved" + (f": {reason}" if reason else "") + ".\n"
             if self.links is None:
                 text = said + f"Please confirm it is done or reopen it: {link}"
@@ -299,9 +300,11 @@ class NoticeFactory:
             )
         what = {
             "waiting_on_requester": "is waiting for information from you",
+            "rejected": "was rejected",
+            "review": "is implemented and under review",
             "closed": "is closed",
             "cancelled": "was cancelled",
-        }[ticket.status]
+        }.get(ticket.status) or f"is {ticket.status.replace('_', ' ')}"
         text = f"{ticket.number} ({ticket.title}) {what}" + (f": {reason}" if reason else "") + f".\n{link}"
         return self._requester(
             ticket,

@@ -8,11 +8,12 @@ parameters; SLA clocks and classification plug in through :class:`ClockKeeper` a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from chalicelib.domain.change import record_outcome
 from chalicelib.domain.classification import SLOTS, Triage, correct
 from chalicelib.domain.errors import AlreadyClaimed, Forbidden, NotFound, StaleVersion, ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
@@ -20,10 +21,10 @@ from chalicelib.domain.identity import DESK_ACTOR, Identity
 from chalicelib.domain.instants import iso
 from chalicelib.domain.lifecycle import MoveFacts, Phase, actor_of
 from chalicelib.domain.notice import Notice
-from chalicelib.domain.processes import lifecycle_for
+from chalicelib.domain.processes import lifecycle_for, lifecycle_of, phase_of
 from chalicelib.domain.ticket import DEFAULT_LEVEL, REQUESTER_TYPES, STAFF_ROLES, TICKET_TYPES, Ticket, priority_for
 from chalicelib.observability import logger, record_ticket_opened, tracer
-from chalicelib.services.links import ActionLink, LinkInvalid, LinkUsed
+from chalicelib.services.action_links import ActionLink, LinkInvalid, LinkUsed
 from chalicelib.services.notices import NoticeFactory
 from chalicelib.services.ports import Claim, Clock, IntakeKey, TicketFilter, TicketPage, TicketRepository
 
@@ -120,7 +121,7 @@ class _Draft:
 
 def _ended(ticket: Ticket) -> bool:
     """Closed or cancelled: the ticket takes no more changes."""
-    return lifecycle_for(ticket.type).phase(ticket.status).is_terminal
+    return phase_of(ticket.type, ticket.status).is_terminal
 
 
 class TicketService:
@@ -307,17 +308,46 @@ class TicketService:
         return out
 
     @tracer.capture_method
-    def transition(self, number: str, to: str, version: int, caller: Identity, reason: str | None = None) -> Ticket:
+    def transition(
+        self,
+        number: str,
+        to: str,
+        version: int,
+        caller: Identity,
+        reason: str | None = None,
+        outcome: str | None = None,
+    ) -> Ticket:
         """Move a ticket as its process's lifecycle allows: ``to`` names the target state or the
-        move's word (``reopen``, ``confirm``...); a refusal names the allowed moves."""
-        ticket = self._load_for_change(number, caller, version)
+        move's word (``reopen``, ``confirm``...); a refusal names the allowed moves. A change
+        request leaving implementation says how it ended (``outcome``), recorded with the move."""
+        stored = self._load_for_change(number, caller, version)
+        ticket = stored
+        if outcome is not None:
+            ticket = stored.evolve(change=record_outcome(stored.change, stored.status, outcome))
         now = self.clock()
-        flow = lifecycle_for(ticket.type)
+        flow = lifecycle_of(ticket)
         facts = MoveFacts(ticket=ticket, reason=reason, now=now, reopen_window=self.reopen_window)
         chosen = flow.check(ticket.status, to, actor_of(caller), facts)
         draft = _Draft(ticket, caller.user, now)
+        if outcome is not None:
+            before = {"outcome": getattr(stored.change, "outcome", None)}
+            draft.add(EventKind.CHANGE_PLANNED, before, {"outcome": outcome})
         self._apply_status(draft, chosen.target, reason)
+        return self._commit(draft, stored)
+
+    def amend(self, ticket: Ticket, caller: Identity, write: Callable[[_Draft], None]) -> Ticket:
+        """Commit a change another service builds (a change plan, an approval): ``write`` evolves
+        the draft's ticket and adds its events (moves through :meth:`apply_move`); committed like
+        every change, guarded by ``ticket.version``. Nothing written: ``ticket`` unchanged."""
+        draft = _Draft(ticket, caller.user, self.clock())
+        write(draft)
+        if not draft.events:
+            return ticket
         return self._commit(draft, ticket)
+
+    def apply_move(self, draft: _Draft, to: str, reason: str | None) -> None:
+        """Put the draft's ticket in status ``to`` (a move its lifecycle allowed), with its event."""
+        self._apply_status(draft, to, reason)
 
     # -- action links (the completion notice's confirm and reopen) ---------------------------
 
@@ -345,7 +375,7 @@ class TicketService:
         now = self.clock()
         requester = Identity(link.requester, "requester")
         facts = MoveFacts(ticket=ticket, reason=None, now=now, reopen_window=self.reopen_window)
-        chosen = lifecycle_for(ticket.type).check(ticket.status, link.action, actor_of(requester), facts)
+        chosen = lifecycle_of(ticket).check(ticket.status, link.action, actor_of(requester), facts)
         draft = _Draft(ticket, link.requester, now)
         self._apply_status(draft, chosen.target, f"{link.action} link")
         claim = Claim(link.claim_id, now, ticket.number, {"action": link.action})
@@ -358,7 +388,7 @@ class TicketService:
         """A move the desk makes on its own (``assign`` a routed ticket, ``resume`` on the
         requester's reply) when the ticket's lifecycle declares it from its state; otherwise
         nothing happens."""
-        declared = lifecycle_for(draft.ticket.type).desk_move(draft.ticket.status, word)
+        declared = lifecycle_of(draft.ticket).desk_move(draft.ticket.status, word)
         if declared is not None:
             self._apply_status(draft, declared.target, reason)
 
@@ -444,7 +474,7 @@ class TicketService:
         if is_agent_reply and ticket.first_response_at is None:
             draft.ticket = draft.ticket.evolve(first_response_at=now)
             draft.add(EventKind.FIRST_RESPONSE, {}, {"first_response_at": now.isoformat(), "comment_id": comment_id})
-        waiting = lifecycle_for(ticket.type).phase(ticket.status) == Phase.WAITING
+        waiting = phase_of(ticket.type, ticket.status) == Phase.WAITING
         if caller.user == ticket.requester and visibility == "public" and waiting:
             # The requester answered while the desk waited on them: the desk's turn again, and
             # the paused clocks resume.
@@ -678,6 +708,8 @@ def ticket_view(ticket: Ticket, viewer: Identity) -> dict[str, Any]:
         "sla": ticket.sla or None,
         "next_deadline": iso(ticket.next_deadline),
         **intake_view(ticket, viewer),
+        "change": ticket.change.view() if ticket.change is not None else None,
+        "links": [link.to_dict() for link in ticket.links],
     }
     if not viewer.is_staff:
         del view["monitor"]

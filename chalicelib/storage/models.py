@@ -110,6 +110,18 @@ class TicketsInTriage(GlobalSecondaryIndex["TicketModel"]):
     created_key = UnicodeAttribute(range_key=True)
 
 
+class ChangesAwaitingApproval(GlobalSecondaryIndex["TicketModel"]):
+    """Sparse: only change requests awaiting their implementer group's decision carry
+    ``approval_group`` (that group), oldest first: ``GET /approvals`` reads it per group."""
+
+    class Meta:
+        index_name = "by_approval"
+        projection = AllProjection()
+
+    approval_group = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
 class TicketModel(Model):
     class Meta:
         table_name = "tickets"
@@ -150,6 +162,10 @@ class TicketModel(Model):
     #: The id of the write that stored this version (also its transaction's ClientRequestToken),
     #: so the desk recognises its own write when an SDK retry of it fails its conditions.
     write_id = UnicodeAttribute(null=True)
+    #: A change request's plan (``repository``: ``ChangePlan.to_dict``) and the ticket's links.
+    change = JSONAttribute(null=True)
+    links = JSONAttribute(null=True)
+    approval_group = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     by_requester = TicketsByRequester()
@@ -160,6 +176,7 @@ class TicketModel(Model):
     by_kind = TicketsByKind()
     by_deadline = TicketsByDeadline()
     by_triage = TicketsInTriage()
+    by_approval = ChangesAwaitingApproval()
 
 
 class EventModel(Model):

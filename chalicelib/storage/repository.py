@@ -20,10 +20,12 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_settings
+from chalicelib.domain.change import ChangePlan, awaits_approval
 from chalicelib.domain.classification import Classification, RoutingDecision, Triage
 from chalicelib.domain.errors import AlreadyClaimed, IntakeAlreadyStored, StaleVersion, ValidationFailed
 from chalicelib.domain.events import TicketEvent
 from chalicelib.domain.instants import utc
+from chalicelib.domain.links import Link
 from chalicelib.domain.notice import Notice
 from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import tracer
@@ -118,7 +120,11 @@ def ticket_to_item(ticket: Ticket) -> TicketModel:
         business_unit=ticket.business_unit,
         sla=ticket.sla or None,
         intake=intake_to_item(ticket),
+        change=ticket.change.to_dict() if ticket.change is not None else None,
+        links=[link.to_dict() for link in ticket.links] or None,
     )
+    if awaits_approval(ticket.status, ticket.change) and ticket.change is not None:
+        item.approval_group = ticket.change.implementer_group
     if ticket.next_deadline is not None:
         item.next_deadline = format_instant(ticket.next_deadline)
         item.deadline_shard = deadline_shard(ticket.number)
@@ -182,6 +188,8 @@ def item_to_ticket(item: TicketModel) -> Ticket:
         sla=dict(item.sla or {}),
         next_deadline=parse_instant(item.next_deadline) if item.next_deadline else None,
         **intake_from_item(item.intake or {}),
+        change=ChangePlan.from_dict(item.change) if item.change else None,
+        links=tuple(Link.from_dict(link) for link in item.links or ()),
     )
 
 
@@ -510,6 +518,39 @@ class DynamoTicketRepository:
             current = self.get(ticket.number)
             raise StaleVersion(expected_version, current.version if current else None) from exc
         return ticket.evolve(version=expected_version + 1)
+
+    @tracer.capture_method
+    def save_together(self, writes: Sequence[tuple[Ticket, int, Sequence[TicketEvent]]]) -> list[Ticket]:
+        """One transaction for several tickets, each (ticket, the version it must still be at, its
+        new events): all are written or none (``StaleVersion`` for the first one that moved on)."""
+        try:
+            with TransactWrite(connection=transaction_connection()) as tx:
+                for ticket, expected_version, events in writes:
+                    item = ticket_to_item(ticket)
+                    item.version = expected_version
+                    tx.save(item)
+                    for event in events:
+                        tx.save(event_to_item(event), condition=EventModel.seq.does_not_exist())
+        except TransactWriteError as exc:
+            failed = set(_failed_positions(exc))
+            if not failed:
+                raise
+            index = 0
+            for ticket, expected_version, events in writes:
+                if index in failed or not failed.isdisjoint(range(index + 1, index + 1 + len(events))):
+                    current = self.get(ticket.number)
+                    raise StaleVersion(expected_version, current.version if current else None) from exc
+                index += 1 + len(events)
+            raise
+        return [ticket.evolve(version=expected_version + 1) for ticket, expected_version, _ in writes]
+
+    @tracer.capture_method
+    def awaiting_approval(self, group: str, limit: int) -> list[Ticket]:
+        """Change requests awaiting ``group``'s decision, oldest first (the sparse approval index)."""
+        return [
+            item_to_ticket(item)
+            for item in TicketModel.by_approval.query(group, scan_index_forward=True, limit=limit)
+        ]
 
     @tracer.capture_method
     def events(self, number: str) -> list[TicketEvent]:

@@ -88,6 +88,33 @@ class InMemoryTicketRepository:
         self.outbox.extend(notices)
         return stored
 
+    def save_together(self, writes: Sequence[tuple[Ticket, int, Sequence[TicketEvent]]]) -> list[Ticket]:
+        for ticket, expected_version, _events in writes:
+            current = self.tickets[ticket.number]
+            if current.version != expected_version:
+                raise StaleVersion(expected_version, current.version)
+        stored = []
+        for ticket, expected_version, events in writes:
+            stored.append(ticket.evolve(version=expected_version + 1))
+            self.tickets[ticket.number] = stored[-1]
+            self.event_log[ticket.number].extend(events)
+        return stored
+
+    def awaiting_approval(self, group: str, limit: int) -> list[Ticket]:
+        from chalicelib.domain.change import awaits_approval
+
+        rows = sorted(
+            (
+                t
+                for t in self.tickets.values()
+                if t.change is not None
+                and t.change.implementer_group == group
+                and awaits_approval(t.status, t.change)
+            ),
+            key=lambda t: (t.created_at, t.number),
+        )
+        return rows[:limit]
+
     def events(self, number: str) -> list[TicketEvent]:
         return list(self.event_log.get(number, []))
 

@@ -1,6 +1,6 @@
 """Action links from notices: ``GET /links/{token}`` shows what the link will do, ``POST`` does it.
 
-No bearer token: the link's signature is the authority (``chalicelib.services.links``). The page
+No bearer token: the link's signature is the authority (``chalicelib.services.action_links``). The page
 is a small HTML form posting to its own address (an empty ``action``), so it works under any
 API Gateway stage prefix; ``Accept: application/json`` gets the same answers as JSON. A used,
 expired or altered link answers its 4xx with a sentence saying so.
@@ -14,11 +14,11 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.common import ACCEPTED_CONTENT_TYPES, json_response
 from chalicelib.domain.errors import DeskError
-from chalicelib.services.links import ActionLink, LinkInvalid
+from chalicelib.services.action_links import ActionLink, LinkInvalid
 from chalicelib.wiring import desk
 
-links_blueprint = Blueprint(__name__)
-bp = links_blueprint
+action_links_blueprint = Blueprint(__name__)
+bp = action_links_blueprint
 
 #: What each move says on the page, by its word.
 QUESTIONS = {"confirm": "Confirm {ticket} is resolved?", "reopen": "Reopen {ticket}?"}

@@ -1,0 +1,284 @@
+"""Change and link services over in-memory fakes: plan edits, the one approval, its queue, links."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.errors import Conflict, Forbidden, IllegalTransition, StaleVersion, ValidationFailed
+from chalicelib.domain.identity import Identity
+from chalicelib.services.changes import ChangeService
+from chalicelib.services.links import LinkService
+from chalicelib.services.tickets import OpenTicket, TicketService
+from tests.unit.fakes import FakeClock, InMemoryTicketRepository
+
+ALICE = Identity("alice", "requester")
+ANN = Identity("ann", "agent")
+DORA = Identity("dora", "agent")
+NADIA = Identity("nadia", "agent")
+MIA = Identity("mia", "manager")
+
+
+class Directory:
+    def services(self) -> Collection[str]:
+        return {"erp", "database-hosting"}
+
+    def groups(self) -> Collection[str]:
+        return {"database", "network"}
+
+    def groups_of(self, user: str) -> tuple[str, ...]:
+        return {"dora": ("database",), "ann": ("service-desk",), "nadia": ("network",)}.get(user, ())
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def repo() -> InMemoryTicketRepository:
+    return InMemoryTicketRepository()
+
+
+@pytest.fixture
+def tickets(repo: InMemoryTicketRepository, clock: FakeClock) -> TicketService:
+    return TicketService(repo, clock)
+
+
+@pytest.fixture
+def changes(tickets: TicketService, repo: InMemoryTicketRepository) -> ChangeService:
+    return ChangeService(tickets, repo, Directory())
+
+
+def open_change(tickets: TicketService, kind: str = "change_request") -> str:
+    return tickets.open_ticket(OpenTicket(type=kind, title="Upgrade DB", description="to 16"), ALICE).number
+
+
+def full_plan(clock: FakeClock, model: str = "normal") -> dict[str, Any]:
+    return {
+        "model": model,
+        "services": ["erp"],
+        "window": {"start": clock.now.isoformat(), "end": (clock.now + timedelta(hours=2)).isoformat()},
+        "implementation_plan": "pg_upgrade",
+        "backout_plan": "restore the snapshot",
+        "risk": {"likelihood": 2, "impact": 4},
+        "implementer_group": "database",
+    }
+
+
+def plan(changes: ChangeService, number: str, **fields: Any) -> Any:
+    version = changes.tickets.repository.get(number).version  # type: ignore[union-attr]
+    return changes.plan(number, {"version": version, **fields}, ANN)
+
+
+def move(tickets: TicketService, number: str, to: str, who: Identity = ANN, **kw: Any) -> Any:
+    version = tickets.repository.get(number).version  # type: ignore[union-attr]
+    return tickets.transition(number, to, version, who, **kw)
+
+
+def decide(
+    changes: ChangeService, number: str, who: Identity, decision: str = "approve", comment: str | None = None
+) -> Any:
+    version = changes.tickets.repository.get(number).version  # type: ignore[union-attr]
+    return changes.decide(number, decision, comment, version, who)
+
+
+def to_authorization(changes: ChangeService, tickets: TicketService, clock: FakeClock) -> str:
+    number = open_change(tickets)
+    plan(changes, number, **full_plan(clock))
+    move(tickets, number, "assess")
+    move(tickets, number, "submit", Identity("ben", "agent"))
+    return number
+
+
+def test_a_plan_edit_is_recorded_with_before_and_after(
+    changes: ChangeService, tickets: TicketService, repo: InMemoryTicketRepository, clock: FakeClock
+) -> None:
+    number = open_change(tickets)
+    ticket = plan(changes, number, model="normal", risk={"likelihood": 4, "impact": 4})
+    assert ticket.change.model == "normal" and ticket.change.risk.band == "high"
+    event = repo.events(number)[-1]
+    assert event.kind == "change_planned"
+    assert event.before == {"model": None, "risk": None}
+    assert event.after["risk"] == {"likelihood": 4, "impact": 4, "level": 16, "band": "high"}
+    same = plan(changes, number, model="normal")
+    assert same.version == ticket.version  # nothing changed, nothing written
+
+
+def test_only_staff_plan_only_change_requests_and_the_version_guards(
+    changes: ChangeService, tickets: TicketService
+) -> None:
+    number = open_change(tickets)
+    with pytest.raises(Forbidden):
+        changes.plan(number, {"version": 1, "model": "normal"}, ALICE)
+    with pytest.raises(StaleVersion):
+        changes.plan(number, {"version": 9, "model": "normal"}, ANN)
+    incident = open_change(tickets, "incident")
+    with pytest.raises(ValidationFailed) as info:
+        changes.plan(incident, {"version": 1, "model": "normal"}, ANN)
+    assert info.value.errors[0]["field"] == "number"
+    with pytest.raises(ValidationFailed) as info:
+        changes.plan(number, {"version": 1, "services": ["mail"]}, ANN)
+    assert info.value.errors == [{"field": "services[0]", "reason": "mail is not a service of the catalog"}]
+
+
+def test_the_approval_schedules_a_normal_change(
+    changes: ChangeService, tickets: TicketService, repo: InMemoryTicketRepository, clock: FakeClock
+) -> None:
+    number = to_authorization(changes, tickets, clock)
+    ticket = decide(changes, number, DORA, comment="fine")
+    assert ticket.status == "scheduled"
+    assert [a.by for a in ticket.change.approvals] == ["dora"]
+    kinds = [e.kind for e in repo.events(number)[-2:]]
+    assert kinds == ["change_decided", "status_changed"]
+    assert move(tickets, number, "implement").status == "implementing"
+    assert move(tickets, number, "review", outcome="successful").change.outcome == "successful"
+    assert move(tickets, number, "close").status == "closed"
+
+
+def test_a_manager_may_approve(changes: ChangeService, tickets: TicketService, clock: FakeClock) -> None:
+    number = to_authorization(changes, tickets, clock)
+    assert decide(changes, number, MIA).status == "scheduled"
+
+
+def test_who_may_not_decide(changes: ChangeService, tickets: TicketService, clock: FakeClock) -> None:
+    number = to_authorization(changes, tickets, clock)
+    with pytest.raises(Forbidden, match="implementer group database"):
+        decide(changes, number, NADIA)
+    with pytest.raises(Forbidden, match="submitted"):
+        decide(changes, number, Identity("ben", "manager"))
+    with pytest.raises(Forbidden, match="requester"):
+        decide(changes, number, Identity("alice", "manager"))
+
+
+def test_a_rejection_needs_a_comment_and_sends_the_change_to_rework(
+    changes: ChangeService, tickets: TicketService, clock: FakeClock
+) -> None:
+    number = to_authorization(changes, tickets, clock)
+    with pytest.raises(ValidationFailed) as info:
+        decide(changes, number, DORA, "reject")
+    assert info.value.errors[0]["field"] == "comment"
+    ticket = decide(changes, number, DORA, "reject", "no back-out for the schema change")
+    assert ticket.status == "rejected"
+    assert move(tickets, number, "rework", ALICE).status == "new"
+    with pytest.raises(Conflict):
+        decide(changes, number, DORA)
+
+
+def test_a_decision_outside_authorization_is_a_conflict(
+    changes: ChangeService, tickets: TicketService, clock: FakeClock
+) -> None:
+    number = open_change(tickets)
+    plan(changes, number, **full_plan(clock))
+    with pytest.raises(Conflict, match="awaits no decision"):
+        decide(changes, number, DORA)
+
+
+def test_a_material_edit_after_approval_voids_it_and_sends_the_change_back(
+    changes: ChangeService, tickets: TicketService, repo: InMemoryTicketRepository, clock: FakeClock
+) -> None:
+    number = to_authorization(changes, tickets, clock)
+    decide(changes, number, DORA)
+    kept = plan(changes, number, communication="mail the ERP users")
+    assert kept.status == "scheduled" and kept.change.approved
+    voided = plan(changes, number, backout_plan="restore from the replica")
+    assert voided.status == "authorization" and voided.change.approvals == ()
+    kinds = [e.kind for e in repo.events(number)[-3:]]
+    assert kinds == ["change_planned", "change_approvals_voided", "status_changed"]
+    assert repo.events(number)[-2].before["approvals"][0]["by"] == "dora"
+
+
+def test_an_emergency_change_records_its_authorization_afterwards(
+    changes: ChangeService, tickets: TicketService, clock: FakeClock
+) -> None:
+    number = open_change(tickets)
+    plan(changes, number, model="emergency", implementer_group="database")
+    move(tickets, number, "implement", Identity("sam", "agent"))
+    move(tickets, number, "review", outcome="successful")
+    with pytest.raises(IllegalTransition) as info:
+        move(tickets, number, "close")
+    assert "the implementer group's decision on the emergency change must be recorded" in (info.value.missing or [])
+    assert decide(changes, number, DORA).status == "review"
+    plan(changes, number, implementation_plan="patched", backout_plan="revert", risk={"likelihood": 3, "impact": 5})
+    assert move(tickets, number, "close").status == "closed"
+
+
+def test_the_approval_queue_lists_what_awaits_the_caller(
+    changes: ChangeService, tickets: TicketService, clock: FakeClock
+) -> None:
+    number = to_authorization(changes, tickets, clock)
+    other = open_change(tickets)
+    plan(changes, other, **full_plan(clock))
+    assert [t.number for t in changes.awaiting(DORA)] == [number]
+    assert [t.number for t in changes.awaiting(MIA)] == [number]
+    assert changes.awaiting(NADIA) == []
+    with pytest.raises(Forbidden):
+        changes.awaiting(ALICE)
+    decide(changes, number, DORA)
+    assert changes.awaiting(DORA) == []
+
+
+def test_an_outcome_only_with_the_move_out_of_implementation(tickets: TicketService) -> None:
+    number = open_change(tickets)
+    with pytest.raises(ValidationFailed) as info:
+        move(tickets, number, "cancel", outcome="failed")
+    assert info.value.errors[0]["field"] == "outcome"
+
+
+# -- links --------------------------------------------------------------------------------
+
+
+def test_a_link_is_written_on_both_tickets_with_events(
+    tickets: TicketService, repo: InMemoryTicketRepository, clock: FakeClock
+) -> None:
+    links = LinkService(repo, clock)
+    incident = open_change(tickets, "incident")
+    change = open_change(tickets)
+    linked = links.link(incident, "caused_by", change, ANN, version=1)
+    assert [link.to_dict() for link in linked.links] == [{"kind": "caused_by", "target": change}]
+    assert [link.to_dict() for link in repo.get(change).links] == [{"kind": "caused", "target": incident}]  # type: ignore[union-attr]
+    assert repo.events(change)[-1].kind == "linked" and repo.events(incident)[-1].after["target"] == change
+    assert links.link(incident, "caused_by", change, ANN).version == linked.version  # again: nothing new
+    unlinked = links.unlink(change, "caused", incident, ANN)
+    assert unlinked.links == () and repo.get(incident).links == ()  # type: ignore[union-attr]
+    assert repo.events(incident)[-1].kind == "unlinked"
+
+
+def test_links_refused(tickets: TicketService, repo: InMemoryTicketRepository, clock: FakeClock) -> None:
+    links = LinkService(repo, clock)
+    incident = open_change(tickets, "incident")
+    with pytest.raises(ValidationFailed) as info:
+        links.link(incident, "related", "INC-000099", ANN)
+    assert info.value.errors == [{"field": "target", "reason": "no ticket INC-000099"}]
+    with pytest.raises(Forbidden):
+        links.link(incident, "related", incident, ALICE)
+    with pytest.raises(StaleVersion):
+        links.link(incident, "related", open_change(tickets), ANN, version=7)
+
+
+def test_the_requester_hears_of_a_rejection_and_a_review_without_being_asked_to_confirm(
+    changes: ChangeService, tickets: TicketService, clock: FakeClock
+) -> None:
+    from chalicelib.services.notices import NoticeFactory
+
+    number = to_authorization(changes, tickets, clock)
+    notices = NoticeFactory(channels=("outbox",), public_url="https://desk")
+    rejected = tickets.repository.get(number).evolve(status="rejected")  # type: ignore[union-attr]
+    [notice] = notices.status_change(rejected, "authorization", 9, clock.now, "no back-out")
+    assert notice.subject == f"{number} was rejected"
+    review = rejected.evolve(status="review")
+    [notice] = notices.status_change(review, "implementing", 10, clock.now, None)
+    assert notice.kind == "status_change" and "confirm" not in notice.text
+
+
+def test_an_incident_reclassified_as_a_change_keeps_answering(tickets: TicketService) -> None:
+    number = open_change(tickets, "incident")
+    move(tickets, number, "start")
+    ticket = tickets.reclassify(number, 2, ANN, {"type": "change_request"}, "it is a change")
+    assert ticket.status == "in_progress"
+    assert tickets.comment(number, ANN, body="moving it to triage", visibility="internal").status == "in_progress"
+    with pytest.raises(IllegalTransition):
+        move(tickets, number, "resolved")

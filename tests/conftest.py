@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,28 @@ def client(aws: None) -> Iterator[Any]:
 
     with Client(app, stage_name="dev") as test_client:
         yield test_client
+
+
+#: Monday 23 November 2026, 09:00 in Chicago: the office is open, agents are on shift.
+MONDAY_9AM_CHICAGO = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def clock_start() -> datetime:
+    """When the ``clock`` fixture starts; a test module overrides it for another moment."""
+    return MONDAY_9AM_CHICAGO
+
+
+@pytest.fixture
+def clock(client: Any, clock_start: datetime) -> Iterator[Any]:
+    """A fake clock the whole desk reads (routes, sweeps), starting at ``clock_start``."""
+    from chalicelib import wiring
+    from tests.unit.fakes import FakeClock
+
+    fake = FakeClock(clock_start)
+    wiring.install(wiring.bootstrap(clock=fake))
+    yield fake
+    wiring.install(None)
 
 
 def token_for(user: str, role: str, **claims: Any) -> str:

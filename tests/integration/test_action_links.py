@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlparse
 
-import pytest
-
-from tests.conftest import auth
+from tests.conftest import MONDAY_9AM_CHICAGO, auth
 from tests.unit.fakes import FakeClock
-
-MONDAY_9AM_CHICAGO = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
 
 
 def agent() -> dict[str, str]:
     return auth("ann", "agent")
 
 
-@pytest.fixture
-def clock(client: Any) -> Iterator[FakeClock]:
-    from chalicelib import wiring
-
-    fake = FakeClock(MONDAY_9AM_CHICAGO)
-    wiring.install(wiring.bootstrap(clock=fake))
-    yield fake
-    wiring.install(None)
 
 
 def _resolved(client: Any) -> tuple[str, dict[str, str]]:

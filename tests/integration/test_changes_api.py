@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -20,12 +19,8 @@ def agent(user: str = "ann") -> dict[str, str]:
 
 
 @pytest.fixture
-def clock(client: Any) -> Iterator[FakeClock]:
-    from chalicelib import wiring
-
-    fake = FakeClock(NOW)
-    wiring.install(wiring.bootstrap(clock=fake))
-    yield fake
+def clock_start() -> datetime:
+    return NOW
 
 
 def _open(client: Any, type: str = "change_request") -> dict[str, Any]:

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import datetime, timezone
 from typing import Any
-
-import pytest
 
 from tests.conftest import auth
 from tests.unit.fakes import FakeClock
 
 # Monday 23 November 2026, 09:00 in Chicago: the office shifts are on.
-MONDAY_9AM_CHICAGO = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
 
 
 def agent() -> dict[str, str]:
@@ -24,14 +19,6 @@ def manager() -> dict[str, str]:
     return auth("max", "manager")
 
 
-@pytest.fixture
-def clock(client: Any) -> Iterator[FakeClock]:
-    from chalicelib import wiring
-
-    fake = FakeClock(MONDAY_9AM_CHICAGO)
-    wiring.install(wiring.bootstrap(clock=fake))
-    yield fake
-    wiring.install(None)
 
 
 def _open(client: Any, title: str, description: str, headers: dict[str, str] | None = None, **body: Any) -> Any:

@@ -4,7 +4,6 @@ acknowledgement shows targets in their zone. Through the real desk on moto."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -19,11 +18,8 @@ OPENED = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def clock(client: Any) -> Iterator[FakeClock]:
-    fake = FakeClock(OPENED)
-    wiring.install(wiring.bootstrap(clock=fake))
-    yield fake
-    wiring.install(None)
+def clock_start() -> datetime:
+    return OPENED
 
 
 def _outbox(client: Any, kind: str) -> list[dict[str, Any]]:

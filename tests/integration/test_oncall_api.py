@@ -4,7 +4,6 @@ an incident nobody on shift can take sends at intake."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -22,13 +21,8 @@ def agent() -> dict[str, str]:
 
 
 @pytest.fixture
-def clock(client: Any) -> Iterator[FakeClock]:
-    from chalicelib import wiring
-
-    fake = FakeClock(TUESDAY_0507_CHICAGO)
-    wiring.install(wiring.bootstrap(clock=fake))
-    yield fake
-    wiring.install(None)
+def clock_start() -> datetime:
+    return TUESDAY_0507_CHICAGO
 
 
 def _oncall(client: Any, query: str, headers: dict[str, str] | None = None) -> Any:

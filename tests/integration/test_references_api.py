@@ -4,16 +4,9 @@ catalog documents are retired (``active: false``), never deleted, and not offere
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import datetime, timezone
 from typing import Any
 
-import pytest
-
 from tests.conftest import auth
-from tests.unit.fakes import FakeClock
-
-MONDAY_9AM_CHICAGO = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
 
 
 def agent() -> dict[str, str]:
@@ -24,14 +17,6 @@ def manager() -> dict[str, str]:
     return auth("max", "manager")
 
 
-@pytest.fixture
-def clock(client: Any) -> Iterator[FakeClock]:
-    from chalicelib import wiring
-
-    fake = FakeClock(MONDAY_9AM_CHICAGO)
-    wiring.install(wiring.bootstrap(clock=fake))
-    yield fake
-    wiring.install(None)
 
 
 def _open(client: Any, title: str = "Printer jam", description: str = "Tray 2 is stuck") -> dict[str, Any]:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
-from tests.conftest import auth
+from tests.conftest import MONDAY_9AM_CHICAGO, auth
 from tests.unit.fakes import FakeClock
 
 # Monday 23 November 2026, 09:00 in Chicago (the default office calendar).
-MONDAY_9AM_CHICAGO = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
 
 OFFICE_BERLIN = {
     "name": "office-berlin",
@@ -31,14 +29,6 @@ def agent() -> dict[str, str]:
     return auth("ann", "agent")
 
 
-@pytest.fixture
-def clock(client: Any) -> Iterator[FakeClock]:
-    from chalicelib import wiring
-
-    fake = FakeClock(MONDAY_9AM_CHICAGO)
-    wiring.install(wiring.bootstrap(clock=fake))
-    yield fake
-    wiring.install(None)
 
 
 def _open(client: Any, **body: Any) -> dict[str, Any]:

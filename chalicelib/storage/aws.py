@@ -60,10 +60,17 @@ def _endpoint(settings: Settings, service: str) -> str | None:
 
 
 @cache
+def session() -> Any:
+    """The process's one boto3 session: its clients share the parsed service descriptions."""
+    import boto3
+
+    return boto3.session.Session()
+
+
+@cache
 def client(service: str) -> Any:
     """The one boto3 client of ``service`` for this process, at the configured endpoint, with
     the configured timeouts and attempts."""
-    import boto3
     from botocore.config import Config
 
     settings = get_settings()
@@ -72,8 +79,7 @@ def client(service: str) -> Any:
         read_timeout=settings.aws_read_timeout_seconds,
         retries={"total_max_attempts": settings.aws_max_attempts, "mode": "standard"},
     )
-    session: Any = boto3.session.Session()
-    return session.client(
+    return session().client(
         service, region_name=settings.region, endpoint_url=_endpoint(settings, service), config=config
     )
 
@@ -81,13 +87,11 @@ def client(service: str) -> Any:
 @cache
 def probe_client(service: str) -> Any:
     """A client for health checks: one attempt, a one-second connect and read timeout."""
-    import boto3
     from botocore.config import Config
 
     settings = get_settings()
     config = Config(connect_timeout=1, read_timeout=1, retries={"total_max_attempts": 1, "mode": "standard"})
-    session: Any = boto3.session.Session()
-    return session.client(
+    return session().client(
         service, region_name=settings.region, endpoint_url=_endpoint(settings, service), config=config
     )
 
@@ -96,6 +100,7 @@ def reset_clients() -> None:
     """Forget every cached client (tests and ``make run`` switch endpoints)."""
     client.cache_clear()
     probe_client.cache_clear()
+    session.cache_clear()
 
 
 def _classify(error: BaseException) -> StorageUnavailable | None:

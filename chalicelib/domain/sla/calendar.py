@@ -133,11 +133,12 @@ def _duration_us(seconds: float, argument: str) -> int:
 
 
 @lru_cache(maxsize=1)
-def _supported_countries() -> dict[str, list[str]]:
-    import holidays as holidays_package  # loaded on first use: it is slow to import
+def _supported_countries() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 codes the holidays package knows, from its registry (listing its
+    supported countries instead would import every country's module)."""
+    from holidays import registry  # loaded on first use: the package is slow to import
 
-    supported: dict[str, list[str]] = holidays_package.list_supported_countries()
-    return supported
+    return frozenset(str(entry[1]) for entry in registry.COUNTRIES.values())
 
 
 @lru_cache(maxsize=1024)

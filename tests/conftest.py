@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,24 @@ def _fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JWT_HS256_SECRET", TEST_SECRET)
 
 
+#: When the desk of a test stands unless the test sets a clock: Monday 23 November 2026, 06:00 in
+#: Chicago, before any office shift starts. Time passes from there as it really does, so what a
+#: ticket does at intake (routed to someone on shift, or not) never depends on the hour the
+#: suite happens to run.
+BEFORE_OFFICE_HOURS = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+
+
+class PassingClock:
+    """Real time passing, from a fixed instant."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self.started = time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self.started)
+
+
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """moto in-process, with the dev stage's tables created and the default documents seeded."""
@@ -61,14 +80,14 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.setenv(name, value)
     with mock_aws():
         reset_caches()
+        from chalicelib import wiring
         from chalicelib.config import get_settings
         from chalicelib.services.seeding import seed_defaults
         from chalicelib.storage.aws import client
         from chalicelib.storage.tables import create_tables
-        from chalicelib.wiring import desk
-
+        wiring.install(wiring.bootstrap(clock=PassingClock(BEFORE_OFFICE_HOURS)))
         create_tables(get_settings(), client("dynamodb"))
-        seed_defaults(desk().config_service)
+        seed_defaults(wiring.desk().config_service)
         yield
         reset_caches()
 

@@ -10,7 +10,7 @@ from chalicelib.api.action_links import action_links_blueprint
 from chalicelib.api.admin import admin_blueprint
 from chalicelib.api.auth import auth_blueprint
 from chalicelib.api.changes import changes_blueprint
-from chalicelib.api.common import json_response
+from chalicelib.api.common import ACCEPTED_CONTENT_TYPES, json_response
 from chalicelib.api.reports import reports_blueprint
 from chalicelib.api.tickets import tickets_blueprint
 from chalicelib.config import notices_queue_name
@@ -38,7 +38,7 @@ def observe_request(event: Any, get_response: Any) -> Response:
     return response
 
 
-@app.route("/health", methods=["GET"])
+@app.route("/health", methods=["GET"], content_types=ACCEPTED_CONTENT_TYPES)
 def health() -> Response:
     """200 when the storage and the notice queue answer, else 503 naming what is down (the
     answer is reused for ``HEALTH_CACHE_SECONDS``)."""

@@ -50,6 +50,10 @@ def _stage_environment() -> dict[str, str]:
     return env
 
 
+#: One secret for the setup and every sample process of a run.
+LOCAL_SECRET = secrets.token_hex(32)
+
+
 def _environment(warmup: bool) -> dict[str, str]:
     env = {
         **os.environ,
@@ -63,7 +67,7 @@ def _environment(warmup: bool) -> dict[str, str]:
         "DESK_WARMUP": "1" if warmup else "0",
         # An in-process desk is a local one, with a secret of its own.
         "DESK_LOCAL": "true",
-        "JWT_HS256_SECRET": secrets.token_hex(32),
+        "JWT_HS256_SECRET": LOCAL_SECRET,
         # As in a deployed package, the desk's own modules are compiled in every fresh process.
         "PYTHONDONTWRITEBYTECODE": "1",
     }

@@ -15,6 +15,7 @@ from chalicelib.api.common import (
     read_json,
     validate,
 )
+from chalicelib.api.tickets import shown
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.services.tickets import ticket_view
 from chalicelib.wiring import desk
@@ -49,7 +50,7 @@ def decide_change(number: str) -> Response:
     who = caller(request)
     body = parse_body(request, ApprovalBody)
     ticket = desk().change_service.decide(number, body.decision, body.comment, body.version, who)
-    return json_response(ticket_view(ticket, who))
+    return json_response(shown(ticket_view(ticket, who), who))
 
 
 @bp.route("/approvals", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
@@ -61,7 +62,7 @@ def approvals_awaiting() -> Response:
     who = caller(request)
     query = validate(ApprovalsQuery, query_params(request))
     tickets = desk().change_service.awaiting(who, query.limit)
-    return json_response({"tickets": [ticket_view(t, who) for t in tickets]})
+    return json_response({"tickets": [shown(ticket_view(t, who), who) for t in tickets]})
 
 
 @bp.route("/tickets/{number}/links", methods=["POST"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
@@ -73,7 +74,7 @@ def link_ticket(number: str) -> Response:
     who = caller(request)
     body = parse_body(request, LinkBody)
     ticket = desk().link_service.link(number, body.kind, body.target, who, body.version)
-    return json_response(ticket_view(ticket, who))
+    return json_response(shown(ticket_view(ticket, who), who))
 
 
 @bp.route("/tickets/{number}/links/{kind}/{target}", methods=["DELETE"], authorizer=desk_authorizer)

@@ -19,8 +19,9 @@ from chalicelib.api.common import (
     validate,
 )
 from chalicelib.domain.errors import ValidationFailed
+from chalicelib.domain.identity import Identity
 from chalicelib.services.ports import TicketFilter
-from chalicelib.services.tickets import OpenTicket, TicketChanges, event_view, ticket_view
+from chalicelib.services.tickets import OpenTicket, TicketChanges, event_view, ticket_view, with_local_times
 from chalicelib.wiring import desk
 
 tickets_blueprint = Blueprint(__name__)
@@ -29,6 +30,13 @@ bp = tickets_blueprint
 
 def _request() -> Request:
     return bp.current_request
+
+
+def shown(view: dict[str, Any], who: Identity) -> dict[str, Any]:
+    """A ticket's view with its times in the reader's zone: their own (an agent's shift
+    calendar), else the ticket's service calendar's, else the desk's (``DESK_TIMEZONE``)."""
+    zone = desk().directory.zone_of(who.user, view.get("service")) or desk().settings.desk_timezone
+    return with_local_times(view, zone)
 
 
 @bp.route("/tickets", methods=["POST"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
@@ -54,7 +62,7 @@ def open_ticket() -> Response:
         # Chalice's context has the attributes Powertools reads (remaining time, request id).
         intake.config.register_lambda_context(cast(Any, bp.lambda_context))
     view = intake.open(command, who, key)
-    return json_response(view, 201, {"Location": f"/tickets/{view['number']}"})
+    return json_response(shown(view, who), 201, {"Location": f"/tickets/{view['number']}"})
 
 
 @bp.route("/tickets", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
@@ -76,14 +84,14 @@ def list_tickets() -> Response:
         requester=query.requester,
     )
     page = desk().ticket_service.list_tickets(filters, who, query.limit, query.cursor)
-    return json_response({"tickets": [ticket_view(t, who) for t in page.tickets], "cursor": page.cursor})
+    return json_response({"tickets": [shown(ticket_view(t, who), who) for t in page.tickets], "cursor": page.cursor})
 
 
 @bp.route("/tickets/{number}", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def get_ticket(number: str) -> Response:
     who = caller(_request())
-    return json_response(ticket_view(desk().ticket_service.get_ticket(number, who), who))
+    return json_response(shown(ticket_view(desk().ticket_service.get_ticket(number, who), who), who))
 
 
 @bp.route("/tickets/{number}", methods=["PATCH"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
@@ -103,7 +111,7 @@ def update_ticket(number: str) -> Response:
         tags=tuple(body.tags) if body.tags is not None else None,
     )
     ticket = desk().ticket_service.update(number, body.version, who, changes)
-    return json_response(ticket_view(ticket, who))
+    return json_response(shown(ticket_view(ticket, who), who))
 
 
 @bp.route(
@@ -117,7 +125,7 @@ def transition_ticket(number: str) -> Response:
     who = caller(request)
     body = parse_body(request, TransitionBody)
     ticket = desk().ticket_service.transition(number, body.to, body.version, who, body.reason, body.outcome)
-    return json_response(ticket_view(ticket, who))
+    return json_response(shown(ticket_view(ticket, who), who))
 
 
 @bp.route(
@@ -139,7 +147,7 @@ def assign_ticket(number: str) -> Response:
         monitor=body.monitor,
         reason=body.reason,
     )
-    return json_response(ticket_view(ticket, who))
+    return json_response(shown(ticket_view(ticket, who), who))
 
 
 @bp.route(
@@ -155,7 +163,7 @@ def comment_ticket(number: str) -> Response:
     ticket = desk().ticket_service.comment(
         number, who, body=body.body, visibility=body.visibility, version=body.version
     )
-    return json_response(ticket_view(ticket, who), 201)
+    return json_response(shown(ticket_view(ticket, who), who), 201)
 
 
 @bp.route("/tickets/{number}/events", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
@@ -185,7 +193,7 @@ def set_due_date(number: str) -> Response:
     body = parse_body(request, DueDateBody)
     due_at = accepted_instant(body.due_at, "due_at", desk().now())
     ticket = desk().ticket_service.set_due_date(number, body.version, who, clock=body.clock, due_at=due_at)
-    return json_response(ticket_view(ticket, who))
+    return json_response(shown(ticket_view(ticket, who), who))
 
 
 @bp.route(
@@ -203,7 +211,7 @@ def reclassify_ticket(number: str) -> Response:
     body = parse_body(request, ReclassifyBody)
     changes = body.model_dump(exclude={"version", "reason"}, exclude_none=True)
     ticket = desk().ticket_service.reclassify(number, body.version, who, changes, body.reason)
-    return json_response(ticket_view(ticket, who))
+    return json_response(shown(ticket_view(ticket, who), who))
 
 
 @bp.route(
@@ -219,7 +227,7 @@ def contest_classification(number: str) -> Response:
     request = _request()
     who = caller(request)
     body = parse_body(request, ContestBody)
-    return json_response(ticket_view(desk().ticket_service.contest(number, who, body.reason), who))
+    return json_response(shown(ticket_view(desk().ticket_service.contest(number, who, body.reason), who), who))
 
 
 @bp.route("/triage", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
@@ -234,4 +242,4 @@ def triage_queue() -> Response:
     if params:
         raise ValidationFailed([{"field": sorted(params)[0], "reason": "unknown query parameter"}])
     page = desk().ticket_service.triage_queue(who, limit, cursor)
-    return json_response({"tickets": [ticket_view(t, who) for t in page.tickets], "cursor": page.cursor})
+    return json_response({"tickets": [shown(ticket_view(t, who), who) for t in page.tickets], "cursor": page.cursor})

@@ -672,6 +672,22 @@ def opened_snapshot(ticket: Ticket) -> dict[str, Any]:
     }
 
 
+#: The instants of a ticket's view that :func:`with_local_times` shows in the reader's zone.
+VIEW_INSTANTS = ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at", "next_deadline")
+
+
+def with_local_times(view: dict[str, Any], zone: str | None) -> dict[str, Any]:
+    """``view`` with ``local_times``: each of its instants as a reader in ``zone`` reads it, with
+    the instant itself (``"Tue 24 Nov 14:00 CST (2026-11-24T20:00:00Z)"``); UTC when no zone."""
+    from chalicelib.domain.instants import for_reader
+
+    shown: dict[str, Any] = {"zone": zone or "UTC"}
+    for name in VIEW_INSTANTS:
+        raw = view.get(name)
+        shown[name] = for_reader(datetime.fromisoformat(raw), zone) if isinstance(raw, str) else None
+    return {**view, "local_times": shown}
+
+
 def ticket_view(ticket: Ticket, viewer: Identity) -> dict[str, Any]:
     """The JSON shape of a ticket in API answers, as ``viewer`` may see it.
 

@@ -349,3 +349,14 @@ def test_events_are_the_audit_trail(client: Any) -> None:
     assert change["before"] == {"status": "new"} and change["after"] == {"status": "in_progress"}
     assert change["at"]
     assert client.http.get(f"/tickets/{number}/events", headers=auth("bob")).status_code == 404
+
+
+def test_times_show_in_the_readers_zone_as_well_as_the_instant(client: Any) -> None:
+    number = _open(client).json_body["number"]
+    for headers in (auth(), agent()):
+        view = client.http.get(f"/tickets/{number}", headers=headers).json_body
+        local = view["local_times"]
+        assert local["zone"] == "America/Chicago"  # the service's office calendar, or the desk's zone
+        created = view["created_at"][:19]
+        assert local["created_at"].endswith(f"({created}Z)")
+        assert " CST (" in local["created_at"] and local["resolved_at"] is None

@@ -36,3 +36,14 @@ def test_routing_reasons_are_staff_only_and_a_transition_reason_is_the_requester
     assert event_view(routed, ALICE)["note"] is None
     waiting = event(EventKind.STATUS_CHANGED, {"status": "waiting_on_requester"}, "which laptop model?")
     assert event_view(waiting, ALICE)["note"] == "which laptop model?"
+
+
+def test_local_times_show_each_instant_in_the_zone_with_the_instant() -> None:
+    from chalicelib.services.tickets import with_local_times
+
+    view = {"created_at": "2026-11-24T20:00:00+00:00", "resolved_at": None, "number": "INC-000001"}
+    shown = with_local_times(view, "America/Chicago")
+    assert shown["local_times"]["created_at"] == "Tue 24 Nov 14:00 CST (2026-11-24T20:00:00Z)"
+    assert shown["local_times"]["resolved_at"] is None
+    assert with_local_times(view, None)["local_times"]["created_at"].startswith("Tue 24 Nov 20:00 UTC")
+    assert shown["number"] == "INC-000001"

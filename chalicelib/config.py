@@ -73,6 +73,7 @@ class Settings:
                                     above it high; default 6 and 12.
     ``CLAIMS_TABLE``, ``OUTBOX_TABLE``  exactly-once claims and the notice outbox.
     ``EXAMPLES_TABLE``              the labelled examples the classifier is trained on.
+    ``CHANGE_SLOTS_TABLE``          change windows per service (conflict checks, the calendar).
     ``NOTICES_QUEUE_URL``           SQS queue between the outbox and the notifier.
     ``NOTIFY_CHANNELS``             channels notices go to, comma-separated: names declared in
                                     ``chalicelib.domain.notice.CHANNELS`` (the outbox is always on).
@@ -111,6 +112,7 @@ class Settings:
     claims_table: str
     outbox_table: str
     examples_table: str
+    change_slots_table: str
     notices_queue_url: str
     alerts_topic_arn: str
     slack_webhook_url: str
@@ -203,6 +205,7 @@ def get_settings() -> Settings:
         claims_table=_table(stage, "CLAIMS_TABLE", "claims"),
         outbox_table=_table(stage, "OUTBOX_TABLE", "outbox"),
         examples_table=_table(stage, "EXAMPLES_TABLE", "examples"),
+        change_slots_table=_table(stage, "CHANGE_SLOTS_TABLE", "change-slots"),
         notices_queue_url=_env("NOTICES_QUEUE_URL"),
         alerts_topic_arn=_env("ALERTS_TOPIC_ARN"),
         slack_webhook_url=_env("SLACK_WEBHOOK_URL"),

@@ -288,7 +288,21 @@ class Desk:
 
         bands = RiskBands(self.settings.change_risk_low_max, self.settings.change_risk_medium_max)
         queue: Any = self.tickets
-        return ChangeService(self.ticket_service, queue, ConfiguredChangeDirectory(self.config_service), bands=bands)
+        from chalicelib.domain.conflicts import Freeze
+        from chalicelib.services.configuration import CHANGE_FREEZE
+        from chalicelib.storage.change_slots import DynamoChangeSlots
+
+        config = self.config_service
+
+        def freezes() -> list[Freeze]:
+            return [
+                Freeze.from_dict({k: v for k, v in d.body.items() if k != "version"})
+                for d in config.latest_all(CHANGE_FREEZE)
+            ]
+
+        slots = DynamoChangeSlots() if self._tickets is None else None
+        directory = ConfiguredChangeDirectory(config)
+        return ChangeService(self.ticket_service, queue, directory, bands=bands, slots=slots, freezes=freezes)
 
     @cached_property
     def link_service(self) -> LinkService:
@@ -403,4 +417,3 @@ def install(replacement: Desk | None) -> None:
     next use, e.g. after the settings changed)."""
     global _installed
     _installed = replacement
-

@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain import validation as check
+from chalicelib.domain.conflicts import MAX_WINDOW, ConflictNote
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.instants import iso, parse_instant
 from chalicelib.domain.lifecycle import MoveFacts
@@ -154,13 +155,17 @@ class Approval:
     decision: str
     at: datetime
     comment: str | None = None
+    #: Made by a manager: it also stands as the CAB decision a conflicting change needs.
+    cab: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"by": self.by, "decision": self.decision, "at": iso(self.at), "comment": self.comment}
+        out = {"by": self.by, "decision": self.decision, "at": iso(self.at), "comment": self.comment}
+        return {**out, "cab": True} if self.cab else out
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> Approval:
-        return cls(str(doc["by"]), str(doc["decision"]), datetime.fromisoformat(doc["at"]), doc.get("comment"))
+        at = datetime.fromisoformat(doc["at"])
+        return cls(str(doc["by"]), str(doc["decision"]), at, doc.get("comment"), bool(doc.get("cab")))
 
 
 @dataclass(frozen=True)
@@ -181,6 +186,10 @@ class ChangePlan:
     els_hours: int | None = None
     approvals: tuple[Approval, ...] = ()
     outcome: str | None = None
+    #: The changes this one collides with (``chalicelib.domain.conflicts``), kept current by the
+    #: conflict check, and the freezes its window falls in (their reasons).
+    conflicts: tuple[ConflictNote, ...] = ()
+    freezes: tuple[str, ...] = ()
 
     def evolve(self, **changes: Any) -> ChangePlan:
         return replace(self, **changes)
@@ -207,12 +216,14 @@ class ChangePlan:
         out = {name: self.field_value(name) for name in PLAN_FIELDS}
         out["approvals"] = [a.to_dict() for a in self.approvals]
         out["outcome"] = self.outcome
+        out["conflicts"] = [c.to_dict() for c in self.conflicts]
+        out["freezes"] = list(self.freezes)
         return out
 
     def view(self) -> dict[str, Any]:
-        """The ticket view's ``change``: the plan, ``risk.level``/``risk.band``, approvals, outcome
-        and ``conflicts`` (none are computed yet: conflict and freeze checks come later)."""
-        return {**self.to_dict(), "approved": self.approved, "conflicts": []}
+        """The ticket view's ``change``: the plan, ``risk.level``/``risk.band``, approvals, outcome,
+        ``conflicts`` (each ``{"number", "reason"}``) and the ``freezes`` its window falls in."""
+        return {**self.to_dict(), "approved": self.approved}
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> ChangePlan:
@@ -232,6 +243,8 @@ class ChangePlan:
             els_hours=doc.get("els_hours"),
             approvals=tuple(Approval.from_dict(a) for a in doc.get("approvals") or ()),
             outcome=doc.get("outcome"),
+            conflicts=tuple(ConflictNote.from_dict(c) for c in doc.get("conflicts") or ()),
+            freezes=tuple(str(f) for f in doc.get("freezes") or ()),
         )
 
 
@@ -312,6 +325,9 @@ def _window(raw: object, path: str, problems: Problems, *_: Any) -> Window | Non
         return None
     if end <= start:
         at.fail("end", "must be after start")
+        return None
+    if end - start > MAX_WINDOW:
+        at.fail("end", f"a change window lasts at most {MAX_WINDOW.days} days")
         return None
     return Window(start, end)
 
@@ -499,6 +515,23 @@ class HasApproval:
     def missing(self, facts: MoveFacts) -> str | None:
         plan = _plan(facts)
         return None if plan is not None and plan.approved else "an approval by the implementer group is required"
+
+
+@dataclass(frozen=True)
+class ConflictChecked:
+    """Scheduling needs a clean conflict check, or a CAB decision (an approval by a manager) when
+    the change collides with another; a freeze refuses it outright."""
+
+    def missing(self, facts: MoveFacts) -> str | None:
+        plan = _plan(facts)
+        if plan is None:
+            return None
+        problems = [f"the window falls in the change freeze: {reason}" for reason in plan.freezes]
+        cab = any(a.cab and a.decision == APPROVE for a in plan.approvals)
+        if plan.conflicts and not cab:
+            numbers = ", ".join(c.number for c in plan.conflicts)
+            problems.append(f"the window conflicts with {numbers}: a CAB decision by a manager is required")
+        return "; ".join(problems) or None
 
 
 @dataclass(frozen=True)

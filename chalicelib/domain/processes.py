@@ -12,6 +12,7 @@ from chalicelib.domain.change import (
     EMERGENCY,
     NORMAL,
     STANDARD,
+    ConflictChecked,
     HasApproval,
     HasDecision,
     NeedsReview,
@@ -182,7 +183,14 @@ def normal_change_lifecycle() -> Lifecycle:
             move(NEW, REJECTED, "reject", STAFF, requires=(NeedsReason(),)),
             move(ASSESSMENT, AUTHORIZATION, "submit", STAFF, requires=(PLAN, BACKOUT, WINDOW, RISK, GROUP)),
             move(ASSESSMENT, REJECTED, "reject", STAFF, requires=(NeedsReason(),)),
-            move(AUTHORIZATION, SCHEDULED, "schedule", STAFF, DESK, requires=(HasApproval(), WINDOW, BACKOUT, RISK)),
+            move(
+                AUTHORIZATION,
+                SCHEDULED,
+                "schedule",
+                STAFF,
+                DESK,
+                requires=(HasApproval(), WINDOW, BACKOUT, RISK, ConflictChecked()),
+            ),
             move(AUTHORIZATION, REJECTED, "reject", DESK, requires=(NeedsReason(),)),
             move(SCHEDULED, AUTHORIZATION, "reauthorize", DESK),
             move(SCHEDULED, IMPLEMENTING, "implement", STAFF, aliases=("start",), requires=(WindowStarted(),)),
@@ -202,7 +210,7 @@ def standard_change_lifecycle() -> Lifecycle:
     It goes through ``review`` only when it failed or caused an incident (a ``caused`` link)."""
     return _change_lifecycle(
         (
-            move(NEW, SCHEDULED, "schedule", STAFF, requires=(WINDOW, RISK)),
+            move(NEW, SCHEDULED, "schedule", STAFF, requires=(WINDOW, RISK, ConflictChecked())),
             move(NEW, REJECTED, "reject", STAFF, requires=(NeedsReason(),)),
             move(SCHEDULED, IMPLEMENTING, "implement", STAFF, aliases=("start",), requires=(WindowStarted(),)),
             move(IMPLEMENTING, CLOSED, "close", STAFF, requires=(Succeeded(),)),

@@ -9,7 +9,9 @@ and the clocks kept in step.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.domain.change import (
@@ -26,6 +28,7 @@ from chalicelib.domain.change import (
     parse_plan_edit,
     submitter_of,
 )
+from chalicelib.domain.conflicts import ConflictNote, Freeze, Slot, find_conflicts, freezes_hit
 from chalicelib.domain.errors import Conflict, Forbidden, IllegalTransition, StaleVersion, ValidationFailed
 from chalicelib.domain.events import EventKind
 from chalicelib.domain.identity import Identity, role_rank
@@ -60,6 +63,12 @@ class ApprovalQueue(Protocol):
     """The changes awaiting a group's decision (an index query, oldest first)."""
 
     def awaiting_approval(self, group: str, limit: int) -> list[Ticket]: ...
+
+
+class SlotIndex(Protocol):
+    """Change windows per service (one Query per service over a bounded start range)."""
+
+    def overlapping(self, service: str, start: datetime, end: datetime) -> list[Slot]: ...
 
 
 class ConfiguredChangeDirectory:
@@ -99,11 +108,62 @@ class ChangeService:
         directory: ChangeDirectory,
         *,
         bands: RiskBands | None = None,
+        slots: SlotIndex | None = None,
+        freezes: Callable[[], Sequence[Freeze]] | None = None,
     ) -> None:
         self.tickets = tickets
         self.queue = queue
         self.directory = directory
         self.bands = bands or RiskBands()
+        self.slots = slots
+        self.freezes = freezes or (lambda: ())
+
+    # -- conflicts and freezes --------------------------------------------------------------
+
+    def checked(self, number: str, plan: ChangePlan) -> ChangePlan:
+        """``plan`` with its conflicts (one Query per service) and the freezes its window falls in."""
+        window = plan.window
+        if window is None or not plan.services:
+            return plan.evolve(conflicts=(), freezes=())
+        found: list[Slot] = []
+        if self.slots is not None:
+            for service in plan.services:
+                found.extend(self.slots.overlapping(service, window.start, window.end))
+        conflicts = find_conflicts(number, window.start, window.end, plan.services, found)
+        hit = freezes_hit(window.start, window.end, plan.services, self.freezes())
+        return plan.evolve(conflicts=tuple(conflicts), freezes=tuple(f"{f.name}: {f.reason}" for f in hit))
+
+    def _tell_others(self, number: str, before: ChangePlan | None, after: ChangePlan, caller: Identity) -> None:
+        """List (or unlist) this change on the changes it now conflicts (or no longer conflicts) with."""
+        old = {c.number for c in before.conflicts} if before is not None else set()
+        new = {c.number: c for c in after.conflicts}
+        for other in sorted(old | set(new)):
+            ticket = self.tickets.repository.get(other)
+            if ticket is None or ticket.change is None or lifecycle_of(ticket).phase(ticket.status).is_terminal:
+                continue
+            kept = tuple(c for c in ticket.change.conflicts if c.number != number)
+            if other in new:
+                assert after.window is not None
+                shared = sorted(set(after.services).intersection(ticket.change.services))
+                reason = f"{number} shares {', '.join(shared)} in an overlapping window"
+                kept = (*kept, ConflictNote(number, reason))
+            if kept == ticket.change.conflicts:
+                continue
+            updated = ticket.change.evolve(conflicts=tuple(sorted(kept, key=lambda c: c.number)))
+
+            def write(draft: Any, updated: ChangePlan = updated, was: ChangePlan = ticket.change) -> None:
+                draft.ticket = draft.ticket.evolve(change=updated)
+                draft.add(
+                    EventKind.CHANGE_PLANNED,
+                    {"conflicts": [c.to_dict() for c in was.conflicts]},
+                    {"conflicts": [c.to_dict() for c in updated.conflicts]},
+                    f"conflict check of {number}",
+                )
+
+            try:
+                self.tickets.amend(ticket, caller, write)
+            except StaleVersion:
+                continue  # the other change moved on; its own next check lists this one
 
     def _load(self, number: str, caller: Identity, version: int) -> Ticket:
         ticket = self.tickets.get_ticket(number, caller)
@@ -125,6 +185,11 @@ class ChangeService:
         ticket = self._load(number, caller, edit.version)
         current = _change_ticket(ticket, "a change plan")
         change = apply_edit(current, edit, ticket.status)
+        if {"window", "services"}.intersection(change.after):
+            checked = self.checked(number, change.plan)
+            if checked.conflicts != change.plan.conflicts:
+                change.after["conflicts"] = [c.to_dict() for c in checked.conflicts]
+            change = replace(change, plan=checked)
 
         def write(draft: Any) -> None:
             if not change.after:
@@ -142,7 +207,10 @@ class ChangeService:
                 if back is not None:
                     self.tickets.apply_move(draft, back.target, "the approved plan changed")
 
-        return self.tickets.amend(ticket, caller, write)
+        stored = self.tickets.amend(ticket, caller, write)
+        if stored is not ticket and stored.change is not None:
+            self._tell_others(number, current, stored.change, caller)
+        return stored
 
     # -- the one approval -------------------------------------------------------------------
 
@@ -181,8 +249,9 @@ class ChangeService:
         now = self.tickets.clock()
 
         def write(draft: Any) -> None:
-            approval = Approval(caller.user, decision, now, comment)
-            draft.ticket = draft.ticket.evolve(change=plan.evolve(approvals=(*plan.approvals, approval)))
+            approval = Approval(caller.user, decision, now, comment, cab=approver.manager)
+            fresh = self.checked(number, plan) if decision == APPROVE else plan
+            draft.ticket = draft.ticket.evolve(change=fresh.evolve(approvals=(*plan.approvals, approval)))
             draft.add(EventKind.CHANGE_DECIDED, {}, {"decision": decision, "comment": comment}, comment)
             word = "schedule" if decision == APPROVE else "reject"
             flow = lifecycle_of(draft.ticket)

@@ -88,12 +88,40 @@ def _parse_rota(body: dict[str, Any]) -> Any:
     return OnCallRota.from_dict(body)
 
 
+#: Change freezes (blackouts, ``chalicelib.domain.conflicts.Freeze``).
+CHANGE_FREEZE = "change_freeze"
+
+
+def _validate_freeze(body: dict[str, Any], config: ConfigService) -> dict[str, Any]:
+    from chalicelib.domain.conflicts import Freeze
+
+    freeze = Freeze.from_dict(body)
+    known = {doc.name for doc in config.latest_all(SERVICE)}
+    unknown = [
+        {"field": f"services[{i}]", "reason": f"{name} is not a service of the catalog"}
+        for i, name in enumerate(freeze.services)
+        if name not in known
+    ]
+    if unknown:
+        raise ValidationFailed(unknown)
+    return freeze.to_dict()
+
+
+def _parse_freeze(body: dict[str, Any]) -> Any:
+    from chalicelib.domain.conflicts import Freeze
+
+    return Freeze.from_dict({k: v for k, v in body.items() if k != "version"})
+
+
 KINDS: dict[str, DocumentKind] = {
     CALENDAR: DocumentKind(CALENDAR, "calendar", _validate_calendar, parse=BusinessCalendar.from_dict),
     SLA_POLICY: DocumentKind(SLA_POLICY, "SLA policy", _validate_policy, parse=SlaPolicy.from_dict),
     ESCALATION: DocumentKind(ESCALATION, "escalation rules", _validate_escalation, parse=_parse_escalation),
     ONCALL_ROTA: DocumentKind(
         ONCALL_ROTA, "on-call rota", _validate_rota, editors=("admin", "manager"), parse=_parse_rota
+    ),
+    CHANGE_FREEZE: DocumentKind(
+        CHANGE_FREEZE, "change freeze", _validate_freeze, editors=("admin", "manager"), parse=_parse_freeze
     ),
 }
 

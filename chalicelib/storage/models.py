@@ -315,6 +315,23 @@ class ExampleModel(Model):
     at = UTCDateTimeAttribute()
 
 
+class ChangeSlotModel(Model):
+    """One change request's window on one catalog service (``chalicelib.domain.conflicts``):
+    ``slot`` is ``"<window start, UTC>#<number>"``, so the changes that may collide with a window on
+    a service are one Query on its partition over a bounded start range, never a Scan. Written and
+    removed in the change's own transaction (``repository.save``)."""
+
+    class Meta:
+        table_name = "change_slots"
+
+    service = UnicodeAttribute(hash_key=True)
+    slot = UnicodeAttribute(range_key=True)
+    number = UnicodeAttribute()
+    start = UTCDateTimeAttribute()
+    end = UTCDateTimeAttribute()
+    status = UnicodeAttribute()
+
+
 #: Every table of the desk (the idempotency table is Powertools', see ``tables.IDEMPOTENCY_SPEC``).
 ALL_MODELS: tuple[type[Model], ...] = (
     TicketModel,
@@ -324,6 +341,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ClaimModel,
     OutboxModel,
     ExampleModel,
+    ChangeSlotModel,
 )
 
 
@@ -336,6 +354,7 @@ def table_names(settings: Settings) -> dict[type[Model], str]:
         ClaimModel: settings.claims_table,
         OutboxModel: settings.outbox_table,
         ExampleModel: settings.examples_table,
+        ChangeSlotModel: settings.change_slots_table,
     }
 
 

@@ -30,6 +30,7 @@ from chalicelib.domain.notice import Notice
 from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import tracer
 from chalicelib.services.ports import Claim, IntakeKey, TicketFilter, TicketPage
+from chalicelib.storage.change_slots import write_slots
 from chalicelib.storage.models import ClaimModel, CounterModel, EventModel, OutboxModel, TicketModel, bind_models
 
 #: Shards of the outbox's pending index.
@@ -502,6 +503,7 @@ class DynamoTicketRepository:
                 _write_together(tx, claims, notices)
                 for example in examples:
                     tx.save(_example_item(example))
+                write_slots(tx, previous, ticket)
                 if previous is not None:
                     _update_workload(tx, previous, ticket, ticket.updated_at)
         except TransactWriteError as exc:

@@ -16,6 +16,7 @@ from pynamodb.models import Model
 from chalicelib.config import Settings
 from chalicelib.storage.models import (
     ALL_MODELS,
+    ChangeSlotModel,
     ClaimModel,
     ConfigModel,
     CounterModel,
@@ -35,6 +36,7 @@ LOGICAL = {
     ClaimModel: ("ClaimsTable", "claims"),
     OutboxModel: ("OutboxTable", "outbox"),
     ExampleModel: ("ExamplesTable", "examples"),
+    ChangeSlotModel: ("ChangeSlotsTable", "change_slots"),
 }
 
 #: Powertools' idempotency table (its default attribute names).

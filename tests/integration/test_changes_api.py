@@ -220,7 +220,8 @@ def test_a_material_edit_voids_the_approval(client: Any, clock: FakeClock) -> No
 
 def test_the_approval_queue(client: Any, clock: FakeClock) -> None:
     waiting = _in_authorization(client)
-    _plan(client, _open(client), **PLAN)
+    later = {"start": (NOW + timedelta(days=1)).isoformat(), "end": (NOW + timedelta(days=1, hours=1)).isoformat()}
+    _plan(client, _open(client), **{**PLAN, "window": later})  # not in conflict: approval alone schedules
     r = client.http.get("/approvals", headers=agent("dora"))
     assert r.status_code == 200 and [x["number"] for x in r.json_body["tickets"]] == [waiting["number"]]
     assert (

@@ -65,6 +65,19 @@ def approvals_awaiting() -> Response:
     return json_response({"tickets": [shown(ticket_view(t, who), who) for t in tickets]})
 
 
+@bp.route("/changes/calendar", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
+@answers_errors
+def change_calendar() -> Response:
+    from chalicelib.domain.conflicts import calendar_range
+
+    request = _request()
+    who = caller(request)
+    params = query_params(request)
+    start, end = calendar_range(params)
+    service = params.get("service") or None
+    return json_response(desk().change_service.calendar(start, end, service, who))
+
+
 @bp.route("/tickets/{number}/links", methods=["POST"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def link_ticket(number: str) -> Response:

@@ -153,6 +153,50 @@ def freezes_hit(start: datetime, end: datetime, services: Iterable[str], freezes
     return sorted((f for f in freezes if f.covers(start, end, names)), key=lambda f: f.name)
 
 
-def in_range(slot_start: datetime, slot_end: datetime, start: datetime, end: datetime) -> bool:
-    """Whether a window is on the calendar range ``[start, end)``."""
-    return overlaps(slot_start, slot_end, start, end)
+#: The longest range one calendar request covers.
+MAX_CALENDAR = timedelta(days=92)
+
+
+def calendar_range(params: Mapping[str, str]) -> tuple[datetime, datetime]:
+    """The ``from`` and ``to`` query parameters of the calendar (aware instants, ``to`` after
+    ``from``, at most :data:`MAX_CALENDAR` apart); ``ValidationFailed`` names every problem."""
+    problems = Problems()
+    found: dict[str, datetime | None] = {}
+    for name in ("from", "to"):
+        if name not in params:
+            problems.fail(name, "is required (an ISO instant with its offset)")
+            found[name] = None
+        else:
+            found[name] = parse_instant(params[name], name, problems)
+    start, end = found["from"], found["to"]
+    if start is not None and end is not None:
+        if end <= start:
+            problems.fail("to", "must be after from")
+        elif end - start > MAX_CALENDAR:
+            problems.fail("to", f"a calendar covers at most {MAX_CALENDAR.days} days")
+    problems.check()
+    assert start is not None and end is not None
+    return start, end
+
+
+def calendar(slots: Iterable[Slot], start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """The scheduled and implementing changes among ``slots`` whose window overlaps ``[start, end)``,
+    one entry per change (the services found), by window start then number."""
+    changes: dict[str, dict[str, Any]] = {}
+    for slot in slots:
+        if slot.status not in ON_CALENDAR or not overlaps(slot.start, slot.end, start, end):
+            continue
+        entry = changes.setdefault(
+            slot.number,
+            {
+                "number": slot.number,
+                "status": slot.status,
+                "window": {"start": iso(slot.start), "end": iso(slot.end)},
+                "services": [],
+            },
+        )
+        if slot.service not in entry["services"]:
+            entry["services"].append(slot.service)
+    for entry in changes.values():
+        entry["services"].sort()
+    return sorted(changes.values(), key=lambda e: (e["window"]["start"], e["number"]))

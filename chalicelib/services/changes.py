@@ -28,10 +28,19 @@ from chalicelib.domain.change import (
     parse_plan_edit,
     submitter_of,
 )
-from chalicelib.domain.conflicts import ConflictNote, Freeze, Slot, find_conflicts, freezes_hit
+from chalicelib.domain.conflicts import (
+    ConflictNote,
+    Freeze,
+    Slot,
+    calendar,
+    find_conflicts,
+    freezes_hit,
+    overlaps,
+)
 from chalicelib.domain.errors import Conflict, Forbidden, IllegalTransition, StaleVersion, ValidationFailed
 from chalicelib.domain.events import EventKind
 from chalicelib.domain.identity import Identity, role_rank
+from chalicelib.domain.instants import iso
 from chalicelib.domain.lifecycle import DESK, MoveFacts
 from chalicelib.domain.processes import lifecycle_of
 from chalicelib.domain.ticket import STAFF_ROLES, Ticket
@@ -132,6 +141,25 @@ class ChangeService:
         conflicts = find_conflicts(number, window.start, window.end, plan.services, found)
         hit = freezes_hit(window.start, window.end, plan.services, self.freezes())
         return plan.evolve(conflicts=tuple(conflicts), freezes=tuple(f"{f.name}: {f.reason}" for f in hit))
+
+    def calendar(self, start: datetime, end: datetime, service: str | None, caller: Identity) -> dict[str, Any]:
+        """``GET /changes/calendar``: the scheduled and implementing changes and the freezes in
+        ``[start, end)``, on ``service`` or on every catalog service (one Query per service)."""
+        caller.require(*STAFF_ROLES)
+        known = self.directory.services()
+        if service is not None and service not in known:
+            raise ValidationFailed([{"field": "service", "reason": f"{service} is not a service of the catalog"}])
+        services = [service] if service is not None else sorted(known)
+        found: list[Slot] = []
+        if self.slots is not None:
+            for name in services:
+                found.extend(self.slots.overlapping(name, start, end))
+        freezes = [
+            f.to_dict()
+            for f in sorted(self.freezes(), key=lambda f: (f.start, f.name))
+            if overlaps(f.start, f.end, start, end) and (service is None or not f.services or service in f.services)
+        ]
+        return {"from": iso(start), "to": iso(end), "changes": calendar(found, start, end), "freezes": freezes}
 
     def _tell_others(self, number: str, before: ChangePlan | None, after: ChangePlan, caller: Identity) -> None:
         """List (or unlist) this change on the changes it now conflicts (or no longer conflicts) with."""

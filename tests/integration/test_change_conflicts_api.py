@@ -130,3 +130,42 @@ def test_the_conflict_check_costs_one_query_per_service_however_many_changes_are
     assert small == large, (small, large)
     # The ticket, its events, one Query for the one service, the write: never a Scan.
     assert small == ["GetItem", "Query", "Query", "TransactWriteItems"]
+
+
+def test_the_calendar_lists_scheduled_changes_and_freezes_in_range(client: Any, clock: FakeClock) -> None:
+    scheduled = _standard(client, _window(1, 2))
+    assert _move(client, scheduled, "schedule").status_code == 200
+    _standard(client, _window(3, 4), ["email"])  # planned, not scheduled: not on the calendar
+    freeze = {
+        "name": "audit",
+        "services": ["erp"],
+        "start": (NOW + timedelta(days=2)).isoformat(),
+        "end": (NOW + timedelta(days=3)).isoformat(),
+        "reason": "auditors on site",
+    }
+    assert (
+        client.http.post("/admin/change-freezes", headers=auth("root", "admin"), body=json.dumps(freeze)).status_code
+        == 201
+    )
+    start, end = NOW.isoformat().replace("+", "%2B"), (NOW + timedelta(days=7)).isoformat().replace("+", "%2B")
+    r = client.http.get(f"/changes/calendar?from={start}&to={end}", headers=agent())
+    assert r.status_code == 200, r.body
+    assert [c["number"] for c in r.json_body["changes"]] == [scheduled["number"]]
+    assert r.json_body["changes"][0]["services"] == ["erp"]
+    assert [f["name"] for f in r.json_body["freezes"]] == ["audit"]
+    r = client.http.get(f"/changes/calendar?from={start}&to={end}&service=email", headers=agent())
+    assert r.json_body == {**r.json_body, "changes": [], "freezes": []}
+
+
+def test_calendar_errors(client: Any, clock: FakeClock) -> None:
+    start = NOW.isoformat().replace("+", "%2B")
+    r = client.http.get("/changes/calendar", headers=agent())
+    assert r.status_code == 400 and "from" in json.dumps(r.json_body) and "to" in json.dumps(r.json_body)
+    r = client.http.get(f"/changes/calendar?from={start}&to=yesterday", headers=agent())
+    assert r.status_code == 400 and "to" in json.dumps(r.json_body)
+    far = (NOW + timedelta(days=400)).isoformat().replace("+", "%2B")
+    assert client.http.get(f"/changes/calendar?from={start}&to={far}", headers=agent()).status_code == 400
+    later = (NOW + timedelta(days=1)).isoformat().replace("+", "%2B")
+    r = client.http.get(f"/changes/calendar?from={start}&to={later}&service=nope", headers=agent())
+    assert r.status_code == 400 and "service" in json.dumps(r.json_body)
+    assert client.http.get(f"/changes/calendar?from={start}&to={later}", headers=auth()).status_code == 403

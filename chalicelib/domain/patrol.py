@@ -21,6 +21,7 @@ Sections, in digest order (``key``: rule):
 ``out_of_catalog``    open and flagged ``out_of_catalog``.
 ``awaiting_triage``   open and flagged ``triage``.
 ``vip``               open and ``vip``.
+``change_conflicts``  an open change request whose window conflicts with another change's.
 
 "Open" means a status of the open or waiting phase of the ticket's lifecycle (for incidents:
 new, assigned, in_progress, waiting_on_requester).
@@ -63,6 +64,7 @@ REOPENED = "reopened"
 OUT_OF_CATALOG = "out_of_catalog"
 AWAITING_TRIAGE = "awaiting_triage"
 VIP = "vip"
+CHANGE_CONFLICTS = "change_conflicts"
 SECTION_KEYS = (
     BREACHED,
     AT_RISK,
@@ -73,6 +75,7 @@ SECTION_KEYS = (
     OUT_OF_CATALOG,
     AWAITING_TRIAGE,
     VIP,
+    CHANGE_CONFLICTS,
 )
 
 
@@ -286,6 +289,11 @@ def morning_patrol(
                 who = f" from {view.requester}" if view.requester else ""
                 found[VIP].append(((), view, f"VIP {view.kind()}{who}, {view.status_text(say)}, {view.assigned()}"))
 
+            if view.conflicts:
+                found[CHANGE_CONFLICTS].append(
+                    ((), view, f"{_status(view.status)}, conflicts with {', '.join(view.conflicts)}")
+                )
+
         if view.reopen_count >= 1 and not phase.is_terminal:
             times = "once" if view.reopen_count == 1 else f"{view.reopen_count} times"
             found[REOPENED].append(((), view, f"reopened {times}, now {_status(view.status)}, {view.assigned()}"))
@@ -325,6 +333,7 @@ def _title(key: str, settings: PatrolSettings) -> str:
         OUT_OF_CATALOG: "Out of catalog",
         AWAITING_TRIAGE: "Awaiting triage",
         VIP: "VIP requests",
+        CHANGE_CONFLICTS: "Changes in conflict",
     }
     return titles[key]
 
@@ -350,6 +359,8 @@ class _View:
     triage: bool
     clocks: Mapping[str, Mapping[str, Any]]
     sla_breached: bool
+    #: A change request's conflicting changes (numbers).
+    conflicts: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, doc: Mapping[str, Any]) -> _View:
@@ -375,6 +386,7 @@ class _View:
             triage=bool(doc.get("triage")),
             clocks={str(k): v for k, v in clocks.items() if isinstance(v, Mapping)},
             sla_breached=bool(sla.get("breached")),
+            conflicts=_conflicts(doc.get("change")),
         )
 
     def breaches(self) -> list[tuple[str, datetime | None]]:
@@ -425,6 +437,13 @@ class _View:
         if self.created_at is not None:
             return f"{_status(self.status)}, opened at {say(self.created_at)}"
         return _status(self.status)
+
+
+def _conflicts(change: object) -> tuple[str, ...]:
+    found = change.get("conflicts") if isinstance(change, Mapping) else None
+    if not isinstance(found, list):
+        return ()
+    return tuple(str(c["number"]) for c in found if isinstance(c, Mapping) and "number" in c)
 
 
 def _rank(priority: str) -> int:

@@ -80,3 +80,19 @@ def test_scheduling_needs_a_clean_check_or_a_cab_decision_and_no_freeze() -> Non
     assert ConflictChecked().missing(_facts(by_manager)) is None
     frozen = by_manager.evolve(freezes=("year-end: books",))
     assert "freeze" in (ConflictChecked().missing(_facts(frozen)) or "")
+
+
+def test_the_morning_patrol_shows_changes_in_conflict() -> None:
+    from chalicelib.domain.patrol import CHANGE_CONFLICTS, morning_patrol
+
+    change = {
+        "number": "CHG-000001",
+        "type": "change_request",
+        "status": "authorization",
+        "priority": "P3",
+        "change": {"conflicts": [{"number": "CHG-000002", "reason": "shares erp"}]},
+    }
+    quiet = {**change, "number": "CHG-000003", "change": {"conflicts": []}}
+    digest = morning_patrol([change, quiet], patrol_date=T0.date(), previous_patrol=None, now=T0)
+    assert digest.numbers(CHANGE_CONFLICTS) == ["CHG-000001"]
+    assert "CHG-000002" in digest.section(CHANGE_CONFLICTS).entries[0].reason

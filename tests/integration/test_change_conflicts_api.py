@@ -22,7 +22,7 @@ def _window(hours_from: float, hours_to: float) -> dict[str, str]:
 
 def _standard(client: Any, window: dict[str, str], services: list[str] | None = None) -> dict[str, Any]:
     t = _open(client)
-    body = {
+    body: dict[str, Any] = {
         "model": "standard",
         "services": services or ["erp"],
         "window": window,

@@ -284,18 +284,24 @@ class Desk:
     @cached_property
     def change_service(self) -> ChangeService:
         from chalicelib.domain.change import RiskBands
-        from chalicelib.services.changes import ChangeService, ConfiguredChangeDirectory
+        from chalicelib.services.changes import ChangeService, ConfiguredChangeDirectory, ConfiguredChangeTemplates
 
         bands = RiskBands(self.settings.change_risk_low_max, self.settings.change_risk_medium_max)
         queue: Any = self.tickets
-        return ChangeService(self.ticket_service, queue, ConfiguredChangeDirectory(self.config_service), bands=bands)
+        return ChangeService(
+            self.ticket_service,
+            queue,
+            ConfiguredChangeDirectory(self.config_service),
+            bands=bands,
+            templates=ConfiguredChangeTemplates(self.config_service),
+        )
 
     @cached_property
     def link_service(self) -> LinkService:
         from chalicelib.services.links import LinkService
 
         repository: Any = self.tickets
-        return LinkService(repository, self.clock)
+        return LinkService(repository, self.clock, on_linked=self.change_service.linked)
 
     @cached_property
     def intake(self) -> IdempotentIntake:
@@ -403,4 +409,3 @@ def install(replacement: Desk | None) -> None:
     next use, e.g. after the settings changed)."""
     global _installed
     _installed = replacement
-

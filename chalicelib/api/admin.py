@@ -38,6 +38,7 @@ COLLECTIONS = {
     "agents": "agent",
     "classification-rules": "classification_rule",
     "oncall-rotas": "oncall_rota",
+    "change-templates": "change_template",
 }
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain import validation as check
@@ -44,7 +44,14 @@ MODELS = (STANDARD, NORMAL, EMERGENCY)
 
 #: How an implementation ended, given with the move out of ``implementing``.
 SUCCESSFUL = "successful"
-OUTCOMES = (SUCCESSFUL, "failed", "backed_out")
+SUCCESSFUL_WITH_ISSUES = "successful_with_issues"
+FAILED = "failed"
+BACKED_OUT = "backed_out"
+OUTCOMES = (SUCCESSFUL, SUCCESSFUL_WITH_ISSUES, FAILED, BACKED_OUT)
+#: The outcomes that count as a failure: the change goes to review and its template is flagged.
+FAILURES = (FAILED, BACKED_OUT)
+#: The status whose entry and exit are the actual start and end of the implementation.
+IMPLEMENTING = "implementing"
 
 APPROVE = "approve"
 REJECT = "reject"
@@ -181,6 +188,12 @@ class ChangePlan:
     els_hours: int | None = None
     approvals: tuple[Approval, ...] = ()
     outcome: str | None = None
+    #: When implementation actually started and ended (the moves into and out of ``implementing``).
+    actual_start: datetime | None = None
+    actual_end: datetime | None = None
+    #: The standard change template it was made from (name and version), if any.
+    template: str | None = None
+    template_version: int | None = None
 
     def evolve(self, **changes: Any) -> ChangePlan:
         return replace(self, **changes)
@@ -207,6 +220,10 @@ class ChangePlan:
         out = {name: self.field_value(name) for name in PLAN_FIELDS}
         out["approvals"] = [a.to_dict() for a in self.approvals]
         out["outcome"] = self.outcome
+        out["actual_start"] = iso(self.actual_start) if self.actual_start else None
+        out["actual_end"] = iso(self.actual_end) if self.actual_end else None
+        out["template"] = self.template
+        out["template_version"] = self.template_version
         return out
 
     def view(self) -> dict[str, Any]:
@@ -232,7 +249,32 @@ class ChangePlan:
             els_hours=doc.get("els_hours"),
             approvals=tuple(Approval.from_dict(a) for a in doc.get("approvals") or ()),
             outcome=doc.get("outcome"),
+            actual_start=_instant(doc.get("actual_start")),
+            actual_end=_instant(doc.get("actual_end")),
+            template=doc.get("template"),
+            template_version=doc.get("template_version"),
         )
+
+    def els_end(self, default_hours: int) -> datetime | None:
+        """When early-life support ends: ``els_hours`` (or ``default_hours``) after the actual end."""
+        if self.actual_end is None:
+            return None
+        return self.actual_end + timedelta(hours=self.els_hours if self.els_hours is not None else default_hours)
+
+
+def _instant(raw: object) -> datetime | None:
+    return datetime.fromisoformat(raw) if isinstance(raw, str) else None
+
+
+def stamp_implementation(plan: ChangePlan | None, before: str, after: str, now: datetime) -> ChangePlan | None:
+    """The plan with the actual start (entering ``implementing``) or end (leaving it) at ``now``."""
+    if plan is None or before == after:
+        return plan
+    if after == IMPLEMENTING:
+        return plan.evolve(actual_start=now, actual_end=None)
+    if before == IMPLEMENTING:
+        return plan.evolve(actual_end=now)
+    return plan
 
 
 # ============================================================================================
@@ -539,7 +581,7 @@ class Succeeded:
         plan = _plan(facts)
         if plan is None or plan.outcome is None:
             return "change.outcome is required"
-        if plan.outcome != SUCCESSFUL:
+        if plan.outcome in FAILURES:
             return f"a {plan.outcome} change goes to review"
         if caused_incidents(facts.ticket):
             return "a change that caused an incident goes to review"
@@ -554,6 +596,6 @@ class NeedsReview:
         plan = _plan(facts)
         if plan is None or plan.outcome is None:
             return "change.outcome is required"
-        if plan.outcome == SUCCESSFUL and not caused_incidents(facts.ticket):
-            return "a successful standard change that caused no incident closes without review"
+        if plan.outcome not in FAILURES and not caused_incidents(facts.ticket):
+            return f"a {plan.outcome} standard change that caused no incident closes without review"
         return None

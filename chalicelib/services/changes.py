@@ -10,6 +10,7 @@ and the clocks kept in step.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
 from chalicelib.domain.change import (
@@ -19,6 +20,7 @@ from chalicelib.domain.change import (
     Approval,
     Approver,
     ChangePlan,
+    PlanChange,
     RiskBands,
     apply_edit,
     approval_refusal,
@@ -26,14 +28,23 @@ from chalicelib.domain.change import (
     parse_plan_edit,
     submitter_of,
 )
+from chalicelib.domain.change_templates import (
+    ChangeTemplate,
+    ReviewFlag,
+    flagged,
+    from_template,
+    review_reason,
+    standard_refusals,
+)
 from chalicelib.domain.errors import Conflict, Forbidden, IllegalTransition, StaleVersion, ValidationFailed
 from chalicelib.domain.events import EventKind
-from chalicelib.domain.identity import Identity, role_rank
+from chalicelib.domain.identity import SYSTEM, Identity, role_rank
 from chalicelib.domain.lifecycle import DESK, MoveFacts
+from chalicelib.domain.links import Link
 from chalicelib.domain.processes import lifecycle_of
 from chalicelib.domain.ticket import STAFF_ROLES, Ticket
 from chalicelib.observability import tracer
-from chalicelib.services.configuration import AGENT, GROUP, SERVICE, ConfigService
+from chalicelib.services.configuration import AGENT, CHANGE_TEMPLATE, GROUP, SERVICE, ConfigService
 from chalicelib.services.tickets import TicketService
 
 #: The longest ``GET /approvals`` page.
@@ -60,6 +71,44 @@ class ApprovalQueue(Protocol):
     """The changes awaiting a group's decision (an index query, oldest first)."""
 
     def awaiting_approval(self, group: str, limit: int) -> list[Ticket]: ...
+
+
+class ChangeTemplates(Protocol):
+    """The standard change templates (versioned configuration documents)."""
+
+    def template(self, name: str, version: int | None = None) -> ChangeTemplate | None:
+        """The template ``name`` (its latest version, or ``version``); None when there is none."""
+        ...
+
+    def flag(self, name: str, flag: ReviewFlag) -> None:
+        """Store the template's next version flagged for review (once per change)."""
+        ...
+
+
+class ConfiguredChangeTemplates:
+    """:class:`ChangeTemplates` over the ``change_template`` documents."""
+
+    def __init__(self, config: ConfigService) -> None:
+        self.config = config
+
+    def template(self, name: str, version: int | None = None) -> ChangeTemplate | None:
+        if version is not None:
+            found: ChangeTemplate | None = self.config.parsed_exact(CHANGE_TEMPLATE, name, version)
+            return found
+        for doc in self.config.latest_all(CHANGE_TEMPLATE):
+            if doc.name == name:
+                latest: ChangeTemplate = self.config.parsed(doc)
+                return latest
+        return None
+
+    def flag(self, name: str, flag: ReviewFlag) -> None:
+        self.config.forget_cache()
+        current = self.config.repository.latest(CHANGE_TEMPLATE, name)
+        if current is None:
+            return
+        body = flagged(current.body, flag)
+        if body is not None:
+            self.config.update(CHANGE_TEMPLATE, name, {**body, "version": current.version}, SYSTEM)
 
 
 class ConfiguredChangeDirectory:
@@ -99,11 +148,13 @@ class ChangeService:
         directory: ChangeDirectory,
         *,
         bands: RiskBands | None = None,
+        templates: ChangeTemplates | None = None,
     ) -> None:
         self.tickets = tickets
         self.queue = queue
         self.directory = directory
         self.bands = bands or RiskBands()
+        self.templates = templates
 
     def _load(self, number: str, caller: Identity, version: int) -> Ticket:
         ticket = self.tickets.get_ticket(number, caller)
@@ -119,12 +170,13 @@ class ChangeService:
         ``change_planned`` event with before/after. A material edit voids the approvals given so
         far (recorded), and sends a scheduled change back to authorization."""
         caller.require(*STAFF_ROLES)
+        body, template = self._from_template(body)
         edit = parse_plan_edit(
             body, services=self.directory.services(), groups=self.directory.groups(), bands=self.bands
         )
         ticket = self._load(number, caller, edit.version)
         current = _change_ticket(ticket, "a change plan")
-        change = apply_edit(current, edit, ticket.status)
+        change = self._standard(apply_edit(current, edit, ticket.status), template)
 
         def write(draft: Any) -> None:
             if not change.after:
@@ -143,6 +195,65 @@ class ChangeService:
                     self.tickets.apply_move(draft, back.target, "the approved plan changed")
 
         return self.tickets.amend(ticket, caller, write)
+
+    # -- standard changes: templates ---------------------------------------------------------
+
+    def _from_template(self, body: Mapping[str, Any]) -> tuple[Mapping[str, Any], ChangeTemplate | None]:
+        """A plan edit naming ``"template"``: the body with the template's model, services and
+        plans (``chalicelib.domain.change_templates.from_template``), and the template."""
+        if not isinstance(body, Mapping) or "template" not in body:
+            return body, None
+        rest = {k: v for k, v in body.items() if k != "template"}
+        name = body["template"]
+        template = self.templates.template(name) if self.templates is not None and isinstance(name, str) else None
+        if template is None:
+            raise ValidationFailed([{"field": "template", "reason": f"no change template {name!r}"}])
+        return from_template(template, rest), template
+
+    def _standard(self, change: PlanChange, template: ChangeTemplate | None) -> PlanChange:
+        """The edit, checked against the template a standard change is made from (the one named
+        now, else the version it recorded); a new template is recorded on the plan."""
+        plan = change.plan
+        if template is not None:
+            plan = plan.evolve(template=template.name, template_version=template.version)
+            if (change.plan.template, change.plan.template_version) != (plan.template, plan.template_version):
+                before = {"template": change.plan.template, "template_version": change.plan.template_version}
+                after = {"template": plan.template, "template_version": plan.template_version}
+                change = replace(change, before={**change.before, **before}, after={**change.after, **after})
+        elif plan.template is not None and self.templates is not None:
+            template = self.templates.template(plan.template, plan.template_version)
+        problems = standard_refusals(plan, template)
+        if problems:
+            raise ValidationFailed(problems)
+        return replace(change, plan=plan)
+
+    def template_review(self, change: Ticket, *, outcome: str | None = None, incident: Ticket | None = None) -> None:
+        """Flag the template of a standard ``change`` for review when it failed or was backed out
+        (``outcome``), or caused a P1/P2 ``incident`` (recorded once per change on the template's
+        next version)."""
+        plan = change.change
+        if plan is None or plan.template is None or self.templates is None:
+            return
+        reason = review_reason(outcome, incident.number if incident else None, incident.priority if incident else None)
+        if reason is not None:
+            self.templates.flag(plan.template, ReviewFlag(change.number, reason, self.tickets.clock()))
+
+    def finish(self, number: str, to: str, version: int, caller: Identity, reason: str | None, outcome: str) -> Ticket:
+        """The move out of implementation with its ``outcome`` (the ticket service's transition);
+        a standard change that failed or was backed out flags its template for review."""
+        ticket = self.tickets.transition(number, to, version, caller, reason, outcome)
+        self.template_review(ticket, outcome=outcome)
+        return ticket
+
+    def linked(self, source: Ticket, target: Ticket, link: Link) -> None:
+        """After a link is written: an incident caused by a standard change flags its template
+        when the incident is a P1 or P2."""
+        pair = {"caused_by": (target, source), "caused": (source, target)}.get(link.kind)
+        if pair is None:
+            return
+        change, incident = pair
+        if change.type == "change_request" and incident.type == "incident":
+            self.template_review(change, incident=incident)
 
     # -- the one approval -------------------------------------------------------------------
 

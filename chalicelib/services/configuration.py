@@ -88,12 +88,35 @@ def _parse_rota(body: dict[str, Any]) -> Any:
     return OnCallRota.from_dict(body)
 
 
+CHANGE_TEMPLATE = "change_template"
+
+
+def _validate_change_template(body: dict[str, Any], config: ConfigService) -> dict[str, Any]:
+    from chalicelib.domain.change_templates import ChangeTemplate
+
+    services = {doc.name for doc in config.latest_all(SERVICE)}
+    return ChangeTemplate.from_dict(body, services).to_dict()
+
+
+def _parse_change_template(body: dict[str, Any]) -> Any:
+    from chalicelib.domain.change_templates import ChangeTemplate
+
+    return ChangeTemplate.from_dict(body)
+
+
 KINDS: dict[str, DocumentKind] = {
     CALENDAR: DocumentKind(CALENDAR, "calendar", _validate_calendar, parse=BusinessCalendar.from_dict),
     SLA_POLICY: DocumentKind(SLA_POLICY, "SLA policy", _validate_policy, parse=SlaPolicy.from_dict),
     ESCALATION: DocumentKind(ESCALATION, "escalation rules", _validate_escalation, parse=_parse_escalation),
     ONCALL_ROTA: DocumentKind(
         ONCALL_ROTA, "on-call rota", _validate_rota, editors=("admin", "manager"), parse=_parse_rota
+    ),
+    CHANGE_TEMPLATE: DocumentKind(
+        CHANGE_TEMPLATE,
+        "change template",
+        _validate_change_template,
+        editors=("admin", "manager"),
+        parse=_parse_change_template,
     ),
 }
 

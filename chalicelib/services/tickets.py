@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from chalicelib.domain.change import record_outcome
+from chalicelib.domain.change import record_outcome, stamp_implementation
 from chalicelib.domain.classification import SLOTS, Triage, correct
 from chalicelib.domain.errors import AlreadyClaimed, Forbidden, NotFound, StaleVersion, ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
@@ -414,6 +414,8 @@ class TicketService:
         if reopen:
             changes["reopen_count"] = ticket.reopen_count + 1
             changes["resolved_at"] = None
+        if ticket.change is not None:
+            changes["change"] = stamp_implementation(ticket.change, ticket.status, to, draft.now)
         draft.ticket = ticket.evolve(**changes)
         after: dict[str, Any] = {"status": to}
         if reopen:

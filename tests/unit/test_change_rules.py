@@ -450,3 +450,32 @@ def test_links_refused_with_the_field_and_the_reason() -> None:
     assert "already linked" in link_problem(kind="caused_by", mine=(Link("related", "CHG-000001"),))
     with pytest.raises(ValidationFailed):
         check_link("INC-000001", "incident", (), "related", "INC-000001", "incident", ())
+
+
+# -- implementation and its outcome -------------------------------------------------------
+
+
+def test_a_change_successful_with_issues_closes_without_review_and_a_backed_out_one_is_reviewed() -> None:
+    flow = CHANGE_LIFECYCLES["standard"]
+    issues = ChangePlan(model="standard", outcome="successful_with_issues")
+    assert record_outcome(FULL, "implementing", "successful_with_issues").outcome == "successful_with_issues"
+    assert flow.check("implementing", "closed", STAFF, facts(issues)).target == "closed"
+    backed_out = issues.evolve(outcome="backed_out")
+    assert refused("standard", "implementing", "closed", backed_out) == ["a backed_out change goes to review"]
+
+
+def test_the_actual_start_and_end_are_the_moves_into_and_out_of_implementation() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from chalicelib.domain.change import stamp_implementation
+
+    start = datetime(2026, 3, 2, 22, 0, tzinfo=UTC)
+    end = start + timedelta(hours=1)
+    started = stamp_implementation(FULL, "scheduled", "implementing", start)
+    assert started is not None and started.actual_start == start and started.actual_end is None
+    ended = stamp_implementation(started, "implementing", "review", end)
+    assert ended is not None and (ended.actual_start, ended.actual_end) == (start, end)
+    assert stamp_implementation(ended, "review", "closed", end + timedelta(days=1)) == ended
+    assert ended.els_end(72) == end + timedelta(hours=72)
+    assert ended.evolve(els_hours=4).els_end(72) == end + timedelta(hours=4)
+    assert ChangePlan.from_dict(ended.to_dict()) == ended

@@ -282,3 +282,16 @@ def test_an_incident_reclassified_as_a_change_keeps_answering(tickets: TicketSer
     assert tickets.comment(number, ANN, body="moving it to triage", visibility="internal").status == "in_progress"
     with pytest.raises(IllegalTransition):
         move(tickets, number, "resolved")
+
+
+def test_implementation_records_its_actual_start_and_end(
+    changes: ChangeService, tickets: TicketService, clock: FakeClock
+) -> None:
+    number = open_change(tickets)
+    plan(changes, number, model="emergency", implementer_group="database")
+    started = move(tickets, number, "implement", Identity("sam", "agent"))
+    assert started.change.actual_start == clock.now and started.change.actual_end is None
+    clock.advance(minutes=90)
+    ended = move(tickets, number, "review", outcome="successful_with_issues")
+    assert ended.change.outcome == "successful_with_issues"
+    assert ended.change.actual_end == clock.now == ended.change.actual_start + timedelta(minutes=90)

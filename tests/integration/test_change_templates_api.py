@@ -1,0 +1,66 @@
+"""Standard change templates over HTTP (moto + chalice.test.Client): the admin documents, a change
+made from one, the template flagged by a failed change, and its retirement."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from tests.conftest import auth
+from tests.integration.test_changes_api import NOW, TEMPLATE, _call, _move, _open, _plan
+from tests.unit.fakes import FakeClock
+
+
+def manager() -> dict[str, str]:
+    return auth("mia", "manager")
+
+
+WINDOW = {"start": NOW.isoformat(), "end": (NOW + timedelta(hours=1)).isoformat()}
+
+
+def _template(client: Any) -> dict[str, Any]:
+    r = _call(client, "post", "/admin/change-templates", TEMPLATE, manager())
+    assert r.status_code == 201, r.body
+    return dict(r.json_body)
+
+
+def test_templates_are_versioned_documents_refused_with_the_field_named(client: Any) -> None:
+    r = _call(
+        client, "post", "/admin/change-templates", {**TEMPLATE, "services": ["nowhere"], "max_risk": 0}, manager()
+    )
+    assert r.status_code == 400
+    assert {e["field"] for e in r.json_body["errors"]} == {"services[0]", "max_risk"}
+    r = _call(client, "post", "/admin/change-templates", TEMPLATE, auth("ann", "agent"))
+    assert r.status_code == 403
+    created = _template(client)
+    assert created["version"] == 1 and created["flagged_for_review"] is False
+    listed = client.http.get("/admin/change-templates", headers=auth("ann", "agent")).json_body["items"]
+    assert [d["name"] for d in listed] == ["restart-erp"]
+
+
+def test_a_change_from_a_template_is_pre_approved_and_a_failure_flags_the_template(
+    client: Any, clock: FakeClock
+) -> None:
+    _template(client)
+    t = _open(client)
+    r = _plan(client, t, template="restart-erp", window=WINDOW, risk={"likelihood": 3, "impact": 3})
+    assert r.status_code == 400 and r.json_body["field"] == "risk"
+    r = _plan(client, t, template="nowhere", window=WINDOW)
+    assert r.status_code == 400 and r.json_body["field"] == "template"
+    t = _plan(client, t, template="restart-erp", window=WINDOW, risk={"likelihood": 1, "impact": 2}).json_body
+    assert t["change"]["model"] == "standard" and t["change"]["template"] == "restart-erp"
+    assert t["change"]["backout_plan"] == TEMPLATE["backout_plan"]
+    t = _move(client, t, "schedule").json_body
+    t = _move(client, t, "implement").json_body
+    assert t["change"]["actual_start"] == NOW.isoformat()
+    clock.advance(minutes=30)
+    t = _move(client, t, "review", outcome="backed_out").json_body
+    assert t["status"] == "review" and t["change"]["actual_end"] == (NOW + timedelta(minutes=30)).isoformat()
+    doc = client.http.get("/admin/change-templates/restart-erp", headers=manager()).json_body
+    assert doc["version"] == 2 and doc["flagged_for_review"] is True
+    assert doc["review_flags"][0]["change"] == t["number"]
+    retired = _call(client, "put", "/admin/change-templates/restart-erp", {**doc, "active": False}, manager())
+    assert retired.status_code == 200 and retired.json_body["version"] == 3
+    other = _open(client)
+    r = _plan(client, other, template="restart-erp", window=WINDOW)
+    assert r.status_code == 400 and r.json_body["errors"] == [{"field": "template", "reason": "restart-erp is retired"}]

@@ -253,6 +253,7 @@ class Desk:
             models=self.current_models,
             workloads=self.workloads,
             directory=self.directory,
+            early_life=lambda service, now: bool(self.change_service.supporting(service, now)),
         )
 
     @cached_property
@@ -273,6 +274,7 @@ class Desk:
             enricher=self.intake_classifier,
             notices=self.notice_factory,
             references=self.references,
+            opened=lambda ticket: self.change_service.early_life_support(ticket),
         )
 
     @cached_property
@@ -294,6 +296,8 @@ class Desk:
             ConfiguredChangeDirectory(self.config_service),
             bands=bands,
             templates=ConfiguredChangeTemplates(self.config_service),
+            support=queue,
+            links=self.link_service,
         )
 
     @cached_property
@@ -301,7 +305,7 @@ class Desk:
         from chalicelib.services.links import LinkService
 
         repository: Any = self.tickets
-        return LinkService(repository, self.clock, on_linked=self.change_service.linked)
+        return LinkService(repository, self.clock, on_linked=lambda *linked: self.change_service.linked(*linked))
 
     @cached_property
     def intake(self) -> IdempotentIntake:

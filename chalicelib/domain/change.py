@@ -262,6 +262,25 @@ class ChangePlan:
         return self.actual_end + timedelta(hours=self.els_hours if self.els_hours is not None else default_hours)
 
 
+#: Early-life support after implementation, when the plan names no ``els_hours`` (seed 000).
+ELS_DEFAULT_HOURS = 72
+
+
+def early_life_support_end(ticket: Any) -> datetime | None:
+    """When a change request's early-life support ends: ``els_hours`` (default 72) after its
+    implementation ended; None for any other ticket, or a change not implemented."""
+    plan = getattr(ticket, "change", None)
+    if getattr(ticket, "type", None) != "change_request" or not isinstance(plan, ChangePlan):
+        return None
+    return plan.els_end(ELS_DEFAULT_HOURS)
+
+
+def in_early_life_support(ticket: Any, service: str | None, now: datetime) -> bool:
+    """Whether an incident on ``service`` opened at ``now`` falls in the change's early-life support."""
+    end = early_life_support_end(ticket)
+    return end is not None and service is not None and service in ticket.change.services and now < end
+
+
 def _instant(raw: object) -> datetime | None:
     return datetime.fromisoformat(raw) if isinstance(raw, str) else None
 

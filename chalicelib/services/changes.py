@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.change import (
     APPROVE,
@@ -25,6 +26,7 @@ from chalicelib.domain.change import (
     apply_edit,
     approval_refusal,
     awaits_approval,
+    in_early_life_support,
     parse_plan_edit,
     submitter_of,
 )
@@ -46,6 +48,9 @@ from chalicelib.domain.ticket import STAFF_ROLES, Ticket
 from chalicelib.observability import tracer
 from chalicelib.services.configuration import AGENT, CHANGE_TEMPLATE, GROUP, SERVICE, ConfigService
 from chalicelib.services.tickets import TicketService
+
+if TYPE_CHECKING:
+    from chalicelib.services.links import LinkService
 
 #: The longest ``GET /approvals`` page.
 MAX_QUEUE = 100
@@ -83,6 +88,12 @@ class ChangeTemplates(Protocol):
     def flag(self, name: str, flag: ReviewFlag) -> None:
         """Store the template's next version flagged for review (once per change)."""
         ...
+
+
+class ChangesInSupport(Protocol):
+    """The change requests still in early-life support (an index query)."""
+
+    def in_early_life_support(self, now: datetime) -> list[Ticket]: ...
 
 
 class ConfiguredChangeTemplates:
@@ -149,12 +160,16 @@ class ChangeService:
         *,
         bands: RiskBands | None = None,
         templates: ChangeTemplates | None = None,
+        support: ChangesInSupport | None = None,
+        links: LinkService | None = None,
     ) -> None:
         self.tickets = tickets
         self.queue = queue
         self.directory = directory
         self.bands = bands or RiskBands()
         self.templates = templates
+        self.support = support
+        self.links = links
 
     def _load(self, number: str, caller: Identity, version: int) -> Ticket:
         ticket = self.tickets.get_ticket(number, caller)
@@ -254,6 +269,28 @@ class ChangeService:
         change, incident = pair
         if change.type == "change_request" and incident.type == "incident":
             self.template_review(change, incident=incident)
+
+    # -- early-life support ---------------------------------------------------------------
+
+    def supporting(self, service: str | None, now: datetime) -> list[Ticket]:
+        """The changes in early-life support on ``service`` at ``now`` (seed 000: after a change,
+        its services' incidents interrupt work)."""
+        if service is None or self.support is None:
+            return []
+        return sorted(
+            (t for t in self.support.in_early_life_support(now) if in_early_life_support(t, service, now)),
+            key=lambda t: t.number,
+        )
+
+    def early_life_support(self, incident: Ticket) -> Ticket:
+        """Link a new incident on a service in early-life support to each change supporting it, as
+        possibly ``caused_by`` it (both tickets in one transaction; the agent may remove the link).
+        The incident was tagged ``early-life-support`` at intake (``IntakeClassifier``)."""
+        if incident.type != "incident" or self.links is None:
+            return incident
+        for change in self.supporting(incident.service, incident.created_at):
+            incident = self.links.link(incident.number, "caused_by", change.number, SYSTEM)
+        return incident
 
     # -- the one approval -------------------------------------------------------------------
 

@@ -135,8 +135,12 @@ class TicketService:
         enricher: IntakeEnricher | None = None,
         notices: NoticeFactory | None = None,
         references: References | None = None,
+        opened: Callable[[Ticket], Ticket] | None = None,
     ) -> None:
         self.repository = repository
+        #: What follows a ticket's opening once it is stored (early-life support links an incident
+        #: to the change that may have caused it); returns the ticket as it then is.
+        self.opened = opened
         self.references = references
         self.clock = clock
         self.reopen_window = reopen_window
@@ -196,7 +200,7 @@ class TicketService:
         self.repository.create(draft.ticket, draft.events, notices, intake=intake)
         record_ticket_opened(ticket.type, draft.ticket.priority)
         logger.info("ticket opened", extra={"ticket": number, "priority": draft.ticket.priority})
-        return draft.ticket
+        return self.opened(draft.ticket) if self.opened is not None else draft.ticket
 
     # -- reading --------------------------------------------------------------------------
 

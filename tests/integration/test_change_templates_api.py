@@ -64,3 +64,26 @@ def test_a_change_from_a_template_is_pre_approved_and_a_failure_flags_the_templa
     other = _open(client)
     r = _plan(client, other, template="restart-erp", window=WINDOW)
     assert r.status_code == 400 and r.json_body["errors"] == [{"field": "template", "reason": "restart-erp is retired"}]
+
+
+def test_an_incident_during_early_life_support_is_linked_and_tagged(client: Any, clock: FakeClock) -> None:
+    from tests.integration.test_changes_api import agent
+
+    t = _open(client)
+    t = _plan(client, t, model="emergency", implementer_group="database", services=["erp"], els_hours=48).json_body
+    t = _move(client, t, "implement", agent("sam")).json_body
+    t = _move(client, t, "review", outcome="successful_with_issues").json_body
+    clock.advance(hours=47)
+    body = {"type": "incident", "title": "ERP invoices fail", "description": "since the upgrade", "service": "erp"}
+    r = _call(client, "post", "/tickets", body, auth())
+    assert r.status_code == 201, r.body
+    incident = r.json_body
+    assert incident["links"] == [{"kind": "caused_by", "target": t["number"]}]
+    assert "early-life-support" in incident["tags"]
+    change = client.http.get(f"/tickets/{t['number']}", headers=agent()).json_body
+    assert change["links"] == [{"kind": "caused", "target": incident["number"]}]
+    r = client.http.delete(f"/tickets/{incident['number']}/links/caused_by/{t['number']}", headers=agent())
+    assert r.status_code == 200 and r.json_body["links"] == []
+    clock.advance(hours=2)
+    r = _call(client, "post", "/tickets", {**body, "title": "ERP slow"}, auth())
+    assert r.json_body["links"] == [] and "early-life-support" not in r.json_body["tags"]

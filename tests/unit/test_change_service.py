@@ -295,3 +295,35 @@ def test_implementation_records_its_actual_start_and_end(
     ended = move(tickets, number, "review", outcome="successful_with_issues")
     assert ended.change.outcome == "successful_with_issues"
     assert ended.change.actual_end == clock.now == ended.change.actual_start + timedelta(minutes=90)
+
+
+# -- early-life support -------------------------------------------------------------------
+
+
+def test_an_incident_on_a_service_in_early_life_support_is_linked_to_the_change(
+    tickets: TicketService, repo: InMemoryTicketRepository, clock: FakeClock
+) -> None:
+    from chalicelib.domain.change import in_early_life_support
+
+    links = LinkService(repo, clock)
+    changes = ChangeService(tickets, repo, Directory(), support=repo, links=links)
+    tickets.opened = changes.early_life_support
+    number = open_change(tickets)
+    plan(changes, number, model="emergency", implementer_group="database", services=["erp"], els_hours=24)
+    move(tickets, number, "implement", Identity("sam", "agent"))
+    before = tickets.open_ticket(OpenTicket(type="incident", title="ERP slow", description="d", service="erp"), ALICE)
+    assert before.links == ()  # still implementing: support starts at its end
+    move(tickets, number, "review", outcome="successful")
+    change = repo.get(number)
+    assert change is not None and in_early_life_support(change, "erp", clock.now)
+    assert not in_early_life_support(change, "database-hosting", clock.now)
+    db = OpenTicket(type="incident", title="DB", description="d", service="database-hosting")
+    other = tickets.open_ticket(db, ALICE)
+    assert other.links == ()
+    clock.advance(hours=23)
+    incident = tickets.open_ticket(OpenTicket(type="incident", title="ERP down", description="d", service="erp"), ALICE)
+    assert [(x.kind, x.target) for x in incident.links] == [("caused_by", number)]
+    assert [(x.kind, x.target) for x in repo.get(number).links] == [("caused", incident.number)]  # type: ignore[union-attr]
+    clock.advance(hours=1)
+    late = tickets.open_ticket(OpenTicket(type="incident", title="ERP again", description="d", service="erp"), ALICE)
+    assert late.links == ()

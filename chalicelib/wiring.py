@@ -24,6 +24,7 @@ from chalicelib.config import Settings, get_settings
 
 if TYPE_CHECKING:
     from chalicelib.services.action_links import ActionLinks
+    from chalicelib.services.change_timers import ChangeTimers
     from chalicelib.services.changes import ChangeService
     from chalicelib.services.classification import CatalogReferences, IntakeClassifier, WorkloadReader
     from chalicelib.services.configuration import ConfigService
@@ -231,7 +232,17 @@ class Desk:
     def clock_keeper(self) -> SlaClockKeeper:
         from chalicelib.services.sla import SlaClockKeeper
 
-        return SlaClockKeeper(self.config_service, self.escalations)
+        return SlaClockKeeper(self.config_service, self.escalations, timers=self.change_timers)
+
+    @cached_property
+    def change_timers(self) -> ChangeTimers:
+        from chalicelib.domain.change_timers import TimerSettings
+        from chalicelib.services.change_timers import ChangeTimers
+
+        settings = TimerSettings(
+            self.settings.change_emergency_authorization_hours, self.settings.change_review_days
+        )
+        return ChangeTimers(self.notice_factory, self.directory, settings)
 
     @cached_property
     def model_cache(self) -> ModelCache:
@@ -325,11 +336,11 @@ class Desk:
 
     @cached_property
     def sla_sweep(self) -> SlaSweep:
+        from chalicelib.services.change_timers import StepsInTurn
         from chalicelib.services.sweep import SlaSweep
 
-        return SlaSweep(
-            self.tickets, self.due_tickets, self.clock_keeper, self.notice_factory, self.clock, self.escalations
-        )
+        steps = StepsInTurn(self.escalations, self.change_timers)
+        return SlaSweep(self.tickets, self.due_tickets, self.clock_keeper, self.notice_factory, self.clock, steps)
 
     @cached_property
     def notifier(self) -> Notifier:

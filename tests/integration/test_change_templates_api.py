@@ -87,3 +87,34 @@ def test_an_incident_during_early_life_support_is_linked_and_tagged(client: Any,
     clock.advance(hours=2)
     r = _call(client, "post", "/tickets", {**body, "title": "ERP slow"}, auth())
     assert r.json_body["links"] == [] and "early-life-support" not in r.json_body["tags"]
+
+
+def test_the_sweep_fires_each_change_timer_once(client: Any, clock: FakeClock) -> None:
+    from chalicelib import wiring
+    from tests.integration.test_changes_api import _decide, agent
+
+    window = {"start": NOW.isoformat(), "end": (NOW + timedelta(hours=2)).isoformat()}
+    t = _open(client)
+    t = _plan(client, t, model="emergency", implementer_group="database", window=window, els_hours=4).json_body
+    t = _move(client, t, "implement", agent("sam")).json_body
+
+    def fired() -> list[str]:
+        events = client.http.get(f"/tickets/{t['number']}/events", headers=agent()).json_body["events"]
+        return [e["after"]["timer"] for e in events if e["kind"] == "change_timer"]
+
+    clock.advance(hours=2, minutes=1)
+    for _ in range(2):
+        wiring.desk().sla_sweep.run()
+    assert fired() == ["window_overrun"]
+    t = client.http.get(f"/tickets/{t['number']}", headers=agent()).json_body
+    t = _move(client, t, "review", outcome="successful").json_body
+    clock.advance(hours=22)
+    wiring.desk().sla_sweep.run()
+    wiring.desk().sla_sweep.run()
+    assert fired() == ["window_overrun", "emergency_authorization_due", "els_end"]
+    t = client.http.get(f"/tickets/{t['number']}", headers=agent()).json_body
+    assert _decide(client, t, "dora").status_code == 200
+    clock.advance(days=5)
+    wiring.desk().sla_sweep.run()
+    wiring.desk().sla_sweep.run()
+    assert fired() == ["window_overrun", "emergency_authorization_due", "els_end", "review_due"]

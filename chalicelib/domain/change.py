@@ -586,6 +586,20 @@ class WindowStarted:
         return None
 
 
+def review_of(plan: ChangePlan, links: Sequence[Any]) -> dict[str, Any]:
+    """What a change's review looks at (seed 001, Release step 5): how the implementation went
+    (outcome, actual start and end), the incidents linked as caused by it (early-life support
+    links them), and the problems and incidents it was meant to resolve (its ``fixes`` links),
+    to be closed now that it is in."""
+    return {
+        "outcome": plan.outcome,
+        "actual_start": iso(plan.actual_start) if plan.actual_start else None,
+        "actual_end": iso(plan.actual_end) if plan.actual_end else None,
+        "caused_incidents": [link.target for link in links if getattr(link, "kind", None) == "caused"],
+        "to_close": [link.target for link in links if getattr(link, "kind", None) == "fixes"],
+    }
+
+
 def caused_incidents(ticket: Any) -> bool:
     """Whether an incident is linked as caused by this change."""
     return any(getattr(link, "kind", None) == "caused" for link in getattr(ticket, "links", ()) or ())

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from chalicelib.domain.change import record_outcome, stamp_implementation
+from chalicelib.domain.change import record_outcome, review_of, stamp_implementation
 from chalicelib.domain.classification import SLOTS, Triage, correct
 from chalicelib.domain.errors import AlreadyClaimed, Forbidden, NotFound, StaleVersion, ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
@@ -730,7 +730,9 @@ def ticket_view(ticket: Ticket, viewer: Identity) -> dict[str, Any]:
         "sla": ticket.sla or None,
         "next_deadline": iso(ticket.next_deadline),
         **intake_view(ticket, viewer),
-        "change": ticket.change.view() if ticket.change is not None else None,
+        "change": (
+            {**ticket.change.view(), "review": review_of(ticket.change, ticket.links)} if ticket.change else None
+        ),
         "links": [link.to_dict() for link in ticket.links],
     }
     if not viewer.is_staff:

@@ -82,6 +82,7 @@ def test_an_incident_during_early_life_support_is_linked_and_tagged(client: Any,
     assert "early-life-support" in incident["tags"]
     change = client.http.get(f"/tickets/{t['number']}", headers=agent()).json_body
     assert change["links"] == [{"kind": "caused", "target": incident["number"]}]
+    assert change["change"]["review"]["caused_incidents"] == [incident["number"]]
     r = client.http.delete(f"/tickets/{incident['number']}/links/caused_by/{t['number']}", headers=agent())
     assert r.status_code == 200 and r.json_body["links"] == []
     clock.advance(hours=2)

@@ -479,3 +479,16 @@ def test_the_actual_start_and_end_are_the_moves_into_and_out_of_implementation()
     assert ended.els_end(72) == end + timedelta(hours=72)
     assert ended.evolve(els_hours=4).els_end(72) == end + timedelta(hours=4)
     assert ChangePlan.from_dict(ended.to_dict()) == ended
+
+
+def test_the_review_lists_the_incidents_caused_and_what_the_change_should_close() -> None:
+    from datetime import UTC, datetime
+
+    from chalicelib.domain.change import review_of
+
+    end = datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
+    plan = FULL.evolve(outcome="successful_with_issues", actual_start=end, actual_end=end)
+    links = (Link("caused", "INC-000004"), Link("fixes", "PRB-000001"), Link("related", "CHG-000002"))
+    review = review_of(plan, links)
+    assert review["caused_incidents"] == ["INC-000004"] and review["to_close"] == ["PRB-000001"]
+    assert review["outcome"] == "successful_with_issues" and review["actual_end"] == review["actual_start"]

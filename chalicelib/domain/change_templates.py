@@ -199,3 +199,25 @@ def review_reason(outcome: str | None = None, incident: str | None = None, prior
     if incident is not None and priority in SERIOUS_PRIORITIES:
         return f"the change caused the {priority} incident {incident}"
     return None
+
+
+def default_templates() -> list[dict[str, Any]]:
+    """The standard change templates the desk ships with (``make run`` seeds them)."""
+    return [
+        {
+            "name": "erp-app-server-restart",
+            "services": ["erp"],
+            "implementation_plan": "Drain one ERP application server from the load balancer, restart it, "
+            "check the health page, put it back; then the next one.",
+            "backout_plan": "Put the drained server back unchanged; open an incident if it does not come up.",
+            "max_risk": 6,
+        },
+        {
+            "name": "vpn-client-profile-update",
+            "services": ["vpn"],
+            "implementation_plan": "Publish the new VPN client profile to the pilot group, then to everyone "
+            "after one working day without a VPN incident.",
+            "backout_plan": "Republish the previous profile version.",
+            "max_risk": 4,
+        },
+    ]

@@ -44,8 +44,9 @@ from chalicelib.domain.identity import SYSTEM, Identity, role_rank
 from chalicelib.domain.lifecycle import DESK, MoveFacts
 from chalicelib.domain.links import Link
 from chalicelib.domain.processes import lifecycle_of
+from chalicelib.domain.quiet_hours import EARLY_LIFE_SUPPORT_TAG
 from chalicelib.domain.ticket import STAFF_ROLES, Ticket
-from chalicelib.observability import tracer
+from chalicelib.observability import logger, tracer
 from chalicelib.services.configuration import AGENT, CHANGE_TEMPLATE, GROUP, SERVICE, ConfigService
 from chalicelib.services.tickets import TicketService
 
@@ -96,6 +97,10 @@ class ChangesInSupport(Protocol):
     def in_early_life_support(self, now: datetime) -> list[Ticket]: ...
 
 
+#: Tries at storing a template's flagged version while others store versions of it.
+FLAG_ATTEMPTS = 3
+
+
 class ConfiguredChangeTemplates:
     """:class:`ChangeTemplates` over the ``change_template`` documents."""
 
@@ -114,12 +119,19 @@ class ConfiguredChangeTemplates:
 
     def flag(self, name: str, flag: ReviewFlag) -> None:
         self.config.forget_cache()
-        current = self.config.repository.latest(CHANGE_TEMPLATE, name)
-        if current is None:
-            return
-        body = flagged(current.body, flag)
-        if body is not None:
-            self.config.update(CHANGE_TEMPLATE, name, {**body, "version": current.version}, SYSTEM)
+        for _ in range(FLAG_ATTEMPTS):
+            current = self.config.repository.latest(CHANGE_TEMPLATE, name)
+            if current is None:
+                return
+            body = flagged(current.body, flag)
+            if body is None:
+                return
+            try:
+                self.config.update(CHANGE_TEMPLATE, name, {**body, "version": current.version}, SYSTEM)
+                return
+            except Conflict:
+                continue  # another version was stored meanwhile: flag that one
+        logger.warning("change template kept changing; not flagged", extra={"template": name, "change": flag.change})
 
 
 class ConfiguredChangeDirectory:
@@ -285,8 +297,9 @@ class ChangeService:
     def early_life_support(self, incident: Ticket) -> Ticket:
         """Link a new incident on a service in early-life support to each change supporting it, as
         possibly ``caused_by`` it (both tickets in one transaction; the agent may remove the link).
-        The incident was tagged ``early-life-support`` at intake (``IntakeClassifier``)."""
-        if incident.type != "incident" or self.links is None:
+        Only an incident intake tagged ``early-life-support`` (``IntakeClassifier``) is looked at,
+        so any other costs no read."""
+        if incident.type != "incident" or self.links is None or EARLY_LIFE_SUPPORT_TAG not in incident.tags:
             return incident
         for change in self.supporting(incident.service, incident.created_at):
             incident = self.links.link(incident.number, "caused_by", change.number, SYSTEM)

@@ -35,7 +35,7 @@ def test_templates_are_versioned_documents_refused_with_the_field_named(client: 
     created = _template(client)
     assert created["version"] == 1 and created["flagged_for_review"] is False
     listed = client.http.get("/admin/change-templates", headers=auth("ann", "agent")).json_body["items"]
-    assert [d["name"] for d in listed] == ["restart-erp"]
+    assert [d["name"] for d in listed] == ["erp-app-server-restart", "restart-erp", "vpn-client-profile-update"]
 
 
 def test_a_change_from_a_template_is_pre_approved_and_a_failure_flags_the_template(

@@ -217,3 +217,23 @@ def test_a_serious_incident_caused_by_a_standard_change_flags_its_template(
     changes.linked(t, major, Link("caused", major.number))
     doc = config.get(CHANGE_TEMPLATE, "restart-erp")
     assert doc.version == 2 and [f["change"] for f in doc.body["review_flags"]] == [t.number]
+
+
+def test_flagging_retries_when_another_version_was_stored_meanwhile(config: ConfigService) -> None:
+    from chalicelib.domain.errors import Conflict
+
+    templates = ConfiguredChangeTemplates(config)
+    real_update = config.update
+    calls: list[int] = []
+
+    def racing_update(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            real_update(CHANGE_TEMPLATE, "restart-erp", {**RESTART, "max_risk": 4}, MIA)  # someone else's edit
+            raise Conflict("moved on")
+        return real_update(*args)
+
+    config.update = racing_update  # type: ignore[method-assign]
+    templates.flag("restart-erp", ReviewFlag("CHG-000009", "the change was failed", datetime(2026, 3, 2, tzinfo=UTC)))
+    doc = config.get(CHANGE_TEMPLATE, "restart-erp")
+    assert doc.version == 3 and doc.body["max_risk"] == 4 and doc.body["review_flags"][0]["change"] == "CHG-000009"

@@ -71,6 +71,9 @@ class Settings:
     ``CHANGE_RISK_LOW_MAX``, ``CHANGE_RISK_MEDIUM_MAX``  a change's risk level (likelihood x
                                     impact, 1-25) up to the first is low, up to the second medium,
                                     above it high; default 6 and 12.
+    ``CHANGE_EMERGENCY_AUTHORIZATION_HOURS``  an emergency change's authorization is due this long
+                                    after implementation started (default 24).
+    ``CHANGE_REVIEW_DAYS``          a change's review is due this long after it entered review (5).
     ``CLAIMS_TABLE``, ``OUTBOX_TABLE``  exactly-once claims and the notice outbox.
     ``EXAMPLES_TABLE``              the labelled examples the classifier is trained on.
     ``CHANGE_SLOTS_TABLE``          change windows per service (conflict checks, the calendar).
@@ -148,6 +151,8 @@ class Settings:
     action_link_days: int = 7
     change_risk_low_max: int = 6
     change_risk_medium_max: int = 12
+    change_emergency_authorization_hours: int = 24
+    change_review_days: int = 5
 
 
 def _env_bool(name: str) -> bool:
@@ -240,6 +245,8 @@ def get_settings() -> Settings:
         action_link_days=_env_int("ACTION_LINK_DAYS", 7),
         change_risk_low_max=_env_int("CHANGE_RISK_LOW_MAX", 6),
         change_risk_medium_max=_env_int("CHANGE_RISK_MEDIUM_MAX", 12),
+        change_emergency_authorization_hours=_env_int("CHANGE_EMERGENCY_AUTHORIZATION_HOURS", 24),
+        change_review_days=_env_int("CHANGE_REVIEW_DAYS", 5),
     )
     return check_token_settings(settings, on_lambda=bool(_env("AWS_LAMBDA_FUNCTION_NAME")))
 

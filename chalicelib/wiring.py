@@ -24,6 +24,7 @@ from chalicelib.config import Settings, get_settings
 
 if TYPE_CHECKING:
     from chalicelib.services.action_links import ActionLinks
+    from chalicelib.services.change_timers import ChangeTimers
     from chalicelib.services.changes import ChangeService
     from chalicelib.services.classification import CatalogReferences, IntakeClassifier, WorkloadReader
     from chalicelib.services.configuration import ConfigService
@@ -231,7 +232,17 @@ class Desk:
     def clock_keeper(self) -> SlaClockKeeper:
         from chalicelib.services.sla import SlaClockKeeper
 
-        return SlaClockKeeper(self.config_service, self.escalations)
+        return SlaClockKeeper(self.config_service, self.escalations, timers=self.change_timers)
+
+    @cached_property
+    def change_timers(self) -> ChangeTimers:
+        from chalicelib.domain.change_timers import TimerSettings
+        from chalicelib.services.change_timers import ChangeTimers
+
+        settings = TimerSettings(
+            self.settings.change_emergency_authorization_hours, self.settings.change_review_days
+        )
+        return ChangeTimers(self.notice_factory, self.directory, settings)
 
     @cached_property
     def model_cache(self) -> ModelCache:
@@ -253,6 +264,7 @@ class Desk:
             models=self.current_models,
             workloads=self.workloads,
             directory=self.directory,
+            early_life=lambda service, now: bool(self.change_service.supporting(service, now)),
         )
 
     @cached_property
@@ -273,6 +285,7 @@ class Desk:
             enricher=self.intake_classifier,
             notices=self.notice_factory,
             references=self.references,
+            opened=lambda ticket: self.change_service.early_life_support(ticket),
         )
 
     @cached_property
@@ -284,7 +297,7 @@ class Desk:
     @cached_property
     def change_service(self) -> ChangeService:
         from chalicelib.domain.change import RiskBands
-        from chalicelib.services.changes import ChangeService, ConfiguredChangeDirectory
+        from chalicelib.services.changes import ChangeService, ConfiguredChangeDirectory, ConfiguredChangeTemplates
 
         bands = RiskBands(self.settings.change_risk_low_max, self.settings.change_risk_medium_max)
         queue: Any = self.tickets
@@ -302,14 +315,24 @@ class Desk:
 
         slots = DynamoChangeSlots() if self._tickets is None else None
         directory = ConfiguredChangeDirectory(config)
-        return ChangeService(self.ticket_service, queue, directory, bands=bands, slots=slots, freezes=freezes)
+        return ChangeService(
+            self.ticket_service,
+            queue,
+            directory,
+            bands=bands,
+            slots=slots,
+            freezes=freezes,
+            templates=ConfiguredChangeTemplates(config),
+            support=queue,
+            links=self.link_service,
+        )
 
     @cached_property
     def link_service(self) -> LinkService:
         from chalicelib.services.links import LinkService
 
         repository: Any = self.tickets
-        return LinkService(repository, self.clock)
+        return LinkService(repository, self.clock, on_linked=lambda *linked: self.change_service.linked(*linked))
 
     @cached_property
     def intake(self) -> IdempotentIntake:
@@ -329,11 +352,11 @@ class Desk:
 
     @cached_property
     def sla_sweep(self) -> SlaSweep:
+        from chalicelib.services.change_timers import StepsInTurn
         from chalicelib.services.sweep import SlaSweep
 
-        return SlaSweep(
-            self.tickets, self.due_tickets, self.clock_keeper, self.notice_factory, self.clock, self.escalations
-        )
+        steps = StepsInTurn(self.escalations, self.change_timers)
+        return SlaSweep(self.tickets, self.due_tickets, self.clock_keeper, self.notice_factory, self.clock, steps)
 
     @cached_property
     def notifier(self) -> Notifier:

@@ -39,6 +39,7 @@ COLLECTIONS = {
     "classification-rules": "classification_rule",
     "oncall-rotas": "oncall_rota",
     "change-freezes": "change_freeze",
+    "change-templates": "change_template",
 }
 
 

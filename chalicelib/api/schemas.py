@@ -84,7 +84,7 @@ class TransitionBody(Strict):
     version: Version
     reason: Reason | None = None
     #: How a change's implementation ended, with the move out of ``implementing``.
-    outcome: Literal["successful", "failed", "backed_out"] | None = None
+    outcome: Literal["successful", "successful_with_issues", "failed", "backed_out"] | None = None
 
 
 class ApprovalBody(Strict):

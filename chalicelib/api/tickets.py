@@ -124,7 +124,10 @@ def transition_ticket(number: str) -> Response:
     request = _request()
     who = caller(request)
     body = parse_body(request, TransitionBody)
-    ticket = desk().ticket_service.transition(number, body.to, body.version, who, body.reason, body.outcome)
+    if body.outcome is not None:
+        ticket = desk().change_service.finish(number, body.to, body.version, who, body.reason, body.outcome)
+    else:
+        ticket = desk().ticket_service.transition(number, body.to, body.version, who, body.reason)
     return json_response(shown(ticket_view(ticket, who), who))
 
 

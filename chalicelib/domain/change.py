@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain import validation as check
@@ -45,7 +45,14 @@ MODELS = (STANDARD, NORMAL, EMERGENCY)
 
 #: How an implementation ended, given with the move out of ``implementing``.
 SUCCESSFUL = "successful"
-OUTCOMES = (SUCCESSFUL, "failed", "backed_out")
+SUCCESSFUL_WITH_ISSUES = "successful_with_issues"
+FAILED = "failed"
+BACKED_OUT = "backed_out"
+OUTCOMES = (SUCCESSFUL, SUCCESSFUL_WITH_ISSUES, FAILED, BACKED_OUT)
+#: The outcomes that count as a failure: the change goes to review and its template is flagged.
+FAILURES = (FAILED, BACKED_OUT)
+#: The status whose entry and exit are the actual start and end of the implementation.
+IMPLEMENTING = "implementing"
 
 APPROVE = "approve"
 REJECT = "reject"
@@ -190,6 +197,12 @@ class ChangePlan:
     #: conflict check, and the freezes its window falls in (their reasons).
     conflicts: tuple[ConflictNote, ...] = ()
     freezes: tuple[str, ...] = ()
+    #: When implementation actually started and ended (the moves into and out of ``implementing``).
+    actual_start: datetime | None = None
+    actual_end: datetime | None = None
+    #: The standard change template it was made from (name and version), if any.
+    template: str | None = None
+    template_version: int | None = None
 
     def evolve(self, **changes: Any) -> ChangePlan:
         return replace(self, **changes)
@@ -218,6 +231,10 @@ class ChangePlan:
         out["outcome"] = self.outcome
         out["conflicts"] = [c.to_dict() for c in self.conflicts]
         out["freezes"] = list(self.freezes)
+        out["actual_start"] = iso(self.actual_start) if self.actual_start else None
+        out["actual_end"] = iso(self.actual_end) if self.actual_end else None
+        out["template"] = self.template
+        out["template_version"] = self.template_version
         return out
 
     def view(self) -> dict[str, Any]:
@@ -245,7 +262,51 @@ class ChangePlan:
             outcome=doc.get("outcome"),
             conflicts=tuple(ConflictNote.from_dict(c) for c in doc.get("conflicts") or ()),
             freezes=tuple(str(f) for f in doc.get("freezes") or ()),
+            actual_start=_instant(doc.get("actual_start")),
+            actual_end=_instant(doc.get("actual_end")),
+            template=doc.get("template"),
+            template_version=doc.get("template_version"),
         )
+
+    def els_end(self, default_hours: int) -> datetime | None:
+        """When early-life support ends: ``els_hours`` (or ``default_hours``) after the actual end."""
+        if self.actual_end is None:
+            return None
+        return self.actual_end + timedelta(hours=self.els_hours if self.els_hours is not None else default_hours)
+
+
+#: Early-life support after implementation, when the plan names no ``els_hours`` (seed 000).
+ELS_DEFAULT_HOURS = 72
+
+
+def early_life_support_end(ticket: Any) -> datetime | None:
+    """When a change request's early-life support ends: ``els_hours`` (default 72) after its
+    implementation ended; None for any other ticket, or a change not implemented."""
+    plan = getattr(ticket, "change", None)
+    if getattr(ticket, "type", None) != "change_request" or not isinstance(plan, ChangePlan):
+        return None
+    return plan.els_end(ELS_DEFAULT_HOURS)
+
+
+def in_early_life_support(ticket: Any, service: str | None, now: datetime) -> bool:
+    """Whether an incident on ``service`` opened at ``now`` falls in the change's early-life support."""
+    end = early_life_support_end(ticket)
+    return end is not None and service is not None and service in ticket.change.services and now < end
+
+
+def _instant(raw: object) -> datetime | None:
+    return datetime.fromisoformat(raw) if isinstance(raw, str) else None
+
+
+def stamp_implementation(plan: ChangePlan | None, before: str, after: str, now: datetime) -> ChangePlan | None:
+    """The plan with the actual start (entering ``implementing``) or end (leaving it) at ``now``."""
+    if plan is None or before == after:
+        return plan
+    if after == IMPLEMENTING:
+        return plan.evolve(actual_start=now, actual_end=None)
+    if before == IMPLEMENTING:
+        return plan.evolve(actual_end=now)
+    return plan
 
 
 # ============================================================================================
@@ -558,6 +619,20 @@ class WindowStarted:
         return None
 
 
+def review_of(plan: ChangePlan, links: Sequence[Any]) -> dict[str, Any]:
+    """What a change's review looks at (seed 001, Release step 5): how the implementation went
+    (outcome, actual start and end), the incidents linked as caused by it (early-life support
+    links them), and the problems and incidents it was meant to resolve (its ``fixes`` links),
+    to be closed now that it is in."""
+    return {
+        "outcome": plan.outcome,
+        "actual_start": iso(plan.actual_start) if plan.actual_start else None,
+        "actual_end": iso(plan.actual_end) if plan.actual_end else None,
+        "caused_incidents": [link.target for link in links if getattr(link, "kind", None) == "caused"],
+        "to_close": [link.target for link in links if getattr(link, "kind", None) == "fixes"],
+    }
+
+
 def caused_incidents(ticket: Any) -> bool:
     """Whether an incident is linked as caused by this change."""
     return any(getattr(link, "kind", None) == "caused" for link in getattr(ticket, "links", ()) or ())
@@ -572,7 +647,7 @@ class Succeeded:
         plan = _plan(facts)
         if plan is None or plan.outcome is None:
             return "change.outcome is required"
-        if plan.outcome != SUCCESSFUL:
+        if plan.outcome in FAILURES:
             return f"a {plan.outcome} change goes to review"
         if caused_incidents(facts.ticket):
             return "a change that caused an incident goes to review"
@@ -587,6 +662,6 @@ class NeedsReview:
         plan = _plan(facts)
         if plan is None or plan.outcome is None:
             return "change.outcome is required"
-        if plan.outcome == SUCCESSFUL and not caused_incidents(facts.ticket):
-            return "a successful standard change that caused no incident closes without review"
+        if plan.outcome not in FAILURES and not caused_incidents(facts.ticket):
+            return f"a {plan.outcome} standard change that caused no incident closes without review"
         return None

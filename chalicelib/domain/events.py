@@ -34,6 +34,7 @@ Payloads by kind (``before`` / ``after`` hold only the fields the event is about
 ``change_approvals_voided``  before ``{"approvals": [...]}``: a material edit voided them.
 ``change_decided``    after ``{"decision": "approve"|"reject", "comment"}``: the one approval.
 ``linked``, ``unlinked``  after / before ``{"kind", "target"}``: a link to another ticket.
+``change_timer``      after ``{"timer", "timer_id", "at"}``: a change timer fired (by the sweep).
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class EventKind:
     CHANGE_DECIDED = "change_decided"
     LINKED = "linked"
     UNLINKED = "unlinked"
+    CHANGE_TIMER = "change_timer"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.change import (
     APPROVE,
@@ -21,12 +21,22 @@ from chalicelib.domain.change import (
     Approval,
     Approver,
     ChangePlan,
+    PlanChange,
     RiskBands,
     apply_edit,
     approval_refusal,
     awaits_approval,
+    in_early_life_support,
     parse_plan_edit,
     submitter_of,
+)
+from chalicelib.domain.change_templates import (
+    ChangeTemplate,
+    ReviewFlag,
+    flagged,
+    from_template,
+    review_reason,
+    standard_refusals,
 )
 from chalicelib.domain.conflicts import (
     ConflictNote,
@@ -39,14 +49,19 @@ from chalicelib.domain.conflicts import (
 )
 from chalicelib.domain.errors import Conflict, Forbidden, IllegalTransition, StaleVersion, ValidationFailed
 from chalicelib.domain.events import EventKind
-from chalicelib.domain.identity import Identity, role_rank
+from chalicelib.domain.identity import SYSTEM, Identity, role_rank
 from chalicelib.domain.instants import iso
 from chalicelib.domain.lifecycle import DESK, MoveFacts
+from chalicelib.domain.links import Link
 from chalicelib.domain.processes import lifecycle_of
+from chalicelib.domain.quiet_hours import EARLY_LIFE_SUPPORT_TAG
 from chalicelib.domain.ticket import STAFF_ROLES, Ticket
-from chalicelib.observability import tracer
-from chalicelib.services.configuration import AGENT, GROUP, SERVICE, ConfigService
+from chalicelib.observability import logger, tracer
+from chalicelib.services.configuration import AGENT, CHANGE_TEMPLATE, GROUP, SERVICE, ConfigService
 from chalicelib.services.tickets import TicketService
+
+if TYPE_CHECKING:
+    from chalicelib.services.links import LinkService
 
 #: The longest ``GET /approvals`` page.
 MAX_QUEUE = 100
@@ -78,6 +93,61 @@ class SlotIndex(Protocol):
     """Change windows per service (one Query per service over a bounded start range)."""
 
     def overlapping(self, service: str, start: datetime, end: datetime) -> list[Slot]: ...
+
+
+class ChangeTemplates(Protocol):
+    """The standard change templates (versioned configuration documents)."""
+
+    def template(self, name: str, version: int | None = None) -> ChangeTemplate | None:
+        """The template ``name`` (its latest version, or ``version``); None when there is none."""
+        ...
+
+    def flag(self, name: str, flag: ReviewFlag) -> None:
+        """Store the template's next version flagged for review (once per change)."""
+        ...
+
+
+class ChangesInSupport(Protocol):
+    """The change requests still in early-life support (an index query)."""
+
+    def in_early_life_support(self, now: datetime) -> list[Ticket]: ...
+
+
+#: Tries at storing a template's flagged version while others store versions of it.
+FLAG_ATTEMPTS = 3
+
+
+class ConfiguredChangeTemplates:
+    """:class:`ChangeTemplates` over the ``change_template`` documents."""
+
+    def __init__(self, config: ConfigService) -> None:
+        self.config = config
+
+    def template(self, name: str, version: int | None = None) -> ChangeTemplate | None:
+        if version is not None:
+            found: ChangeTemplate | None = self.config.parsed_exact(CHANGE_TEMPLATE, name, version)
+            return found
+        for doc in self.config.latest_all(CHANGE_TEMPLATE):
+            if doc.name == name:
+                latest: ChangeTemplate = self.config.parsed(doc)
+                return latest
+        return None
+
+    def flag(self, name: str, flag: ReviewFlag) -> None:
+        self.config.forget_cache()
+        for _ in range(FLAG_ATTEMPTS):
+            current = self.config.repository.latest(CHANGE_TEMPLATE, name)
+            if current is None:
+                return
+            body = flagged(current.body, flag)
+            if body is None:
+                return
+            try:
+                self.config.update(CHANGE_TEMPLATE, name, {**body, "version": current.version}, SYSTEM)
+                return
+            except Conflict:
+                continue  # another version was stored meanwhile: flag that one
+        logger.warning("change template kept changing; not flagged", extra={"template": name, "change": flag.change})
 
 
 class ConfiguredChangeDirectory:
@@ -119,11 +189,17 @@ class ChangeService:
         bands: RiskBands | None = None,
         slots: SlotIndex | None = None,
         freezes: Callable[[], Sequence[Freeze]] | None = None,
+        templates: ChangeTemplates | None = None,
+        support: ChangesInSupport | None = None,
+        links: LinkService | None = None,
     ) -> None:
         self.tickets = tickets
         self.queue = queue
         self.directory = directory
         self.bands = bands or RiskBands()
+        self.templates = templates
+        self.support = support
+        self.links = links
         self.slots = slots
         self.freezes = freezes or (lambda: ())
 
@@ -207,12 +283,13 @@ class ChangeService:
         ``change_planned`` event with before/after. A material edit voids the approvals given so
         far (recorded), and sends a scheduled change back to authorization."""
         caller.require(*STAFF_ROLES)
+        body, template = self._from_template(body)
         edit = parse_plan_edit(
             body, services=self.directory.services(), groups=self.directory.groups(), bands=self.bands
         )
         ticket = self._load(number, caller, edit.version)
         current = _change_ticket(ticket, "a change plan")
-        change = apply_edit(current, edit, ticket.status)
+        change = self._standard(apply_edit(current, edit, ticket.status), template)
         if {"window", "services"}.intersection(change.after):
             checked = self.checked(number, change.plan)
             if checked.conflicts != change.plan.conflicts:
@@ -239,6 +316,88 @@ class ChangeService:
         if stored is not ticket and stored.change is not None:
             self._tell_others(number, current, stored.change, caller)
         return stored
+
+    # -- standard changes: templates ---------------------------------------------------------
+
+    def _from_template(self, body: Mapping[str, Any]) -> tuple[Mapping[str, Any], ChangeTemplate | None]:
+        """A plan edit naming ``"template"``: the body with the template's model, services and
+        plans (``chalicelib.domain.change_templates.from_template``), and the template."""
+        if not isinstance(body, Mapping) or "template" not in body:
+            return body, None
+        rest = {k: v for k, v in body.items() if k != "template"}
+        name = body["template"]
+        template = self.templates.template(name) if self.templates is not None and isinstance(name, str) else None
+        if template is None:
+            raise ValidationFailed([{"field": "template", "reason": f"no change template {name!r}"}])
+        return from_template(template, rest), template
+
+    def _standard(self, change: PlanChange, template: ChangeTemplate | None) -> PlanChange:
+        """The edit, checked against the template a standard change is made from (the one named
+        now, else the version it recorded); a new template is recorded on the plan."""
+        plan = change.plan
+        if template is not None:
+            plan = plan.evolve(template=template.name, template_version=template.version)
+            if (change.plan.template, change.plan.template_version) != (plan.template, plan.template_version):
+                before = {"template": change.plan.template, "template_version": change.plan.template_version}
+                after = {"template": plan.template, "template_version": plan.template_version}
+                change = replace(change, before={**change.before, **before}, after={**change.after, **after})
+        elif plan.template is not None and self.templates is not None:
+            template = self.templates.template(plan.template, plan.template_version)
+        problems = standard_refusals(plan, template)
+        if problems:
+            raise ValidationFailed(problems)
+        return replace(change, plan=plan)
+
+    def template_review(self, change: Ticket, *, outcome: str | None = None, incident: Ticket | None = None) -> None:
+        """Flag the template of a standard ``change`` for review when it failed or was backed out
+        (``outcome``), or caused a P1/P2 ``incident`` (recorded once per change on the template's
+        next version)."""
+        plan = change.change
+        if plan is None or plan.template is None or self.templates is None:
+            return
+        reason = review_reason(outcome, incident.number if incident else None, incident.priority if incident else None)
+        if reason is not None:
+            self.templates.flag(plan.template, ReviewFlag(change.number, reason, self.tickets.clock()))
+
+    def finish(self, number: str, to: str, version: int, caller: Identity, reason: str | None, outcome: str) -> Ticket:
+        """The move out of implementation with its ``outcome`` (the ticket service's transition);
+        a standard change that failed or was backed out flags its template for review."""
+        ticket = self.tickets.transition(number, to, version, caller, reason, outcome)
+        self.template_review(ticket, outcome=outcome)
+        return ticket
+
+    def linked(self, source: Ticket, target: Ticket, link: Link) -> None:
+        """After a link is written: an incident caused by a standard change flags its template
+        when the incident is a P1 or P2."""
+        pair = {"caused_by": (target, source), "caused": (source, target)}.get(link.kind)
+        if pair is None:
+            return
+        change, incident = pair
+        if change.type == "change_request" and incident.type == "incident":
+            self.template_review(change, incident=incident)
+
+    # -- early-life support ---------------------------------------------------------------
+
+    def supporting(self, service: str | None, now: datetime) -> list[Ticket]:
+        """The changes in early-life support on ``service`` at ``now`` (seed 000: after a change,
+        its services' incidents interrupt work)."""
+        if service is None or self.support is None:
+            return []
+        return sorted(
+            (t for t in self.support.in_early_life_support(now) if in_early_life_support(t, service, now)),
+            key=lambda t: t.number,
+        )
+
+    def early_life_support(self, incident: Ticket) -> Ticket:
+        """Link a new incident on a service in early-life support to each change supporting it, as
+        possibly ``caused_by`` it (both tickets in one transaction; the agent may remove the link).
+        Only an incident intake tagged ``early-life-support`` (``IntakeClassifier``) is looked at,
+        so any other costs no read."""
+        if incident.type != "incident" or self.links is None or EARLY_LIFE_SUPPORT_TAG not in incident.tags:
+            return incident
+        for change in self.supporting(incident.service, incident.created_at):
+            incident = self.links.link(incident.number, "caused_by", change.number, SYSTEM)
+        return incident
 
     # -- the one approval -------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from chalicelib.domain.events import EventKind
 from chalicelib.domain.intake import ClassificationRule, classify
 from chalicelib.domain.oncall import page_reason
 from chalicelib.domain.processes import lifecycle_for
+from chalicelib.domain.quiet_hours import EARLY_LIFE_SUPPORT_TAG
 from chalicelib.domain.routing import choose_assignee
 from chalicelib.domain.sla.policy import select_policy
 from chalicelib.domain.ticket import Ticket, priority_for
@@ -119,6 +120,7 @@ class IntakeClassifier:
         models: Callable[[], Mapping[str, Any]] | None = None,
         workloads: WorkloadReader | None = None,
         directory: Directory | None = None,
+        early_life: Callable[[str | None, datetime], bool] | None = None,
     ) -> None:
         self.config = config
         self.threshold = threshold
@@ -126,6 +128,8 @@ class IntakeClassifier:
         self.workloads = workloads
         #: Who is on call (the page at intake); None: no paging.
         self.directory = directory
+        #: Whether a service is in a change's early-life support at an instant; None: never.
+        self.early_life = early_life
 
     def _docs(self, kind: str) -> list[Any]:
         """The latest documents of ``kind`` offered at intake: retired ones (``active: false``) are not."""
@@ -262,6 +266,17 @@ class IntakeClassifier:
                         "note": decision.reason,
                     }
                 )
+        if ticket.type == "incident" and self.early_life is not None and self.early_life(service, now):
+            tags = tuple(sorted({*classified.tags, EARLY_LIFE_SUPPORT_TAG}))
+            events.append(
+                {
+                    "kind": EventKind.UPDATED,
+                    "before": {"tags": list(classified.tags)},
+                    "after": {"tags": list(tags)},
+                    "note": f"{service} is in early-life support after a change",
+                }
+            )
+            classified = classified.evolve(tags=tags)
         paged = self.page(classified, now)
         if paged is not None:
             events.append(paged)

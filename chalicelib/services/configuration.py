@@ -113,6 +113,22 @@ def _parse_freeze(body: dict[str, Any]) -> Any:
     return Freeze.from_dict({k: v for k, v in body.items() if k != "version"})
 
 
+CHANGE_TEMPLATE = "change_template"
+
+
+def _validate_change_template(body: dict[str, Any], config: ConfigService) -> dict[str, Any]:
+    from chalicelib.domain.change_templates import ChangeTemplate
+
+    services = {doc.name for doc in config.latest_all(SERVICE)}
+    return ChangeTemplate.from_dict(body, services).to_dict()
+
+
+def _parse_change_template(body: dict[str, Any]) -> Any:
+    from chalicelib.domain.change_templates import ChangeTemplate
+
+    return ChangeTemplate.from_dict(body)
+
+
 KINDS: dict[str, DocumentKind] = {
     CALENDAR: DocumentKind(CALENDAR, "calendar", _validate_calendar, parse=BusinessCalendar.from_dict),
     SLA_POLICY: DocumentKind(SLA_POLICY, "SLA policy", _validate_policy, parse=SlaPolicy.from_dict),
@@ -122,6 +138,13 @@ KINDS: dict[str, DocumentKind] = {
     ),
     CHANGE_FREEZE: DocumentKind(
         CHANGE_FREEZE, "change freeze", _validate_freeze, editors=("admin", "manager"), parse=_parse_freeze
+    ),
+    CHANGE_TEMPLATE: DocumentKind(
+        CHANGE_TEMPLATE,
+        "change template",
+        _validate_change_template,
+        editors=("admin", "manager"),
+        parse=_parse_change_template,
     ),
 }
 

@@ -6,7 +6,7 @@ and given its own ``linked``/``unlinked`` event, so the two tickets never disagr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -44,10 +44,15 @@ def _with_event(
     return ticket.evolve(links=links, event_seq=seq, updated_at=now), event
 
 
+#: Told of each new link once it is written: (the source ticket, the target ticket, the source's link).
+LinkListener = Callable[[Ticket, Ticket, Link], None]
+
+
 class LinkService:
-    def __init__(self, repository: LinkedTickets, clock: Clock) -> None:
+    def __init__(self, repository: LinkedTickets, clock: Clock, *, on_linked: LinkListener | None = None) -> None:
         self.repository = repository
         self.clock = clock
+        self.on_linked = on_linked
 
     def _source(self, number: str, caller: Identity, version: int | None) -> Ticket:
         caller.require(*STAFF_ROLES)
@@ -77,6 +82,8 @@ class LinkService:
         stored = self.repository.save_together(
             [(new_source, source.version, [source_event]), (new_other, other.version, [other_event])]
         )
+        if self.on_linked is not None:
+            self.on_linked(stored[0], stored[1], mine)
         return stored[0]
 
     @tracer.capture_method

@@ -46,10 +46,18 @@ def _oncall_defaults() -> None:
     DEFAULTS.append((ONCALL_ROTA, lambda: default_rotas(default_groups(), default_agents())))
 
 
+def _change_template_defaults() -> None:
+    from chalicelib.domain.change_templates import default_templates
+    from chalicelib.services.configuration import CHANGE_TEMPLATE
+
+    DEFAULTS.append((CHANGE_TEMPLATE, default_templates))
+
+
 _sla_defaults()
 _escalation_defaults()
 _catalog_defaults()
 _oncall_defaults()
+_change_template_defaults()
 
 
 def register_defaults(kind: str, documents: Callable[[], Iterable[dict[str, Any]]]) -> None:

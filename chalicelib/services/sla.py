@@ -38,11 +38,14 @@ def facts_of(ticket: Ticket) -> TicketFacts:
 class SlaClockKeeper:
     """Implements ``ClockKeeper`` for :class:`~chalicelib.services.tickets.TicketService`."""
 
-    def __init__(self, config: ConfigService, escalations: Any = None) -> None:
+    def __init__(self, config: ConfigService, escalations: Any = None, timers: Any = None) -> None:
         self.config = config
         #: ``TicketEscalations``: pins the escalation rules at intake and adds their next step
         #: to the ticket's ``next_deadline``.
         self.escalations = escalations
+        #: ``ChangeTimers``: a change request's next timer joins ``next_deadline`` too, whatever
+        #: its clocks (early-life support ends after the change closed).
+        self.timers = timers
 
     # -- configuration --------------------------------------------------------------------
 
@@ -94,6 +97,13 @@ class SlaClockKeeper:
         return None if clocks is None else clocks.to_dict()
 
     def refresh(self, ticket: Ticket, events: Sequence[TicketEvent], now: datetime) -> Ticket:
+        ticket = self._refresh_clocks(ticket, events, now)
+        timer_at = self.timers.next_at(ticket, events, now) if self.timers is not None else None
+        if timer_at is not None and (ticket.next_deadline is None or timer_at < ticket.next_deadline):
+            ticket = ticket.evolve(next_deadline=timer_at)
+        return ticket
+
+    def _refresh_clocks(self, ticket: Ticket, events: Sequence[TicketEvent], now: datetime) -> Ticket:
         clocks = self.clocks(events, now)
         if clocks is None:
             return ticket.evolve(sla={}, next_deadline=None)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from chalicelib.domain.change import record_outcome
+from chalicelib.domain.change import record_outcome, review_of, stamp_implementation
 from chalicelib.domain.classification import SLOTS, Triage, correct
 from chalicelib.domain.errors import AlreadyClaimed, Forbidden, NotFound, StaleVersion, ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
@@ -135,8 +135,12 @@ class TicketService:
         enricher: IntakeEnricher | None = None,
         notices: NoticeFactory | None = None,
         references: References | None = None,
+        opened: Callable[[Ticket], Ticket] | None = None,
     ) -> None:
         self.repository = repository
+        #: What follows a ticket's opening once it is stored (early-life support links an incident
+        #: to the change that may have caused it); returns the ticket as it then is.
+        self.opened = opened
         self.references = references
         self.clock = clock
         self.reopen_window = reopen_window
@@ -196,7 +200,7 @@ class TicketService:
         self.repository.create(draft.ticket, draft.events, notices, intake=intake)
         record_ticket_opened(ticket.type, draft.ticket.priority)
         logger.info("ticket opened", extra={"ticket": number, "priority": draft.ticket.priority})
-        return draft.ticket
+        return self.opened(draft.ticket) if self.opened is not None else draft.ticket
 
     # -- reading --------------------------------------------------------------------------
 
@@ -414,6 +418,8 @@ class TicketService:
         if reopen:
             changes["reopen_count"] = ticket.reopen_count + 1
             changes["resolved_at"] = None
+        if ticket.change is not None:
+            changes["change"] = stamp_implementation(ticket.change, ticket.status, to, draft.now)
         draft.ticket = ticket.evolve(**changes)
         after: dict[str, Any] = {"status": to}
         if reopen:
@@ -724,7 +730,9 @@ def ticket_view(ticket: Ticket, viewer: Identity) -> dict[str, Any]:
         "sla": ticket.sla or None,
         "next_deadline": iso(ticket.next_deadline),
         **intake_view(ticket, viewer),
-        "change": ticket.change.view() if ticket.change is not None else None,
+        "change": (
+            {**ticket.change.view(), "review": review_of(ticket.change, ticket.links)} if ticket.change else None
+        ),
         "links": [link.to_dict() for link in ticket.links],
     }
     if not viewer.is_staff:

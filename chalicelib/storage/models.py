@@ -122,6 +122,19 @@ class ChangesAwaitingApproval(GlobalSecondaryIndex["TicketModel"]):
     created_key = UnicodeAttribute(range_key=True)
 
 
+class ChangesInEarlyLifeSupport(GlobalSecondaryIndex["TicketModel"]):
+    """Sparse: only change requests whose implementation ended carry ``els_key`` and ``els_until``
+    (when their early-life support ends). Intake reads ``els_until > now``: the changes still in
+    support, whatever the number of changes stored."""
+
+    class Meta:
+        index_name = "by_els"
+        projection = AllProjection()
+
+    els_key = UnicodeAttribute(hash_key=True)
+    els_until = UnicodeAttribute(range_key=True)
+
+
 class TicketModel(Model):
     class Meta:
         table_name = "tickets"
@@ -166,6 +179,8 @@ class TicketModel(Model):
     change = JSONAttribute(null=True)
     links = JSONAttribute(null=True)
     approval_group = UnicodeAttribute(null=True)
+    els_key = UnicodeAttribute(null=True)
+    els_until = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     by_requester = TicketsByRequester()
@@ -177,6 +192,7 @@ class TicketModel(Model):
     by_deadline = TicketsByDeadline()
     by_triage = TicketsInTriage()
     by_approval = ChangesAwaitingApproval()
+    by_els = ChangesInEarlyLifeSupport()
 
 
 class EventModel(Model):

@@ -20,7 +20,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_settings
-from chalicelib.domain.change import ChangePlan, awaits_approval
+from chalicelib.domain.change import ChangePlan, awaits_approval, early_life_support_end
 from chalicelib.domain.classification import Classification, RoutingDecision, Triage
 from chalicelib.domain.errors import AlreadyClaimed, IntakeAlreadyStored, StaleVersion, ValidationFailed
 from chalicelib.domain.events import TicketEvent
@@ -91,6 +91,10 @@ def new_write_id() -> str:
     return str(uuid.uuid4())
 
 
+#: The one partition of the sparse early-life support index.
+ELS_KEY = "els"
+
+
 def ticket_to_item(ticket: Ticket) -> TicketModel:
     item = TicketModel(
         ticket.number,
@@ -126,6 +130,10 @@ def ticket_to_item(ticket: Ticket) -> TicketModel:
     )
     if awaits_approval(ticket.status, ticket.change) and ticket.change is not None:
         item.approval_group = ticket.change.implementer_group
+    els_until = early_life_support_end(ticket)
+    if els_until is not None:
+        item.els_key = ELS_KEY
+        item.els_until = format_instant(els_until)
     if ticket.next_deadline is not None:
         item.next_deadline = format_instant(ticket.next_deadline)
         item.deadline_shard = deadline_shard(ticket.number)
@@ -545,6 +553,14 @@ class DynamoTicketRepository:
                 index += 1 + len(events)
             raise
         return [ticket.evolve(version=expected_version + 1) for ticket, expected_version, _ in writes]
+
+    @tracer.capture_method
+    def in_early_life_support(self, now: datetime) -> list[Ticket]:
+        """The change requests whose early-life support has not ended at ``now`` (the sparse ELS index)."""
+        return [
+            item_to_ticket(item)
+            for item in TicketModel.by_els.query(ELS_KEY, TicketModel.els_until > format_instant(now))
+        ]
 
     @tracer.capture_method
     def awaiting_approval(self, group: str, limit: int) -> list[Ticket]:

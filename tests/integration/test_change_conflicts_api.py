@@ -20,11 +20,16 @@ def _window(hours_from: float, hours_to: float) -> dict[str, str]:
     }
 
 
+#: The shipped standard-change template of each service the tests plan changes on.
+TEMPLATES = {"erp": "erp-app-server-restart", "vpn": "vpn-client-profile-update"}
+
+
 def _standard(client: Any, window: dict[str, str], services: list[str] | None = None) -> dict[str, Any]:
     t = _open(client)
+    services = services or ["erp"]
     body: dict[str, Any] = {
-        "model": "standard",
-        "services": services or ["erp"],
+        "template": TEMPLATES[services[0]],
+        "services": services,
         "window": window,
         "risk": {"likelihood": 1, "impact": 1},
     }
@@ -53,7 +58,7 @@ def test_overlapping_changes_on_a_shared_service_are_listed_on_both(client: Any,
 def test_touching_windows_or_other_services_do_not_conflict(client: Any, clock: FakeClock) -> None:
     _standard(client, _window(0, 2))
     assert _standard(client, _window(2, 3))["change"]["conflicts"] == []
-    assert _standard(client, _window(0, 2), ["email"])["change"]["conflicts"] == []
+    assert _standard(client, _window(0, 2), ["vpn"])["change"]["conflicts"] == []
 
 
 def test_a_conflict_refuses_scheduling_until_resolved(client: Any, clock: FakeClock) -> None:
@@ -135,7 +140,7 @@ def test_the_conflict_check_costs_one_query_per_service_however_many_changes_are
 def test_the_calendar_lists_scheduled_changes_and_freezes_in_range(client: Any, clock: FakeClock) -> None:
     scheduled = _standard(client, _window(1, 2))
     assert _move(client, scheduled, "schedule").status_code == 200
-    _standard(client, _window(3, 4), ["email"])  # planned, not scheduled: not on the calendar
+    _standard(client, _window(3, 4), ["vpn"])  # planned, not scheduled: not on the calendar
     freeze = {
         "name": "audit",
         "services": ["erp"],

@@ -63,6 +63,15 @@ PLAN: dict[str, Any] = {
 }
 
 
+TEMPLATE: dict[str, Any] = {
+    "name": "restart-erp",
+    "services": ["erp"],
+    "implementation_plan": "restart the ERP application servers one by one",
+    "backout_plan": "start the stopped server",
+    "max_risk": 6,
+}
+
+
 def _in_authorization(client: Any) -> dict[str, Any]:
     t = _open(client)
     t = _plan(client, t, **PLAN).json_body
@@ -153,7 +162,9 @@ def test_a_normal_change_from_triage_to_closed(client: Any, clock: FakeClock) ->
 def test_a_standard_change_closes_without_review_unless_it_caused_an_incident(client: Any, clock: FakeClock) -> None:
     t = _open(client)
     window = {"start": NOW.isoformat(), "end": (NOW + timedelta(hours=1)).isoformat()}
-    t = _plan(client, t, model="standard", window=window, risk={"likelihood": 1, "impact": 2}).json_body
+    r = _call(client, "post", "/admin/change-templates", TEMPLATE, auth("mia", "manager"))
+    assert r.status_code == 201, r.body
+    t = _plan(client, t, template="restart-erp", window=window, risk={"likelihood": 1, "impact": 2}).json_body
     for to in ("schedule", "implement"):
         t = _move(client, t, to).json_body
     incident = _open(client, "incident")

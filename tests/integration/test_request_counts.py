@@ -55,8 +55,9 @@ def test_opening_a_routed_ticket_reads_the_workloads_once(client: Any) -> None:
         with count_dynamodb_requests() as counter:
             r = client.http.post("/tickets", headers=auth(), body=json.dumps(body))
         assert r.json_body["assignee"]
-        # Number, the group's workload counters (one BatchGetItem), then ticket + events + notices +
-        # workload in one transaction: at most 3 requests.
-        assert counter.calls == ["UpdateItem", "BatchGetItem", "TransactWriteItems"]
+        # Number, the group's workload counters (one BatchGetItem), the changes in early-life
+        # support (a Query on their sparse index), then ticket + events + notices + workload in one
+        # transaction: at most 4 requests.
+        assert counter.calls == ["UpdateItem", "BatchGetItem", "Query", "TransactWriteItems"]
     finally:
         wiring.install(None)

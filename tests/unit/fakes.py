@@ -100,6 +100,12 @@ class InMemoryTicketRepository:
             self.event_log[ticket.number].extend(events)
         return stored
 
+    def in_early_life_support(self, now: datetime) -> list[Ticket]:
+        from chalicelib.domain.change import early_life_support_end
+
+        self.els_queries = getattr(self, "els_queries", 0) + 1
+        return [t for t in self.tickets.values() if (end := early_life_support_end(t)) is not None and now < end]
+
     def awaiting_approval(self, group: str, limit: int) -> list[Ticket]:
         from chalicelib.domain.change import awaits_approval
 

@@ -450,3 +450,45 @@ def test_links_refused_with_the_field_and_the_reason() -> None:
     assert "already linked" in link_problem(kind="caused_by", mine=(Link("related", "CHG-000001"),))
     with pytest.raises(ValidationFailed):
         check_link("INC-000001", "incident", (), "related", "INC-000001", "incident", ())
+
+
+# -- implementation and its outcome -------------------------------------------------------
+
+
+def test_a_change_successful_with_issues_closes_without_review_and_a_backed_out_one_is_reviewed() -> None:
+    flow = CHANGE_LIFECYCLES["standard"]
+    issues = ChangePlan(model="standard", outcome="successful_with_issues")
+    assert record_outcome(FULL, "implementing", "successful_with_issues").outcome == "successful_with_issues"
+    assert flow.check("implementing", "closed", STAFF, facts(issues)).target == "closed"
+    backed_out = issues.evolve(outcome="backed_out")
+    assert refused("standard", "implementing", "closed", backed_out) == ["a backed_out change goes to review"]
+
+
+def test_the_actual_start_and_end_are_the_moves_into_and_out_of_implementation() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from chalicelib.domain.change import stamp_implementation
+
+    start = datetime(2026, 3, 2, 22, 0, tzinfo=UTC)
+    end = start + timedelta(hours=1)
+    started = stamp_implementation(FULL, "scheduled", "implementing", start)
+    assert started is not None and started.actual_start == start and started.actual_end is None
+    ended = stamp_implementation(started, "implementing", "review", end)
+    assert ended is not None and (ended.actual_start, ended.actual_end) == (start, end)
+    assert stamp_implementation(ended, "review", "closed", end + timedelta(days=1)) == ended
+    assert ended.els_end(72) == end + timedelta(hours=72)
+    assert ended.evolve(els_hours=4).els_end(72) == end + timedelta(hours=4)
+    assert ChangePlan.from_dict(ended.to_dict()) == ended
+
+
+def test_the_review_lists_the_incidents_caused_and_what_the_change_should_close() -> None:
+    from datetime import UTC, datetime
+
+    from chalicelib.domain.change import review_of
+
+    end = datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
+    plan = FULL.evolve(outcome="successful_with_issues", actual_start=end, actual_end=end)
+    links = (Link("caused", "INC-000004"), Link("fixes", "PRB-000001"), Link("related", "CHG-000002"))
+    review = review_of(plan, links)
+    assert review["caused_incidents"] == ["INC-000004"] and review["to_close"] == ["PRB-000001"]
+    assert review["outcome"] == "successful_with_issues" and review["actual_end"] == review["actual_start"]

@@ -282,3 +282,53 @@ def test_an_incident_reclassified_as_a_change_keeps_answering(tickets: TicketSer
     assert tickets.comment(number, ANN, body="moving it to triage", visibility="internal").status == "in_progress"
     with pytest.raises(IllegalTransition):
         move(tickets, number, "resolved")
+
+
+def test_implementation_records_its_actual_start_and_end(
+    changes: ChangeService, tickets: TicketService, clock: FakeClock
+) -> None:
+    number = open_change(tickets)
+    plan(changes, number, model="emergency", implementer_group="database")
+    started = move(tickets, number, "implement", Identity("sam", "agent"))
+    assert started.change.actual_start == clock.now and started.change.actual_end is None
+    clock.advance(minutes=90)
+    ended = move(tickets, number, "review", outcome="successful_with_issues")
+    assert ended.change.outcome == "successful_with_issues"
+    assert ended.change.actual_end == clock.now == ended.change.actual_start + timedelta(minutes=90)
+
+
+# -- early-life support -------------------------------------------------------------------
+
+
+def test_an_incident_on_a_service_in_early_life_support_is_linked_to_the_change(
+    tickets: TicketService, repo: InMemoryTicketRepository, clock: FakeClock
+) -> None:
+    from chalicelib.domain.change import in_early_life_support
+
+    links = LinkService(repo, clock)
+    changes = ChangeService(tickets, repo, Directory(), support=repo, links=links)
+    tickets.opened = changes.early_life_support
+
+    def incident(title: str, service: str) -> OpenTicket:
+        tagged = ("early-life-support",) if changes.supporting(service, clock.now) else ()  # as intake tags
+        return OpenTicket(type="incident", title=title, description="d", service=service, tags=tagged)
+    number = open_change(tickets)
+    plan(changes, number, model="emergency", implementer_group="database", services=["erp"], els_hours=24)
+    move(tickets, number, "implement", Identity("sam", "agent"))
+    before = tickets.open_ticket(incident("ERP slow", "erp"), ALICE)
+    assert before.links == ()  # still implementing: support starts at its end
+    move(tickets, number, "review", outcome="successful")
+    change = repo.get(number)
+    assert change is not None and in_early_life_support(change, "erp", clock.now)
+    assert not in_early_life_support(change, "database-hosting", clock.now)
+    other = tickets.open_ticket(incident("DB", "database-hosting"), ALICE)
+    assert other.links == ()
+    clock.advance(hours=23)
+    down = tickets.open_ticket(incident("ERP down", "erp"), ALICE)
+    assert [(x.kind, x.target) for x in down.links] == [("caused_by", number)]
+    assert [(x.kind, x.target) for x in repo.get(number).links] == [("caused", down.number)]  # type: ignore[union-attr]
+    untagged = tickets.open_ticket(OpenTicket(type="incident", title="ERP?", description="d", service="erp"), ALICE)
+    assert untagged.links == ()  # only what intake tagged is linked: no read for any other ticket
+    clock.advance(hours=1)
+    late = tickets.open_ticket(incident("ERP again", "erp"), ALICE)
+    assert late.links == ()

@@ -9,6 +9,7 @@ where it is on, the app's init builds the Tracer (:meth:`LazyTracer.warm_up`).
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -17,6 +18,11 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 SERVICE = "service-desk"
 
 logger = Logger(service=SERVICE)
+
+#: Libraries' notices that say nothing an operator needs (one per client created: "Found
+#: credentials in environment variables."; PynamoDB's "Override settings ... not available").
+for _chatty in ("botocore.credentials", "pynamodb.settings"):
+    logging.getLogger(_chatty).setLevel(logging.WARNING)
 metrics = Metrics(namespace="ServiceDesk", service=SERVICE)
 
 F = TypeVar("F", bound=Callable[..., Any])

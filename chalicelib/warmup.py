@@ -68,16 +68,9 @@ def warm_up_clients() -> None:
     botocore's endpoint and service descriptions again (about 0.1 s a session); the sessions
     created here share one loader of those files, so they are parsed once.
     """
-    import logging
-
     from chalicelib.config import get_settings
     from chalicelib.storage.aws import client
     from chalicelib.storage.models import ALL_MODELS, bind_models
-
-    # One line per client ("Found credentials in environment variables.", PynamoDB's settings
-    # notice) says nothing an operator needs.
-    for noisy in ("botocore.credentials", "pynamodb.settings"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
     from chalicelib.storage.repository import transaction_connection
 
     bind_models(get_settings())

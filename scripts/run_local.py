@@ -135,8 +135,6 @@ def main() -> int:
     from scripts.moto_tuning import cheap_transaction_snapshots
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    for noisy in ("pynamodb.settings", "botocore.credentials"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
     cheap_transaction_snapshots()
 
     aws_port = args.aws_port or free_port()

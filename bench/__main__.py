@@ -14,6 +14,7 @@ MODULES = [
     "bench.bench_sla",
     "bench.bench_classifier",
     "bench.bench_sweep",
+    "bench.bench_changes",
     "bench.bench_package",
 ]
 

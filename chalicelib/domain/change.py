@@ -596,6 +596,20 @@ class ConflictChecked:
 
 
 @dataclass(frozen=True)
+class FreezeJustified:
+    """Only an emergency change may go ahead inside a change freeze, and it says why: the move
+    into implementation carries the justification as its ``reason`` (recorded with the move)."""
+
+    def missing(self, facts: MoveFacts) -> str | None:
+        plan = _plan(facts)
+        if plan is None or not plan.freezes or (facts.reason and facts.reason.strip()):
+            return None
+        hit = "; ".join(plan.freezes)
+        why = "an emergency change in one needs a justification (reason)"
+        return f"the window falls in the change freeze: {hit}; {why}"
+
+
+@dataclass(frozen=True)
 class HasDecision:
     """An emergency change's authorization is recorded (after the fact) before it closes."""
 

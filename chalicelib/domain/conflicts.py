@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from chalicelib.domain import validation as check
 from chalicelib.domain.instants import iso, parse_instant
@@ -145,6 +146,15 @@ class Freeze:
         problems.check()
         assert start is not None and end is not None
         return cls(name, start, end, reason, services)
+
+
+def default_freezes() -> list[dict[str, Any]]:
+    """The freeze the desk ships with: the ERP year-end close, 23 December 2026 through 4 January
+    2027 in Chicago (midnight to midnight, local time)."""
+    zone = ZoneInfo("America/Chicago")
+    start = datetime(2026, 12, 23, tzinfo=zone)
+    end = datetime(2027, 1, 5, tzinfo=zone)
+    return [Freeze("erp-year-end", start, end, "year-end close", ("erp",)).to_dict()]
 
 
 def freezes_hit(start: datetime, end: datetime, services: Iterable[str], freezes: Iterable[Freeze]) -> list[Freeze]:

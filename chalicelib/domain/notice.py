@@ -49,6 +49,8 @@ REQUESTER_REPLY = "requester_reply"
 REASSIGNED_AWAY = "reassigned_away"
 #: To the lead of the group escalation moved a ticket to (its queue now holds it).
 GROUP_HANDOVER = "group_handover"
+#: To each member (and the lead) of a change's implementer group: the change awaits their decision.
+APPROVAL_REQUEST = "approval_request"
 NOTICE_KINDS = (
     SLA_WARNING,
     SLA_BREACH,
@@ -63,11 +65,12 @@ NOTICE_KINDS = (
     REASSIGNED_AWAY,
     GROUP_HANDOVER,
     PAGE,
+    APPROVAL_REQUEST,
 )
 #: Notices addressed to the requester, written for an end user rather than for staff.
 REQUESTER_KINDS = (ACKNOWLEDGEMENT, STATUS_CHANGE, COMPLETION, AGENT_REPLY)
 #: Notices addressed to one agent about their own work.
-AGENT_KINDS = (ASSIGNMENT, REQUESTER_REPLY, REASSIGNED_AWAY, GROUP_HANDOVER)
+AGENT_KINDS = (ASSIGNMENT, REQUESTER_REPLY, REASSIGNED_AWAY, GROUP_HANDOVER, APPROVAL_REQUEST)
 
 # -- audiences and channels -----------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from chalicelib.domain.change import (
     NORMAL,
     STANDARD,
     ConflictChecked,
+    FreezeJustified,
     HasApproval,
     HasDecision,
     NeedsReview,
@@ -226,10 +227,11 @@ def emergency_change_lifecycle() -> Lifecycle:
     """``new -> implementing -> review -> closed``: deployed at once; its plan (implementation,
     back-out, risk) and its authorization are recorded afterwards, before it may close (seed 001:
     "Afterwards, the regular steps would still need to be followed to document what has been
-    done")."""
+    done"). Only an emergency change may go ahead inside a change freeze, with a justification
+    (the move's ``reason``)."""
     return _change_lifecycle(
         (
-            move(NEW, IMPLEMENTING, "implement", STAFF, aliases=("start",)),
+            move(NEW, IMPLEMENTING, "implement", STAFF, aliases=("start",), requires=(FreezeJustified(),)),
             move(NEW, REJECTED, "reject", STAFF, requires=(NeedsReason(),)),
             move(IMPLEMENTING, REVIEW, "review", STAFF, requires=(OUTCOME,)),
             move(REVIEW, CLOSED, "close", STAFF, requires=(HasDecision(), PLAN, BACKOUT, RISK)),

@@ -48,7 +48,7 @@ from chalicelib.domain.conflicts import (
     overlaps,
 )
 from chalicelib.domain.errors import Conflict, Forbidden, IllegalTransition, StaleVersion, ValidationFailed
-from chalicelib.domain.events import EventKind
+from chalicelib.domain.events import EventKind, TicketEvent
 from chalicelib.domain.identity import SYSTEM, Identity, role_rank
 from chalicelib.domain.instants import iso
 from chalicelib.domain.lifecycle import DESK, MoveFacts
@@ -111,6 +111,19 @@ class ChangesInSupport(Protocol):
     """The change requests still in early-life support (an index query)."""
 
     def in_early_life_support(self, now: datetime) -> list[Ticket]: ...
+
+
+#: Tries at recording a decision while other approvers' decisions are written.
+DECIDE_ATTEMPTS = 5
+
+
+def decided_since(events: Sequence[TicketEvent], seen: int, current: int) -> bool:
+    """Whether every write from version ``seen`` up to ``current`` was a decision (each
+    ``change_decided`` event names the version it was written on)."""
+    if seen > current:
+        return False
+    on = {e.after.get("on_version") for e in events if e.kind == EventKind.CHANGE_DECIDED}
+    return all(v in on for v in range(seen, current))
 
 
 #: Tries at storing a template's flagged version while others store versions of it.
@@ -406,26 +419,53 @@ class ChangeService:
         """The implementer group's decision (``POST /tickets/{number}/approvals``). An approval
         moves a change in authorization on to ``scheduled``; a rejection sends it to
         ``rejected`` with the comment as the reason. An emergency change's decision is recorded
-        after the fact and moves nothing."""
+        after the fact and moves nothing.
+
+        Two approvers deciding at once: a decision on ``version`` is still recorded when every
+        write since that version was another decision (retried on the fresh ticket); the move
+        follows from the ticket as it then is, so it happens once. Anything else written since
+        is a ``StaleVersion``."""
         if decision not in DECISIONS:
             raise ValidationFailed([{"field": "decision", "reason": f"must be one of {', '.join(DECISIONS)}"}])
         if decision == REJECT and not (comment and comment.strip()):
             raise ValidationFailed([{"field": "comment", "reason": "a rejection says why"}])
-        ticket = self._load(number, caller, version)
-        plan = _change_ticket(ticket, "decisions")
-        if plan is None or not awaits_approval(ticket.status, plan):
-            raise Conflict(
-                f"{number} awaits no decision: it is {ticket.status}"
-                + ("" if plan is not None and plan.implementer_group else " and names no implementer_group"),
-                field="decision",
-            )
+        for _ in range(DECIDE_ATTEMPTS):
+            ticket = self.tickets.get_ticket(number, caller)
+            events = self.tickets.repository.events(number)
+            late = ticket.version != version
+            if late and not decided_since(events, version, ticket.version):
+                raise StaleVersion(version, ticket.version)
+            try:
+                return self._decide(ticket, events, decision, comment, caller, late=late)
+            except StaleVersion:
+                continue  # another decision was written meanwhile: record this one on top of it
+        raise Conflict(f"{number} kept changing while the decision was recorded; try again", field="version")
+
+    def _decide(
+        self,
+        ticket: Ticket,
+        events: Sequence[TicketEvent],
+        decision: str,
+        comment: str | None,
+        caller: Identity,
+        *,
+        late: bool,
+    ) -> Ticket:
+        number = ticket.number
+        if late and ticket.change is not None:
+            plan: ChangePlan | None = ticket.change  # decided on alongside the decisions written since
+        else:
+            plan = _change_ticket(ticket, "decisions")
+            if plan is None or not awaits_approval(ticket.status, plan):
+                raise Conflict(
+                    f"{number} awaits no decision: it is {ticket.status}"
+                    + ("" if plan is not None and plan.implementer_group else " and names no implementer_group"),
+                    field="decision",
+                )
+        assert plan is not None
         submitter = submitter_of(
             plan.model,
-            [
-                (e.actor, str(e.after.get("status")))
-                for e in self.tickets.repository.events(number)
-                if e.kind == EventKind.STATUS_CHANGED
-            ],
+            [(e.actor, str(e.after.get("status"))) for e in events if e.kind == EventKind.STATUS_CHANGED],
         )
         approver = Approver(
             caller.user, role_rank(caller.role) >= role_rank("manager"), self.directory.groups_of(caller.user)
@@ -434,12 +474,14 @@ class ChangeService:
         if refusal is not None:
             raise Forbidden(refusal, field="decision")
         now = self.tickets.clock()
+        on = ticket.version
 
         def write(draft: Any) -> None:
             approval = Approval(caller.user, decision, now, comment, cab=approver.manager)
             fresh = self.checked(number, plan) if decision == APPROVE else plan
             draft.ticket = draft.ticket.evolve(change=fresh.evolve(approvals=(*plan.approvals, approval)))
-            draft.add(EventKind.CHANGE_DECIDED, {}, {"decision": decision, "comment": comment}, comment)
+            recorded = {"decision": decision, "comment": comment, "on_version": on}
+            draft.add(EventKind.CHANGE_DECIDED, {}, recorded, comment)
             word = "schedule" if decision == APPROVE else "reject"
             flow = lifecycle_of(draft.ticket)
             if flow.desk_move(draft.ticket.status, word) is None:

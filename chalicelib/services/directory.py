@@ -101,6 +101,12 @@ class Directory:
                 return str(lead) if lead else None
         return None
 
+    def members(self, group: str) -> tuple[str, ...]:
+        """The agents whose groups include ``group``, by name."""
+        return tuple(
+            sorted(doc.name for doc in self.config.latest_all(AGENT) if group in (doc.body.get("groups") or ()))
+        )
+
     def resolve(self, role: str, ticket: Ticket) -> list[str]:
         """The user ids a recipient role names on ``ticket`` (empty when nobody fills it)."""
         if role.startswith("user:"):

@@ -24,6 +24,7 @@ from chalicelib.domain.notice import (
     ACKNOWLEDGEMENT,
     AGENT,
     AGENT_REPLY,
+    APPROVAL_REQUEST,
     ASSIGNMENT,
     CHANNELS,
     COMPLETION,
@@ -63,6 +64,10 @@ class Readers(Protocol):
         ...
 
     def group_lead(self, group: str | None) -> str | None: ...
+
+    def members(self, group: str) -> tuple[str, ...]:
+        """The agents whose groups include ``group``."""
+        ...
 
 
 #: Status changes the requester hears about (the rest is the desk's own business).
@@ -442,4 +447,38 @@ class NoticeFactory:
             subject=f"{ticket.number} escalated to {ticket.group}: {ticket.title}",
             text=text,
             now=now,
+        )
+
+    # -- change approvals ---------------------------------------------------------------------
+
+    def approvers(self, ticket: Ticket) -> list[str]:
+        """Who may decide on a change: the members of its implementer group and the group's lead."""
+        group = ticket.change.implementer_group if ticket.change is not None else None
+        if not group or self.readers is None:
+            return []
+        lead = self.readers.group_lead(group)
+        return sorted({*self.readers.members(group), *([lead] if lead else [])})
+
+    def approval_request(self, ticket: Ticket, approver: str, seq: int, now: datetime, by: str) -> list[Notice]:
+        """To a member (or the lead) of the implementer group: the change awaits their decision."""
+        assert ticket.change is not None
+        plan = ticket.change
+        window = ""
+        if plan.window is not None:
+            start, end = (self.when(m, approver, ticket) for m in (plan.window.start, plan.window.end))
+            window = f", window {start} to {end}"
+        risk = f", risk {plan.risk.band}" if plan.risk is not None else ""
+        text = (
+            f"{ticket.number} ({ticket.title}) was submitted by {by} and awaits the decision of "
+            f"{plan.implementer_group}{risk}{window}.\nApprove or reject it: {self.link(ticket)}"
+        )
+        return self._agent(
+            ticket,
+            approver,
+            happened=f"{ticket.number}:{seq}:{APPROVAL_REQUEST}:{approver}",
+            kind=APPROVAL_REQUEST,
+            subject=f"{ticket.number} awaits your decision: {ticket.title}",
+            text=text,
+            now=now,
+            implementer_group=plan.implementer_group,
         )

@@ -53,11 +53,19 @@ def _change_template_defaults() -> None:
     DEFAULTS.append((CHANGE_TEMPLATE, default_templates))
 
 
+def _change_freeze_defaults() -> None:
+    from chalicelib.domain.conflicts import default_freezes
+    from chalicelib.services.configuration import CHANGE_FREEZE
+
+    DEFAULTS.append((CHANGE_FREEZE, default_freezes))
+
+
 _sla_defaults()
 _escalation_defaults()
 _catalog_defaults()
 _oncall_defaults()
 _change_template_defaults()
+_change_freeze_defaults()
 
 
 def register_defaults(kind: str, documents: Callable[[], Iterable[dict[str, Any]]]) -> None:

@@ -21,7 +21,7 @@ from chalicelib.domain.identity import DESK_ACTOR, Identity
 from chalicelib.domain.instants import iso
 from chalicelib.domain.lifecycle import MoveFacts, Phase, actor_of
 from chalicelib.domain.notice import Notice
-from chalicelib.domain.processes import lifecycle_for, lifecycle_of, phase_of
+from chalicelib.domain.processes import AUTHORIZATION, lifecycle_for, lifecycle_of, phase_of
 from chalicelib.domain.ticket import DEFAULT_LEVEL, REQUESTER_TYPES, STAFF_ROLES, TICKET_TYPES, Ticket, priority_for
 from chalicelib.observability import logger, record_ticket_opened, tracer
 from chalicelib.services.action_links import ActionLink, LinkInvalid, LinkUsed
@@ -296,6 +296,10 @@ class TicketService:
                         event.note,
                     )
                 )
+                if event.after["status"] == AUTHORIZATION and ticket.type == "change_request":
+                    for approver in factory.approvers(ticket):
+                        if approver not in (event.actor, ticket.requester):
+                            out.extend(factory.approval_request(ticket, approver, event.seq, now, event.actor))
             elif event.kind == EventKind.ASSIGNED:
                 agent = event.after.get("assignee")
                 if agent and agent != event.before.get("assignee") and agent != event.actor:

@@ -174,3 +174,22 @@ def test_calendar_errors(client: Any, clock: FakeClock) -> None:
     r = client.http.get(f"/changes/calendar?from={start}&to={later}&service=nope", headers=agent())
     assert r.status_code == 400 and "service" in json.dumps(r.json_body)
     assert client.http.get(f"/changes/calendar?from={start}&to={later}", headers=auth()).status_code == 403
+
+
+def test_the_desk_ships_the_erp_year_end_freeze(client: Any, clock: FakeClock) -> None:
+    r = client.http.get("/admin/change-freezes/erp-year-end", headers=agent())
+    assert r.status_code == 200, r.body
+    r = client.http.get("/changes/calendar?from=2026-12-20T00:00:00Z&to=2027-01-10T00:00:00Z", headers=agent())
+    assert r.json_body["freezes"] == [
+        {
+            "name": "erp-year-end",
+            "services": ["erp"],
+            "start": "2026-12-23T06:00:00+00:00",
+            "end": "2027-01-05T06:00:00+00:00",
+            "reason": "year-end close",
+        }
+    ]
+    r = client.http.get(
+        "/changes/calendar?from=2026-12-20T00:00:00Z&to=2027-01-10T00:00:00Z&service=email", headers=agent()
+    )
+    assert r.json_body["freezes"] == []

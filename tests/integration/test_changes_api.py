@@ -269,3 +269,49 @@ def test_links_both_ways_and_their_errors(client: Any, clock: FakeClock) -> None
     assert r.status_code == 404
     r = client.http.delete(f"/tickets/{change['number']}/links/nonsense/{incident['number']}", headers=agent())
     assert r.status_code == 400 and r.json_body["field"] == "kind"
+
+
+def _outbox(kind: str, ticket: str) -> list[Any]:
+    from chalicelib.storage.models import OutboxModel
+
+    return sorted(
+        (i for i in OutboxModel.scan() if i.kind == kind and i.ticket == ticket and i.channel == "outbox"),
+        key=lambda i: i.notice_id,
+    )
+
+
+def test_the_implementer_group_hears_that_a_change_awaits_its_decision(client: Any, clock: FakeClock) -> None:
+    t = _in_authorization(client)
+    events = client.http.get(f"/tickets/{t['number']}/events", headers=agent()).json_body["events"]
+    seq = [e["seq"] for e in events if e["kind"] == "status_changed" and e["after"]["status"] == "authorization"][-1]
+    notices = _outbox("approval_request", t["number"])
+    # database: dora (its lead) and dieter; ben submitted it and is told nothing
+    assert [n.notice_id for n in notices] == [
+        f"{t['number']}:{seq}:approval_request:dieter#outbox",
+        f"{t['number']}:{seq}:approval_request:dora#outbox",
+    ]
+    assert [n.notice["recipient"] for n in notices] == ["dieter@example.com", "dora@example.com"]
+    assert "awaits the decision of database" in notices[0].notice["text"]
+    # a material edit sends the scheduled change back: the group hears of it again, once per move
+    t = _decide(client, t, "dora").json_body
+    _plan(client, t, window={"start": NOW.isoformat(), "end": (NOW + timedelta(hours=5)).isoformat()})
+    assert len(_outbox("approval_request", t["number"])) == 4
+
+
+def test_an_emergency_change_in_the_year_end_freeze_goes_ahead_only_with_a_justification(
+    client: Any, clock: FakeClock
+) -> None:
+    t = _open(client)
+    window = {"start": "2026-12-28T15:00:00Z", "end": "2026-12-28T17:00:00Z"}
+    t = _plan(client, t, model="emergency", services=["erp"], window=window, implementer_group="erp").json_body
+    assert t["change"]["freezes"] == ["erp-year-end: year-end close"]
+    r = _move(client, t, "implement")
+    assert r.status_code == 409 and "needs a justification (reason)" in r.json_body["missing"][0]
+    r = _move(client, t, "implement", reason="   ")
+    assert r.status_code == 400 and "reason" in json.dumps(r.json_body)
+    r = _move(client, t, "implement", reason="payroll run fails without the tax table fix")
+    assert r.status_code == 200 and r.json_body["status"] == "implementing"
+    events = client.http.get(f"/tickets/{t['number']}/events", headers=agent()).json_body["events"]
+    moved = [e for e in events if e["kind"] == "status_changed"][-1]
+    assert moved["after"]["status"] == "implementing"
+    assert moved["note"] == "payroll run fails without the tax table fix"

@@ -492,3 +492,20 @@ def test_the_review_lists_the_incidents_caused_and_what_the_change_should_close(
     review = review_of(plan, links)
     assert review["caused_incidents"] == ["INC-000004"] and review["to_close"] == ["PRB-000001"]
     assert review["outcome"] == "successful_with_issues" and review["actual_end"] == review["actual_start"]
+
+
+def test_only_an_emergency_change_goes_ahead_in_a_freeze_and_only_with_a_justification() -> None:
+    frozen = ChangePlan(model="emergency", window=WINDOW, services=("erp",), freezes=("erp-year-end: year-end close",))
+    assert refused("emergency", "new", "implementing", frozen) == [
+        "the window falls in the change freeze: erp-year-end: year-end close; "
+        "an emergency change in one needs a justification (reason)"
+    ]
+    flow = CHANGE_LIFECYCLES["emergency"]
+    with pytest.raises(IllegalTransition):
+        flow.check("new", "implement", STAFF, facts(frozen, "   "))
+    assert flow.check("new", "implement", STAFF, facts(frozen, "payroll down")).target == "implementing"
+    assert flow.check("new", "implement", STAFF, facts(frozen.evolve(freezes=()))).target == "implementing"
+    standard = ChangePlan(model="standard", window=WINDOW, risk=RISK, freezes=frozen.freezes)
+    assert "change freeze" in refused("standard", "new", "scheduled", standard)[0]
+    with pytest.raises(IllegalTransition):
+        CHANGE_LIFECYCLES["standard"].check("new", "scheduled", STAFF, facts(standard, "urgent"))

@@ -20,6 +20,7 @@ ANN = Identity("ann", "agent")
 DORA = Identity("dora", "agent")
 NADIA = Identity("nadia", "agent")
 MIA = Identity("mia", "manager")
+DIETER = Identity("dieter", "agent")
 
 
 class Directory:
@@ -30,7 +31,8 @@ class Directory:
         return {"database", "network"}
 
     def groups_of(self, user: str) -> tuple[str, ...]:
-        return {"dora": ("database",), "ann": ("service-desk",), "nadia": ("network",)}.get(user, ())
+        groups = {"dora": ("database",), "dieter": ("database",), "ann": ("service-desk",), "nadia": ("network",)}
+        return groups.get(user, ())
 
 
 @pytest.fixture
@@ -332,3 +334,41 @@ def test_an_incident_on_a_service_in_early_life_support_is_linked_to_the_change(
     clock.advance(hours=1)
     late = tickets.open_ticket(incident("ERP again", "erp"), ALICE)
     assert late.links == ()
+
+
+def test_two_approvers_deciding_at_once_are_both_recorded_and_the_change_moves_once(
+    changes: ChangeService, tickets: TicketService, repo: InMemoryTicketRepository, clock: FakeClock
+) -> None:
+    number = to_authorization(changes, tickets, clock)
+    seen = repo.get(number).version  # type: ignore[union-attr]
+    # dieter's write loses the race to dora's, which lands between his read and his write
+    real_save = repo.save
+    raced: list[bool] = []
+
+    def save(ticket: Any, expected_version: int, events: Any, **kw: Any) -> Any:
+        if not raced and events and events[0].actor == "dieter":
+            raced.append(True)
+            changes.decide(number, "approve", "go", seen, DORA)
+        return real_save(ticket, expected_version, events, **kw)
+
+    repo.save = save  # type: ignore[method-assign]
+    ticket = changes.decide(number, "approve", "fine by me", seen, DIETER)
+    assert raced and ticket.status == "scheduled" and ticket.version == seen + 2
+    assert [(a.by, a.decision) for a in ticket.change.approvals] == [("dora", "approve"), ("dieter", "approve")]
+    kinds = [e.kind for e in repo.events(number)]
+    assert kinds.count("change_decided") == 2
+    assert [e.after["status"] for e in repo.events(number) if e.kind == "status_changed"][-1:] == ["scheduled"]
+    assert sum(1 for e in repo.events(number) if e.after.get("status") == "scheduled") == 1
+    # a third decision on the same version, read after both: recorded, no move (the outcome stands)
+    late = changes.decide(number, "reject", "not in this window", seen, MIA)
+    assert late.status == "scheduled" and [a.by for a in late.change.approvals] == ["dora", "dieter", "mia"]
+
+
+def test_a_decision_on_a_version_changed_by_anything_but_decisions_is_stale(
+    changes: ChangeService, tickets: TicketService, repo: InMemoryTicketRepository, clock: FakeClock
+) -> None:
+    number = to_authorization(changes, tickets, clock)
+    seen = repo.get(number).version  # type: ignore[union-attr]
+    plan(changes, number, test_plan="smoke tests")
+    with pytest.raises(StaleVersion):
+        changes.decide(number, "approve", None, seen, DORA)

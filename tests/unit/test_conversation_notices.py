@@ -36,6 +36,9 @@ class Readers:
     def group_lead(self, group: str | None) -> str | None:
         return {"network": "nils"}.get(group or "")
 
+    def members(self, group: str) -> tuple[str, ...]:
+        return ()
+
 
 @pytest.fixture
 def repo() -> InMemoryTicketRepository:

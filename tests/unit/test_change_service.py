@@ -354,6 +354,7 @@ def test_two_approvers_deciding_at_once_are_both_recorded_and_the_change_moves_o
     repo.save = save  # type: ignore[method-assign]
     ticket = changes.decide(number, "approve", "fine by me", seen, DIETER)
     assert raced and ticket.status == "scheduled" and ticket.version == seen + 2
+    assert ticket.change is not None
     assert [(a.by, a.decision) for a in ticket.change.approvals] == [("dora", "approve"), ("dieter", "approve")]
     kinds = [e.kind for e in repo.events(number)]
     assert kinds.count("change_decided") == 2
@@ -361,6 +362,7 @@ def test_two_approvers_deciding_at_once_are_both_recorded_and_the_change_moves_o
     assert sum(1 for e in repo.events(number) if e.after.get("status") == "scheduled") == 1
     # a third decision on the same version, read after both: recorded, no move (the outcome stands)
     late = changes.decide(number, "reject", "not in this window", seen, MIA)
+    assert late.change is not None
     assert late.status == "scheduled" and [a.by for a in late.change.approvals] == ["dora", "dieter", "mia"]
 
 

@@ -25,7 +25,7 @@ from chalicelib.config import Settings, get_settings
 if TYPE_CHECKING:
     from chalicelib.services.action_links import ActionLinks
     from chalicelib.services.change_timers import ChangeTimers
-    from chalicelib.services.changes import ChangeService
+    from chalicelib.services.changes import ChangeService, SlotIndex
     from chalicelib.services.classification import CatalogReferences, IntakeClassifier, WorkloadReader
     from chalicelib.services.configuration import ConfigService
     from chalicelib.services.delivery import Channel, NoticeQueue, Notifier, OutboxLog, OutboxRelay
@@ -63,6 +63,7 @@ class Desk:
         tickets: TicketRepository | None = None,
         config_repository: ConfigRepository | None = None,
         due_tickets: DueTickets | None = None,
+        change_slots: SlotIndex | None = _REAL,
         claims: Claims | None = None,
         outbox: OutboxLog | None = None,
         notice_queue: NoticeQueue | None = _REAL,
@@ -78,6 +79,7 @@ class Desk:
         self._tickets = tickets
         self._config_repository = config_repository
         self._due_tickets = due_tickets
+        self._change_slots = change_slots
         self._claims = claims
         self._outbox = outbox
         self._notice_queue = notice_queue
@@ -301,19 +303,19 @@ class Desk:
 
         bands = RiskBands(self.settings.change_risk_low_max, self.settings.change_risk_medium_max)
         queue: Any = self.tickets
-        from chalicelib.domain.conflicts import Freeze
         from chalicelib.services.configuration import CHANGE_FREEZE
-        from chalicelib.storage.change_slots import DynamoChangeSlots
 
         config = self.config_service
 
-        def freezes() -> list[Freeze]:
-            return [
-                Freeze.from_dict({k: v for k, v in d.body.items() if k != "version"})
-                for d in config.latest_all(CHANGE_FREEZE)
-            ]
+        def freezes() -> list[Any]:
+            return config.parsed_latest(CHANGE_FREEZE)
 
-        slots = DynamoChangeSlots() if self._tickets is None else None
+        slots = self._change_slots
+        if slots is _REAL:
+            from chalicelib.storage.change_slots import DynamoChangeSlots
+
+            # The slots live beside the tickets: a desk on other tickets has none unless given.
+            slots = DynamoChangeSlots() if self._tickets is None else None
         directory = ConfiguredChangeDirectory(config)
         return ChangeService(
             self.ticket_service,

@@ -2,9 +2,9 @@
 
 Lambda runs a container's init (the import of ``app``) with a full CPU before its first
 invocation, and a requester waits for that first invocation. So the API's container does here, once, the work
-every first request would otherwise pay for: importing what the routes use, building the
-request validators, parsing the shipped configuration (calendars with their holidays...) and
-creating the AWS clients. None of it calls AWS: creating a client does not, and clients are
+the first requests would otherwise pay for (see :func:`warm_up_api` for what, and what not):
+importing what the routes use, building the intake's validator and creating the AWS clients
+on one botocore session. None of it calls AWS: creating a client does not, and clients are
 only created when the credentials are in the environment (as on Lambda), so that resolving
 them cannot reach for an instance metadata endpoint. ``DESK_WARMUP=0`` turns it off.
 """
@@ -29,15 +29,19 @@ def credentials_in_environment() -> bool:
 
 
 def warm_up_api() -> None:
-    """Do what the first request of each route family would do, short of calling AWS."""
-    from chalicelib.api import common
+    """Do, short of calling AWS, what the first request of every route family needs, and what
+    the first intake needs besides (its body's validator, Powertools' idempotency): a container's
+    first request is most often a requester's, and intake is the heaviest. What only some
+    other families use (the other routes' validators, business calendars with their holiday
+    tables) is left to their first request: moved here, it would make every other family's
+    init plus first request longer than it saves (``make bench``: ``cold``)."""
+    from chalicelib.api.schemas import OpenTicketBody
     from chalicelib.observability import tracer
     from chalicelib.storage.repository import parse_instant
     from chalicelib.wiring import bootstrap
 
     tracer.warm_up()
-    common.build_validators()
-    warm_up_calendars()
+    OpenTicketBody.model_rebuild()
     parse_instant("2000-01-01T00:00:00.000000Z")  # strptime compiles its pattern once
     # A desk of its own, so that the process's desk is still built on first use: its services
     # are cheap to build, but building them imports every module the routes use.
@@ -48,37 +52,13 @@ def warm_up_api() -> None:
         _ = scratch.intake  # Powertools' idempotency, on the client just created
 
 
-def warm_up_calendars() -> None:
-    """Parse the calendars the desk ships with (and is seeded with), and find an hour of work on
-    each: this loads the holiday tables and computes this year's holidays of each calendar."""
-    from datetime import datetime, timezone
-
-    from chalicelib.domain.sla.calendar import BusinessCalendar
-    from chalicelib.domain.sla.defaults import default_calendars
-
-    now = datetime.now(timezone.utc)
-    for document in default_calendars():
-        BusinessCalendar.from_dict(document).add(now, 3600)
-
-
 def warm_up_clients() -> None:
-    """Create the DynamoDB clients of the tables' connections, and the desk's own client.
-
-    Every PynamoDB connection has a botocore session of its own, and each session would parse
-    botocore's endpoint and service descriptions again (about 0.1 s a session); the sessions
-    created here share one loader of those files, so they are parsed once.
-    """
-    from chalicelib.config import get_settings
+    """Create the tables' shared DynamoDB client and the desk's own client, on the process's
+    one botocore session (which parses botocore's descriptions once)."""
     from chalicelib.storage.aws import client
-    from chalicelib.storage.models import ALL_MODELS, bind_models
     from chalicelib.storage.repository import transaction_connection
 
-    bind_models(get_settings())
-    connections = [transaction_connection(), *(model._get_connection().connection for model in ALL_MODELS)]
-    loader = connections[0].session.get_component("data_loader")
-    for connection in connections:
-        connection.session.register_component("data_loader", loader)
-        _ = connection.client
+    _ = transaction_connection().client
     client("dynamodb")
 
 

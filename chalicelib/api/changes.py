@@ -40,6 +40,23 @@ def plan_change(number: str) -> Response:
 
 
 @bp.route(
+    "/tickets/{number}/change/redirect",
+    methods=["POST"],
+    authorizer=desk_authorizer,
+    content_types=ACCEPTED_CONTENT_TYPES,
+)
+@answers_errors
+def send_change_elsewhere(number: str) -> Response:
+    from chalicelib.api.schemas import SendElsewhereBody
+
+    request = _request()
+    who = caller(request)
+    body = parse_body(request, SendElsewhereBody)
+    ticket = desk().change_service.send_elsewhere(number, body.to, body.reason, body.version, who, body.reference)
+    return json_response(shown(ticket_view(ticket, who), who))
+
+
+@bp.route(
     "/tickets/{number}/approvals", methods=["POST"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES
 )
 @answers_errors

@@ -139,18 +139,6 @@ def validate(schema: type[M], data: Any) -> M:
         raise pydantic_errors(exc) from None
 
 
-def build_validators() -> None:
-    """Build the validator of every request schema now (they are declared with ``defer_build``
-    so that importing the schemas stays cheap; the app's init calls this, not a request)."""
-    from pydantic import BaseModel
-
-    from chalicelib.api import schemas
-
-    for value in vars(schemas).values():
-        if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == schemas.__name__:
-            value.model_rebuild()
-
-
 def query_params(request: Request) -> dict[str, str]:
     return dict(request.query_params or {})
 

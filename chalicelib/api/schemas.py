@@ -61,6 +61,7 @@ Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000), Lines]
 CommentBody = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000), Lines]
 Version = Annotated[int, Field(ge=1, strict=True)]
+Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), Line]
 
 
 class Strict(BaseModel):
@@ -97,10 +98,30 @@ class ApprovalBody(Strict):
 
 class LinkBody(Strict):
     kind: Literal[
-        "caused_by", "caused", "fixed_by", "fixes", "problem", "incidents", "duplicate_of", "duplicates", "related"
+        "caused_by",
+        "caused",
+        "fixed_by",
+        "fixes",
+        "problem",
+        "incidents",
+        "duplicate_of",
+        "duplicates",
+        "related",
+        "superseded_by",
+        "supersedes",
     ]
     target: Name
     version: Version | None = None
+
+
+class SendElsewhereBody(Strict):
+    """Triage sends a change request to another process (``POST /tickets/{number}/change/redirect``)."""
+
+    to: Literal["request_fulfilment", "project"]
+    reason: Reason
+    version: Version
+    #: Where the project is run (its name or address); needed for ``project``.
+    reference: Reference | None = None
 
 
 class ApprovalsQuery(Strict):

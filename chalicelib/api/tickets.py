@@ -124,10 +124,7 @@ def transition_ticket(number: str) -> Response:
     request = _request()
     who = caller(request)
     body = parse_body(request, TransitionBody)
-    if body.outcome is not None:
-        ticket = desk().change_service.finish(number, body.to, body.version, who, body.reason, body.outcome)
-    else:
-        ticket = desk().ticket_service.transition(number, body.to, body.version, who, body.reason)
+    ticket = desk().change_service.move(number, body.to, body.version, who, body.reason, body.outcome)
     return json_response(shown(ticket_view(ticket, who), who))
 
 

@@ -175,6 +175,23 @@ class Approval:
         return cls(str(doc["by"]), str(doc["decision"]), at, doc.get("comment"), bool(doc.get("cab")))
 
 
+#: Where triage may send a change request instead of running it as a change (seed 001: the RFC
+#: goes to request fulfilment when it is routine work, or becomes a project).
+SENT_TO_PROCESSES = ("request_fulfilment", "project")
+
+
+@dataclass(frozen=True)
+class SentTo:
+    """Where triage sent the change request: ``process`` (one of :data:`SENT_TO_PROCESSES`) and
+    ``reference``: the service request it became, or where the project is run."""
+
+    process: str
+    reference: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"process": self.process, "reference": self.reference}
+
+
 @dataclass(frozen=True)
 class ChangePlan:
     """A change ticket's typed state; see the module docstring. ``approvals`` hold the decisions
@@ -203,6 +220,8 @@ class ChangePlan:
     #: The standard change template it was made from (name and version), if any.
     template: str | None = None
     template_version: int | None = None
+    #: Where triage sent it instead (then it is closed here).
+    sent_to: SentTo | None = None
 
     def evolve(self, **changes: Any) -> ChangePlan:
         return replace(self, **changes)
@@ -235,6 +254,7 @@ class ChangePlan:
         out["actual_end"] = iso(self.actual_end) if self.actual_end else None
         out["template"] = self.template
         out["template_version"] = self.template_version
+        out["sent_to"] = self.sent_to.to_dict() if self.sent_to else None
         return out
 
     def view(self) -> dict[str, Any]:
@@ -266,6 +286,7 @@ class ChangePlan:
             actual_end=_instant(doc.get("actual_end")),
             template=doc.get("template"),
             template_version=doc.get("template_version"),
+            sent_to=SentTo(str(sent["process"]), str(sent["reference"])) if (sent := doc.get("sent_to")) else None,
         )
 
     def els_end(self, default_hours: int) -> datetime | None:

@@ -11,6 +11,8 @@ kind            inverse         between
 ``problem``     ``incidents``   an incident and the problem behind it
 ``duplicate_of`` ``duplicates`` two tickets of the same type; a ticket duplicates one
 ``related``     ``related``     any two tickets
+``superseded_by`` ``supersedes`` a change request sent to request fulfilment in triage,
+                                and the service request it became
 ==============  ==============  =====================================================
 
 A change that caused an incident is reviewed even when it succeeded (seed 001, "Change
@@ -37,6 +39,8 @@ INVERSE: dict[str, str] = {
     "duplicate_of": "duplicates",
     "duplicates": "duplicate_of",
     "related": "related",
+    "superseded_by": "supersedes",
+    "supersedes": "superseded_by",
 }
 KINDS = tuple(INVERSE)
 
@@ -47,9 +51,10 @@ ENDS: dict[str, tuple[str | None, str | None]] = {
     "problem": ("incident", "problem"),
     "duplicate_of": (None, None),
     "related": (None, None),
+    "superseded_by": ("change_request", "service_request"),
 }
 #: Kinds a ticket holds at most one of.
-SINGLE = frozenset({"duplicate_of"})
+SINGLE = frozenset({"duplicate_of", "superseded_by"})
 #: The most links one ticket keeps.
 MAX_LINKS = 50
 

@@ -137,10 +137,12 @@ OUTCOME = NeedsField("change.outcome")
 
 
 def _change_exits(*before_implementation: str) -> tuple[Move, ...]:
-    """Cancelling before implementation, and reworking a rejected change from triage."""
+    """Cancelling before implementation, reworking a rejected change from triage, and triage
+    sending the RFC to another process (the desk's move, made by ``ChangeService.send_elsewhere``)."""
     return (
         *(move(state, CANCELLED, "cancel", STAFF, REQUESTER) for state in (*before_implementation, REJECTED)),
         move(REJECTED, NEW, "rework", STAFF, REQUESTER),
+        move(NEW, CLOSED, "send_elsewhere", DESK, requires=(NeedsReason(),)),
     )
 
 
@@ -294,5 +296,11 @@ ALL_OPEN_STATUSES = _union([lc.open_states for lc in LIFECYCLES.values()])
 ALL_TERMINAL_STATUSES = _union([lc.terminal_states for lc in LIFECYCLES.values()])
 ALL_RESOLVED_STATUSES = _union([lc.in_phase(Phase.RESOLVED) for lc in LIFECYCLES.values()])
 #: The statuses the desk closes on its own when left unanswered (auto-close), from every
-#: lifecycle's desk moves into a closed state.
-AUTO_CLOSE_STATUSES = _union([tuple(m.source for m in lc.desk_move_to(Phase.CLOSED)) for lc in LIFECYCLES.values()])
+#: lifecycle's desk moves from a resolved state into a closed one (a desk move out of an open
+#: state, such as triage sending a change request elsewhere, is no auto-close).
+AUTO_CLOSE_STATUSES = _union(
+    [
+        tuple(m.source for m in lc.desk_move_to(Phase.CLOSED) if lc.phase(m.source) == Phase.RESOLVED)
+        for lc in LIFECYCLES.values()
+    ]
+)

@@ -18,11 +18,13 @@ from chalicelib.domain.change import (
     APPROVE,
     DECISIONS,
     REJECT,
+    SENT_TO_PROCESSES,
     Approval,
     Approver,
     ChangePlan,
     PlanChange,
     RiskBands,
+    SentTo,
     apply_edit,
     approval_refusal,
     awaits_approval,
@@ -47,18 +49,26 @@ from chalicelib.domain.conflicts import (
     freezes_hit,
     overlaps,
 )
-from chalicelib.domain.errors import Conflict, Forbidden, IllegalTransition, StaleVersion, ValidationFailed
+from chalicelib.domain.errors import (
+    Conflict,
+    Forbidden,
+    IllegalTransition,
+    IntakeAlreadyStored,
+    StaleVersion,
+    ValidationFailed,
+)
 from chalicelib.domain.events import EventKind, TicketEvent
 from chalicelib.domain.identity import SYSTEM, Identity, role_rank
 from chalicelib.domain.instants import iso
 from chalicelib.domain.lifecycle import DESK, MoveFacts
 from chalicelib.domain.links import Link
-from chalicelib.domain.processes import lifecycle_of
+from chalicelib.domain.processes import NEW, lifecycle_of
 from chalicelib.domain.quiet_hours import EARLY_LIFE_SUPPORT_TAG
 from chalicelib.domain.ticket import STAFF_ROLES, Ticket
 from chalicelib.observability import logger, tracer
 from chalicelib.services.configuration import AGENT, CHANGE_TEMPLATE, GROUP, SERVICE, ConfigService
-from chalicelib.services.tickets import TicketService
+from chalicelib.services.ports import IntakeKey
+from chalicelib.services.tickets import OpenTicket, TicketService
 
 if TYPE_CHECKING:
     from chalicelib.services.links import LinkService
@@ -372,12 +382,110 @@ class ChangeService:
         if reason is not None:
             self.templates.flag(plan.template, ReviewFlag(change.number, reason, self.tickets.clock()))
 
-    def finish(self, number: str, to: str, version: int, caller: Identity, reason: str | None, outcome: str) -> Ticket:
-        """The move out of implementation with its ``outcome`` (the ticket service's transition);
-        a standard change that failed or was backed out flags its template for review."""
-        ticket = self.tickets.transition(number, to, version, caller, reason, outcome)
-        self.template_review(ticket, outcome=outcome)
+    def move(
+        self,
+        number: str,
+        to: str,
+        version: int,
+        caller: Identity,
+        reason: str | None = None,
+        outcome: str | None = None,
+    ) -> Ticket:
+        """A ticket's move (``POST /tickets/{number}/transitions``, the ticket service's
+        transition). A change not yet implementing is checked again for conflicts and freezes
+        first, so a freeze declared after its plan was last edited still stops it; one that now
+        conflicts is listed on the other change too. A standard change that failed or was backed
+        out flags its template for review."""
+        checks: list[tuple[ChangePlan, ChangePlan]] = []
+
+        def recheck(number: str, plan: ChangePlan) -> ChangePlan:
+            fresh = self.checked(number, plan)
+            checks.append((plan, fresh))
+            return fresh
+
+        ticket = self.tickets.transition(number, to, version, caller, reason, outcome, recheck=recheck)
+        for was, fresh in checks:
+            if was.conflicts != fresh.conflicts:
+                self._tell_others(number, was, fresh, caller)
+        if outcome is not None:
+            self.template_review(ticket, outcome=outcome)
         return ticket
+
+    # -- triage sends the RFC elsewhere ----------------------------------------------------------
+
+    @tracer.capture_method
+    def send_elsewhere(
+        self, number: str, to: str, reason: str, version: int, caller: Identity, reference: str | None = None
+    ) -> Ticket:
+        """Triage sends a change request to another process instead of running it as a change
+        (``POST /tickets/{number}/change/redirect``); it is closed here with ``reason``.
+
+        * ``request_fulfilment``: it becomes a service request of the same requester (title,
+          description, service, tags), linked both ways (``superseded_by`` / ``supersedes``);
+        * ``project``: ``reference`` says where the project is run.
+
+        Retry-safe: the service request is opened once per change (an idempotent intake keyed on
+        the change), a change already linked to it is not refused for the version its link moved
+        on, and a change already sent there is answered as it is."""
+        caller.require(*STAFF_ROLES)
+        if to not in SENT_TO_PROCESSES:
+            raise ValidationFailed([{"field": "to", "reason": f"must be one of {', '.join(SENT_TO_PROCESSES)}"}])
+        if not reason.strip():
+            raise ValidationFailed([{"field": "reason", "reason": "say why it is not run as a change"}])
+        if to == "project" and not (reference and reference.strip()):
+            raise ValidationFailed([{"field": "reference", "reason": "say where the project is run (name or address)"}])
+        ticket = self.tickets.get_ticket(number, caller)
+        done = ticket.change.sent_to if ticket.change is not None else None
+        if done is not None and done.process == to:
+            return ticket  # sent already: a retry whose answer was lost
+        _change_ticket(ticket, "triage")
+        already = next((link.target for link in ticket.links if link.kind == "superseded_by"), None)
+        if already is None and version != ticket.version:
+            raise StaleVersion(version, ticket.version)
+        if ticket.status != NEW:
+            raise Conflict(
+                f"{number} is {ticket.status}: only a change request in triage (new) is sent elsewhere", field="to"
+            )
+        if to == "request_fulfilment":
+            if already is None:
+                already = self._as_service_request(ticket, caller)
+                assert self.links is not None
+                ticket = self.links.link(number, "superseded_by", already, caller)
+            sent = SentTo(to, already)
+            why = f"sent to request fulfilment as {already}: {reason.strip()}"
+        else:
+            sent = SentTo(to, str(reference).strip())
+            why = f"made a project ({sent.reference}): {reason.strip()}"
+        plan = ticket.change or ChangePlan()
+
+        def write(draft: Any) -> None:
+            draft.ticket = draft.ticket.evolve(change=plan.evolve(sent_to=sent))
+            draft.add(EventKind.CHANGE_PLANNED, {"sent_to": None}, {"sent_to": sent.to_dict()}, why)
+            flow = lifecycle_of(draft.ticket)
+            facts = MoveFacts(draft.ticket, why, self.tickets.clock(), self.tickets.reopen_window)
+            chosen = flow.check(draft.ticket.status, "send_elsewhere", DESK, facts)
+            self.tickets.apply_move(draft, chosen.target, why)
+
+        return self.tickets.amend(ticket, caller, write)
+
+    def _as_service_request(self, change: Ticket, caller: Identity) -> str:
+        """The service request ``change`` becomes (opened once: a retry finds it)."""
+        request = OpenTicket(
+            type="service_request",
+            title=change.title,
+            description=change.description,
+            service=change.service,
+            impact=None if change.impact_defaulted else change.impact,
+            urgency=None if change.urgency_defaulted else change.urgency,
+            tags=change.tags,
+        )
+        requester = Identity(change.requester, "requester", change.vip, change.business_unit)
+        key = IntakeKey(f"triage#{change.number}", change.number)
+        try:
+            opened = self.tickets.open_ticket(request, caller, key, on_behalf_of=requester)
+        except IntakeAlreadyStored as stored:
+            return stored.number
+        return opened.number
 
     def linked(self, source: Ticket, target: Ticket, link: Link) -> None:
         """After a link is written: an incident caused by a standard change flags its template

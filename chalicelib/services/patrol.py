@@ -149,8 +149,11 @@ class AutoCloser:
         for ticket in due:
             if ticket.resolved_at is None or ticket.resolved_at > cutoff:
                 continue
-            closing = lifecycle_for(ticket.type).desk_move_to(Phase.CLOSED)
-            word = next((m.word for m in closing if m.source == ticket.status), None)
+            flow = lifecycle_for(ticket.type)
+            closing = flow.desk_move_to(Phase.CLOSED)
+            word = next(
+                (m.word for m in closing if m.source == ticket.status and flow.phase(m.source) == Phase.RESOLVED), None
+            )
             if word is None:  # this process closes only by hand
                 continue
             reason = f"closed automatically: no answer for {self.business_days} business days after resolution"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from chalicelib.domain.change import record_outcome, review_of, stamp_implementation
+from chalicelib.domain.change import ChangePlan, record_outcome, review_of, stamp_implementation
 from chalicelib.domain.classification import SLOTS, Triage, correct
 from chalicelib.domain.errors import AlreadyClaimed, Forbidden, NotFound, StaleVersion, ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
@@ -151,7 +151,18 @@ class TicketService:
     # -- intake ---------------------------------------------------------------------------
 
     @tracer.capture_method
-    def open_ticket(self, request: OpenTicket, caller: Identity, intake: IntakeKey | None = None) -> Ticket:
+    def open_ticket(
+        self,
+        request: OpenTicket,
+        caller: Identity,
+        intake: IntakeKey | None = None,
+        *,
+        on_behalf_of: Identity | None = None,
+    ) -> Ticket:
+        """Open a ticket for the caller, or (staff only) for ``on_behalf_of``, who is then its
+        requester while the events name the caller."""
+        if on_behalf_of is not None:
+            caller.require(*STAFF_ROLES)
         if request.type not in TICKET_TYPES:
             raise ValidationFailed([{"field": "type", "reason": f"must be one of {list(TICKET_TYPES)}"}])
         if not caller.is_staff and request.type not in REQUESTER_TYPES:
@@ -165,7 +176,7 @@ class TicketService:
             type=request.type,
             title=request.title,
             description=request.description,
-            requester=caller.user,
+            requester=(on_behalf_of or caller).user,
             status=lifecycle_for(request.type).initial,
             impact=impact,
             urgency=urgency,
@@ -176,8 +187,8 @@ class TicketService:
             tags=tuple(sorted(set(request.tags))),
             created_at=now,
             updated_at=now,
-            vip=caller.vip,
-            business_unit=caller.business_unit,
+            vip=(on_behalf_of or caller).vip,
+            business_unit=(on_behalf_of or caller).business_unit,
             version=1,
         )
         extra_events: list[dict[str, Any]] = []
@@ -324,19 +335,39 @@ class TicketService:
         caller: Identity,
         reason: str | None = None,
         outcome: str | None = None,
+        recheck: Callable[[str, ChangePlan], ChangePlan] | None = None,
     ) -> Ticket:
         """Move a ticket as its process's lifecycle allows: ``to`` names the target state or the
         move's word (``reopen``, ``confirm``...); a refusal names the allowed moves. A change
-        request leaving implementation says how it ended (``outcome``), recorded with the move."""
+        request leaving implementation says how it ended (``outcome``), recorded with the move.
+
+        ``recheck`` gives a change not yet implementing its conflicts and freezes as they are
+        now (a freeze declared, or another change scheduled, since its plan was last edited): the
+        move's gates judge those, and a difference is recorded with the move."""
         stored = self._load_for_change(number, caller, version)
         ticket = stored
         if outcome is not None:
             ticket = stored.evolve(change=record_outcome(stored.change, stored.status, outcome))
+        checked = None
+        plan = ticket.change
+        if recheck is not None and plan is not None and plan.actual_start is None:
+            fresh = recheck(number, plan)
+            if (fresh.conflicts, fresh.freezes) != (plan.conflicts, plan.freezes):
+                checked = (plan, fresh)
+                ticket = ticket.evolve(change=fresh)
         now = self.clock()
         flow = lifecycle_of(ticket)
         facts = MoveFacts(ticket=ticket, reason=reason, now=now, reopen_window=self.reopen_window)
         chosen = flow.check(ticket.status, to, actor_of(caller), facts)
         draft = _Draft(ticket, caller.user, now)
+        if checked is not None:
+            was, fresh = checked
+            draft.add(
+                EventKind.CHANGE_PLANNED,
+                {"conflicts": [c.to_dict() for c in was.conflicts], "freezes": list(was.freezes)},
+                {"conflicts": [c.to_dict() for c in fresh.conflicts], "freezes": list(fresh.freezes)},
+                "checked again at the move",
+            )
         if outcome is not None:
             before = {"outcome": getattr(stored.change, "outcome", None)}
             draft.add(EventKind.CHANGE_PLANNED, before, {"outcome": outcome})

@@ -60,11 +60,21 @@ def _endpoint(settings: Settings, service: str) -> str | None:
 
 
 @cache
+def botocore_session() -> Any:
+    """The process's one botocore session. Its clients (the desk's own and the tables'
+    connection, see :class:`~chalicelib.storage.models.SharedConnection`) share the endpoint and
+    service descriptions it parses once."""
+    import botocore.session
+
+    return botocore.session.get_session()
+
+
+@cache
 def session() -> Any:
-    """The process's one boto3 session: its clients share the parsed service descriptions."""
+    """The process's one boto3 session, on :func:`botocore_session`."""
     import boto3
 
-    return boto3.session.Session()
+    return boto3.session.Session(botocore_session=botocore_session())
 
 
 @cache
@@ -101,6 +111,7 @@ def reset_clients() -> None:
     client.cache_clear()
     probe_client.cache_clear()
     session.cache_clear()
+    botocore_session.cache_clear()
 
 
 def _classify(error: BaseException) -> StorageUnavailable | None:

@@ -7,6 +7,11 @@ declares the same tables for deployment, and a test checks the two agree.
 
 from __future__ import annotations
 
+import threading
+from contextlib import suppress
+from functools import lru_cache
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
@@ -16,6 +21,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -395,3 +401,61 @@ def bind_models(settings: Settings) -> None:
         meta.connect_timeout_seconds = settings.aws_connect_timeout_seconds  # type: ignore[assignment]
         meta.max_retry_attempts = settings.aws_max_attempts - 1
         model._connection = None
+        table = model._get_connection()
+        shared = shared_connection(settings)
+        with suppress(ValueError):  # a table bound again: its schema is known already
+            shared.add_meta_table(table.get_meta_table())
+        table.connection = shared
+
+
+class SharedConnection(Connection):
+    """A PynamoDB connection on the process's one botocore session (see
+    :func:`chalicelib.storage.aws.botocore_session`), shared by every table.
+
+    PynamoDB gives each table a connection with a botocore session of its own, and every
+    session parses botocore's endpoint and service descriptions again before its first client:
+    about 30 ms a table, paid by a container's first request. A connection holds no state of a
+    table but its key schema (added per table), so the tables share this one and its client.
+    """
+
+    _creating = threading.Lock()
+
+    @property
+    def session(self) -> Any:
+        from chalicelib.storage.aws import botocore_session
+
+        return botocore_session()
+
+    @property
+    def client(self) -> Any:
+        # Creating a botocore client is not thread-safe; the lock is taken once per process.
+        made = self._client
+        if made is not None and not (made._request_signer and not made._request_signer._credentials):
+            return made
+        with self._creating:
+            return Connection.client.fget(self)  # type: ignore[attr-defined]
+
+
+def shared_connection(settings: Settings) -> SharedConnection:
+    """The connection every table of these settings' region and endpoint uses, and the one
+    transactions across tables are written on."""
+    return _shared_connection(
+        settings.region,
+        settings.dynamodb_endpoint,
+        settings.aws_connect_timeout_seconds,
+        settings.aws_read_timeout_seconds,
+        settings.aws_max_attempts,
+    )
+
+
+@lru_cache(maxsize=4)
+def _shared_connection(
+    region: str, host: str | None, connect_timeout: float, read_timeout: float, attempts: int
+) -> SharedConnection:
+    return SharedConnection(
+        region=region,
+        host=host,
+        connect_timeout_seconds=connect_timeout,
+        read_timeout_seconds=read_timeout,
+        max_retry_attempts=attempts - 1,
+    )

@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -31,7 +30,15 @@ from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import tracer
 from chalicelib.services.ports import Claim, IntakeKey, TicketFilter, TicketPage
 from chalicelib.storage.change_slots import write_slots
-from chalicelib.storage.models import ClaimModel, CounterModel, EventModel, OutboxModel, TicketModel, bind_models
+from chalicelib.storage.models import (
+    ClaimModel,
+    CounterModel,
+    EventModel,
+    OutboxModel,
+    TicketModel,
+    bind_models,
+    shared_connection,
+)
 
 #: Shards of the outbox's pending index.
 OUTBOX_SHARDS = 4
@@ -60,29 +67,12 @@ def deadline_shard(number: str) -> str:
     return str(int(digits) % DEADLINE_SHARDS)
 
 
-@lru_cache(maxsize=4)
-def _connection(
-    region: str, host: str | None, connect_timeout: float, read_timeout: float, attempts: int
-) -> Connection:
-    return Connection(
-        region=region,
-        host=host,
-        connect_timeout_seconds=connect_timeout,
-        read_timeout_seconds=read_timeout,
-        max_retry_attempts=attempts - 1,
-    )
-
-
 def transaction_connection() -> Connection:
+    """The connection the tables share (:class:`~chalicelib.storage.models.SharedConnection`),
+    on which writes across tables go as one transaction."""
     settings = get_settings()
     bind_models(settings)
-    return _connection(
-        settings.region,
-        settings.dynamodb_endpoint,
-        settings.aws_connect_timeout_seconds,
-        settings.aws_read_timeout_seconds,
-        settings.aws_max_attempts,
-    )
+    return shared_connection(settings)
 
 
 def new_write_id() -> str:

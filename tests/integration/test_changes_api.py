@@ -315,3 +315,40 @@ def test_an_emergency_change_in_the_year_end_freeze_goes_ahead_only_with_a_justi
     moved = [e for e in events if e["kind"] == "status_changed"][-1]
     assert moved["after"]["status"] == "implementing"
     assert moved["note"] == "payroll run fails without the tax table fix"
+
+
+def test_triage_sends_a_change_request_elsewhere(aws: Any, client: Any) -> None:
+    t = _open(client)
+    path = f"/tickets/{t['number']}/change/redirect"
+    refused = _call(client, "post", path, {"to": "project", "reason": "a year of work", "version": t["version"]})
+    assert refused.status_code == 400 and refused.json_body["errors"][0]["field"] == "reference"
+    unknown = _call(client, "post", path, {"to": "nowhere", "reason": "x", "version": t["version"]})
+    assert unknown.status_code == 400 and unknown.json_body["errors"][0]["field"] == "to"
+    by_requester = _call(client, "post", path, {"to": "request_fulfilment", "reason": "x", "version": 1}, auth())
+    assert by_requester.status_code == 403
+
+    sent = _call(client, "post", path, {"to": "request_fulfilment", "reason": "routine work", "version": t["version"]})
+    assert sent.status_code == 200, sent.body
+    view = sent.json_body
+    assert view["status"] == "closed" and view["change"]["sent_to"]["process"] == "request_fulfilment"
+    request = view["change"]["sent_to"]["reference"]
+    assert view["links"] == [{"kind": "superseded_by", "target": request}]
+    became = client.http.get(f"/tickets/{request}", headers=auth()).json_body  # the requester sees it as theirs
+    assert became["type"] == "service_request" and became["links"] == [{"kind": "supersedes", "target": t["number"]}]
+
+    again = _call(client, "post", path, {"to": "request_fulfilment", "reason": "routine work", "version": t["version"]})
+    assert again.status_code == 200 and again.json_body["version"] == view["version"]
+    listed = client.http.get("/tickets?type=service_request", headers=agent()).json_body
+    assert [x["number"] for x in listed["tickets"]] == [request]
+
+    other = _open(client)
+    project = _call(
+        client,
+        "post",
+        f"/tickets/{other['number']}/change/redirect",
+        {"to": "project", "reason": "a year of work", "reference": "PMO-42", "version": other["version"]},
+    )
+    assert project.status_code == 200 and project.json_body["change"]["sent_to"] == {
+        "process": "project",
+        "reference": "PMO-42",
+    }

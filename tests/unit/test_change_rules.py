@@ -436,7 +436,19 @@ def link_problem(**kw: Any) -> str:
 
 def test_links_refused_with_the_field_and_the_reason() -> None:
     assert link_problem(kind="blocks") == "kind: must be one of " + ", ".join(
-        ("caused_by", "caused", "fixed_by", "fixes", "problem", "incidents", "duplicate_of", "duplicates", "related")
+        [
+            "caused_by",
+            "caused",
+            "fixed_by",
+            "fixes",
+            "problem",
+            "incidents",
+            "duplicate_of",
+            "duplicates",
+            "related",
+            "superseded_by",
+            "supersedes",
+        ]
     )
     assert link_problem(kind="caused_by", source_type="problem").startswith("kind: caused_by links a incident")
     assert link_problem(kind="caused_by", target_type="incident").startswith("target: caused_by links")

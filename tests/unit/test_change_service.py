@@ -374,3 +374,102 @@ def test_a_decision_on_a_version_changed_by_anything_but_decisions_is_stale(
     plan(changes, number, test_plan="smoke tests")
     with pytest.raises(StaleVersion):
         changes.decide(number, "approve", None, seen, DORA)
+
+
+def test_a_freeze_declared_after_the_plan_still_stops_the_move(
+    tickets: TicketService, repo: InMemoryTicketRepository, clock: FakeClock
+) -> None:
+    from chalicelib.domain.conflicts import Freeze
+    from chalicelib.domain.events import EventKind
+
+    declared: list[Freeze] = []
+    changes = ChangeService(tickets, repo, Directory(), freezes=lambda: declared)
+    number = open_change(tickets)
+    plan(changes, number, **{**full_plan(clock, "emergency"), "implementer_group": "database"})
+    assert repo.get(number).change.freezes == ()  # type: ignore[union-attr]
+    declared.append(Freeze("erp-close", clock.now - timedelta(days=1), clock.now + timedelta(days=3), "year-end"))
+
+    version = repo.get(number).version  # type: ignore[union-attr]
+    with pytest.raises(IllegalTransition) as info:
+        changes.move(number, "implement", version, ANN)
+    assert any("erp-close: year-end" in m for m in info.value.missing or [])
+    assert repo.get(number).version == version  # type: ignore[union-attr]  # nothing written by the refusal
+
+    moved = changes.move(number, "implement", version, ANN, reason="the ERP is down for everyone")
+    assert moved.status == "implementing"
+    assert moved.change is not None and moved.change.freezes == ("erp-close: year-end",)
+    rechecked = [e for e in repo.events(number) if e.kind == EventKind.CHANGE_PLANNED and e.after.get("freezes")]
+    assert rechecked and rechecked[-1].note == "checked again at the move"
+
+
+def test_triage_sends_a_change_request_to_request_fulfilment_once(
+    tickets: TicketService, repo: InMemoryTicketRepository, clock: FakeClock
+) -> None:
+    changes = ChangeService(tickets, repo, Directory(), links=LinkService(repo, clock))
+    number = open_change(tickets)
+    version = repo.get(number).version  # type: ignore[union-attr]
+    sent = changes.send_elsewhere(number, "request_fulfilment", "routine: a standard install", version, ANN)
+    assert sent.status == "closed" and sent.change is not None and sent.change.sent_to is not None
+    request = sent.change.sent_to.reference
+    assert request.startswith("REQ-") and [link.to_dict() for link in sent.links] == [
+        {"kind": "superseded_by", "target": request}
+    ]
+    became = repo.get(request)
+    assert became is not None and became.type == "service_request"
+    assert (became.requester, became.title, became.description) == ("alice", "Upgrade DB", "to 16")
+    assert [link.to_dict() for link in became.links] == [{"kind": "supersedes", "target": number}]
+    assert [e.actor for e in repo.events(request)][:2] == ["ann", "ann"]  # opened by triage, for alice
+    closing = [e for e in repo.events(number) if e.kind == "status_changed"][-1]
+    assert closing.note == f"sent to request fulfilment as {request}: routine: a standard install"
+
+    # A retry (the answer was lost) opens nothing new and answers the change as it is.
+    assert changes.send_elsewhere(number, "request_fulfilment", "routine", version, ANN) == repo.get(number)
+    with pytest.raises(ValidationFailed):
+        changes.send_elsewhere(number, "project", "then a project", repo.get(number).version, ANN, "P-1")  # type: ignore[union-attr]
+    assert sum(1 for t in repo.tickets.values() if t.type == "service_request") == 1
+
+
+def test_a_retry_after_the_request_was_opened_finishes_the_job_without_a_second_request(
+    tickets: TicketService, repo: InMemoryTicketRepository, clock: FakeClock
+) -> None:
+    links = LinkService(repo, clock)
+    changes = ChangeService(tickets, repo, Directory(), links=links)
+    number = open_change(tickets)
+    version = repo.get(number).version  # type: ignore[union-attr]
+    original = tickets.amend
+
+    def lost(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("the storage went away")
+
+    tickets.amend = lost  # type: ignore[method-assign]
+    with pytest.raises(ConnectionError):
+        changes.send_elsewhere(number, "request_fulfilment", "routine", version, ANN)
+    tickets.amend = original  # type: ignore[method-assign]
+    assert repo.get(number).status == "new"  # type: ignore[union-attr]
+    sent = changes.send_elsewhere(number, "request_fulfilment", "routine", version, ANN)
+    assert sent.status == "closed"
+    assert sum(1 for t in repo.tickets.values() if t.type == "service_request") == 1
+
+
+def test_triage_makes_a_change_request_a_project_and_refuses_what_it_cannot_send(
+    changes: ChangeService, tickets: TicketService, repo: InMemoryTicketRepository, clock: FakeClock
+) -> None:
+    number = open_change(tickets)
+    version = repo.get(number).version  # type: ignore[union-attr]
+    with pytest.raises(ValidationFailed) as refused:
+        changes.send_elsewhere(number, "project", "too big", version, ANN)
+    assert refused.value.errors[0]["field"] == "reference"
+    with pytest.raises(ValidationFailed):
+        changes.send_elsewhere(number, "elsewhere", "why not", version, ANN)
+    with pytest.raises(Forbidden):
+        changes.send_elsewhere(number, "project", "too big", version, ALICE, "PMO-12")
+    with pytest.raises(StaleVersion):
+        changes.send_elsewhere(number, "project", "too big", version + 1, ANN, "PMO-12")
+    made = changes.send_elsewhere(number, "project", "a year of work", version, ANN, "https://pmo.example/p/12")
+    assert made.status == "closed" and made.change is not None
+    assert made.change.view()["sent_to"] == {"process": "project", "reference": "https://pmo.example/p/12"}
+    incident = open_change(tickets, "incident")
+    with pytest.raises(ValidationFailed):
+        changes.send_elsewhere(incident, "project", "no", 1, ANN, "x")
+    with pytest.raises(Forbidden):
+        move(tickets, open_change(tickets), "send_elsewhere", reason="staff cannot use the desk's move")

@@ -150,7 +150,7 @@ def _change(changes: ChangeService, clock: FakeClock, **fields: Any) -> Any:
 
 def _move(changes: ChangeService, ticket: Any, to: str, **kw: Any) -> Any:
     if "outcome" in kw:
-        return changes.finish(ticket.number, to, ticket.version, ANN, None, kw["outcome"])
+        return changes.move(ticket.number, to, ticket.version, ANN, None, kw["outcome"])
     return changes.tickets.transition(ticket.number, to, ticket.version, ANN)
 
 

@@ -77,6 +77,10 @@ class Settings:
     ``CLAIMS_TABLE``, ``OUTBOX_TABLE``  exactly-once claims and the notice outbox.
     ``EXAMPLES_TABLE``              the labelled examples the classifier is trained on.
     ``CHANGE_SLOTS_TABLE``          change windows per service (conflict checks, the calendar).
+    ``SEARCH_TERMS_TABLE``          the ticket search index (``GET /tickets?q=``).
+    ``SEARCH_BACKEND``              where ``GET /tickets?q=`` searches: ``dynamodb`` (the term
+                                    index above, the only one built in; OpenSearch Serverless is
+                                    where a desk that outgrows it goes, behind the same port).
     ``NOTICES_QUEUE_URL``           SQS queue between the outbox and the notifier.
     ``NOTIFY_CHANNELS``             channels notices go to, comma-separated: names declared in
                                     ``chalicelib.domain.notice.CHANNELS`` (the outbox is always on).
@@ -116,6 +120,8 @@ class Settings:
     outbox_table: str
     examples_table: str
     change_slots_table: str
+    search_terms_table: str
+    search_backend: str
     notices_queue_url: str
     alerts_topic_arn: str
     slack_webhook_url: str
@@ -211,6 +217,8 @@ def get_settings() -> Settings:
         outbox_table=_table(stage, "OUTBOX_TABLE", "outbox"),
         examples_table=_table(stage, "EXAMPLES_TABLE", "examples"),
         change_slots_table=_table(stage, "CHANGE_SLOTS_TABLE", "change-slots"),
+        search_terms_table=_table(stage, "SEARCH_TERMS_TABLE", "search-terms"),
+        search_backend=_env("SEARCH_BACKEND", "dynamodb"),
         notices_queue_url=_env("NOTICES_QUEUE_URL"),
         alerts_topic_arn=_env("ALERTS_TOPIC_ARN"),
         slack_webhook_url=_env("SLACK_WEBHOOK_URL"),

@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from chalicelib.services.links import LinkService
     from chalicelib.services.notices import NoticeFactory
     from chalicelib.services.patrol import AutoCloser, Claims, MorningPatrol
-    from chalicelib.services.ports import Clock, ConfigRepository, TicketRepository
+    from chalicelib.services.ports import Clock, ConfigRepository, TicketRepository, TicketSearch
+    from chalicelib.services.queues import QueueService
     from chalicelib.services.sla import SlaClockKeeper
     from chalicelib.services.sweep import DueTickets, SlaSweep
     from chalicelib.services.tickets import TicketService
@@ -64,6 +65,7 @@ class Desk:
         config_repository: ConfigRepository | None = None,
         due_tickets: DueTickets | None = None,
         change_slots: SlotIndex | None = _REAL,
+        ticket_search: TicketSearch | None = _REAL,
         claims: Claims | None = None,
         outbox: OutboxLog | None = None,
         notice_queue: NoticeQueue | None = _REAL,
@@ -80,6 +82,7 @@ class Desk:
         self._config_repository = config_repository
         self._due_tickets = due_tickets
         self._change_slots = change_slots
+        self._ticket_search = ticket_search
         self._claims = claims
         self._outbox = outbox
         self._notice_queue = notice_queue
@@ -288,13 +291,37 @@ class Desk:
             notices=self.notice_factory,
             references=self.references,
             opened=lambda ticket: self.change_service.early_life_support(ticket),
+            search=self.ticket_search,
         )
+
+    @cached_property
+    def ticket_search(self) -> TicketSearch | None:
+        """The search index of ``SEARCH_BACKEND`` (``dynamodb``: ``storage/search.py``); a desk
+        on a given ticket repository searches only when given an index too."""
+        if self._ticket_search is not _REAL:
+            search: TicketSearch | None = self._ticket_search
+            return search
+        if self._tickets is not None:
+            return None
+        if self.settings.search_backend != "dynamodb":
+            raise ValueError(f"SEARCH_BACKEND={self.settings.search_backend}: this desk builds in only dynamodb")
+        from chalicelib.storage.search import DynamoTicketSearch
+
+        return DynamoTicketSearch()
 
     @cached_property
     def references(self) -> CatalogReferences:
         from chalicelib.services.classification import CatalogReferences
 
         return CatalogReferences(self.config_service)
+
+    @cached_property
+    def queue_service(self) -> QueueService:
+        from chalicelib.services.changes import ConfiguredChangeDirectory
+        from chalicelib.services.queues import QueueService
+
+        directory = ConfiguredChangeDirectory(self.config_service)
+        return QueueService(self.ticket_service, directory.groups_of, directory.groups)
 
     @cached_property
     def change_service(self) -> ChangeService:

@@ -83,7 +83,11 @@ def list_tickets() -> Response:
         group=query.group,
         requester=query.requester,
     )
-    page = desk().ticket_service.list_tickets(filters, who, query.limit, query.cursor)
+    service = desk().ticket_service
+    if query.q is not None:
+        page = service.search_tickets(query.q, filters, who, query.limit, query.cursor)
+    else:
+        page = service.list_tickets(filters, who, query.limit, query.cursor)
     return json_response({"tickets": [shown(ticket_view(t, who), who) for t in page.tickets], "cursor": page.cursor})
 
 
@@ -242,4 +246,27 @@ def triage_queue() -> Response:
     if params:
         raise ValidationFailed([{"field": sorted(params)[0], "reason": "unknown query parameter"}])
     page = desk().ticket_service.triage_queue(who, limit, cursor)
+    return json_response({"tickets": [shown(ticket_view(t, who), who) for t in page.tickets], "cursor": page.cursor})
+
+
+@bp.route("/queues", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
+@answers_errors
+def queues() -> Response:
+    who = caller(_request())
+    return json_response({"queues": [q.to_dict() for q in desk().queue_service.queues(who)]})
+
+
+@bp.route("/queues/{name}", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
+@answers_errors
+def queue(name: str) -> Response:
+    request = _request()
+    who = caller(request)
+    params = query_params(request)
+    limit = count_param(params, "limit", 25, 1, 100)
+    params.pop("limit", None)
+    cursor = params.pop("cursor", None)
+    group = params.pop("group", None)
+    if params:
+        raise ValidationFailed([{"field": sorted(params)[0], "reason": "unknown query parameter"}])
+    page = desk().queue_service.queue(name, who, group, limit, cursor)
     return json_response({"tickets": [shown(ticket_view(t, who), who) for t in page.tickets], "cursor": page.cursor})

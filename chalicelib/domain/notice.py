@@ -51,6 +51,9 @@ REASSIGNED_AWAY = "reassigned_away"
 GROUP_HANDOVER = "group_handover"
 #: To each member (and the lead) of a change's implementer group: the change awaits their decision.
 APPROVAL_REQUEST = "approval_request"
+#: To the lead of a change's implementer group: one of the change's timers fired (window start,
+#: overrun, authorization or review due, end of early-life support).
+CHANGE_TIMER = "change_timer"
 NOTICE_KINDS = (
     SLA_WARNING,
     SLA_BREACH,
@@ -66,11 +69,12 @@ NOTICE_KINDS = (
     GROUP_HANDOVER,
     PAGE,
     APPROVAL_REQUEST,
+    CHANGE_TIMER,
 )
 #: Notices addressed to the requester, written for an end user rather than for staff.
 REQUESTER_KINDS = (ACKNOWLEDGEMENT, STATUS_CHANGE, COMPLETION, AGENT_REPLY)
 #: Notices addressed to one agent about their own work.
-AGENT_KINDS = (ASSIGNMENT, REQUESTER_REPLY, REASSIGNED_AWAY, GROUP_HANDOVER, APPROVAL_REQUEST)
+AGENT_KINDS = (ASSIGNMENT, REQUESTER_REPLY, REASSIGNED_AWAY, GROUP_HANDOVER, APPROVAL_REQUEST, CHANGE_TIMER)
 
 # -- audiences and channels -----------------------------------------------------------------------
 

@@ -22,13 +22,13 @@ from chalicelib.domain.change_timers import (
     next_timer_at,
 )
 from chalicelib.domain.instants import iso
-from chalicelib.domain.notice import OPERATIONS, Notice
+from chalicelib.domain.notice import CHANGE_TIMER, OPERATIONS, Notice
 from chalicelib.domain.ticket import Ticket
 from chalicelib.services.notices import NoticeFactory
 from chalicelib.services.ports import Claim
 
 #: The notice kind of a change timer.
-CHANGE_TIMER_NOTICE = "change_timer"
+CHANGE_TIMER_NOTICE = CHANGE_TIMER
 
 
 class GroupLeads(Protocol):

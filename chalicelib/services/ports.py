@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from chalicelib.domain.events import TicketEvent
 from chalicelib.domain.notice import Notice
+from chalicelib.domain.search import SearchQuery
 from chalicelib.domain.ticket import Ticket
 
 #: The injected clock: returns an aware UTC datetime.
@@ -27,6 +28,16 @@ class TicketFilter:
     assignee: str | None = None
     group: str | None = None
     requester: str | None = None
+    #: Only tickets in an open state (the queues), only those nobody is assigned.
+    open_only: bool = False
+    unassigned: bool = False
+
+
+class TicketSearch(Protocol):
+    """The ticket search index (``GET /tickets?q=``): the numbers of the tickets matching every
+    word of a query, newest first (``storage/search.py`` on DynamoDB)."""
+
+    def matching(self, query: SearchQuery) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,13 @@ class TicketRepository(Protocol):
         raises :class:`~chalicelib.domain.errors.IntakeAlreadyStored` naming it."""
 
     def get(self, number: str) -> Ticket | None: ...
+
+    def get_many(self, numbers: Sequence[str]) -> list[Ticket]:
+        """The stored tickets of ``numbers``, in that order (missing ones left out)."""
+
+    def due_before(self, bound: datetime, limit: int) -> list[Ticket]:
+        """Tickets whose next SLA deadline (a warning or a breach) is at or before ``bound``,
+        soonest first, at most ``limit`` (the sparse deadline index)."""
 
     def save(
         self,

@@ -8,6 +8,7 @@ parameters; SLA clocks and classification plug in through :class:`ClockKeeper` a
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,11 +23,20 @@ from chalicelib.domain.instants import iso
 from chalicelib.domain.lifecycle import MoveFacts, Phase, actor_of
 from chalicelib.domain.notice import Notice
 from chalicelib.domain.processes import AUTHORIZATION, lifecycle_for, lifecycle_of, phase_of
+from chalicelib.domain.search import parse_query
 from chalicelib.domain.ticket import DEFAULT_LEVEL, REQUESTER_TYPES, STAFF_ROLES, TICKET_TYPES, Ticket, priority_for
 from chalicelib.observability import logger, record_ticket_opened, tracer
 from chalicelib.services.action_links import ActionLink, LinkInvalid, LinkUsed
 from chalicelib.services.notices import NoticeFactory
-from chalicelib.services.ports import Claim, Clock, IntakeKey, TicketFilter, TicketPage, TicketRepository
+from chalicelib.services.ports import (
+    Claim,
+    Clock,
+    IntakeKey,
+    TicketFilter,
+    TicketPage,
+    TicketRepository,
+    TicketSearch,
+)
 
 
 @dataclass(frozen=True)
@@ -136,8 +146,10 @@ class TicketService:
         notices: NoticeFactory | None = None,
         references: References | None = None,
         opened: Callable[[Ticket], Ticket] | None = None,
+        search: TicketSearch | None = None,
     ) -> None:
         self.repository = repository
+        self.search = search
         #: What follows a ticket's opening once it is stored (early-life support links an incident
         #: to the change that may have caused it); returns the ticket as it then is.
         self.opened = opened
@@ -234,6 +246,35 @@ class TicketService:
                 requester=caller.user,
             )
         return self.repository.list(filters, limit, cursor)
+
+    @tracer.capture_method
+    def search_tickets(
+        self, q: str, filters: TicketFilter, caller: Identity, limit: int, cursor: str | None
+    ) -> TicketPage:
+        """``GET /tickets?q=``: the tickets matching every word of ``q`` (``domain/search.py``),
+        newest first, that the caller may see and that pass ``filters``; the cursor is the
+        position in the matches where the next page starts."""
+        query = parse_query(q)
+        if self.search is None:
+            raise ValidationFailed([{"field": "q", "reason": "this desk has no search index"}])
+        if not caller.is_staff and filters.requester not in (None, caller.user):
+            raise Forbidden("a requester lists only their own tickets", field="requester")
+        start = _search_position(cursor)
+        numbers = self.search.matching(query)
+        found: list[Ticket] = []
+        position = start
+        while position < len(numbers) and len(found) < limit:
+            chunk = numbers[position : position + max(limit, 25)]
+            stored = {ticket.number: ticket for ticket in self.repository.get_many(chunk)}
+            for number in chunk:
+                position += 1
+                ticket = stored.get(number)
+                if ticket is not None and ticket.visible_to(caller.user, caller.role) and _passes(ticket, filters):
+                    found.append(ticket)
+                    if len(found) == limit:
+                        break
+        more = position < len(numbers)
+        return TicketPage(found, base64.urlsafe_b64encode(f"search:{position}".encode()).decode() if more else None)
 
     def history(self, number: str, caller: Identity) -> list[TicketEvent]:
         self.get_ticket(number, caller)
@@ -867,3 +908,28 @@ def event_view(event: TicketEvent, viewer: Identity) -> dict[str, Any]:
     if not note:
         view["note"] = None
     return view
+
+
+def _passes(ticket: Ticket, filters: TicketFilter) -> bool:
+    return (
+        (filters.status is None or ticket.status == filters.status)
+        and (filters.type is None or ticket.type == filters.type)
+        and (filters.assignee is None or ticket.assignee == filters.assignee)
+        and (filters.group is None or ticket.group == filters.group)
+        and (filters.requester is None or ticket.requester == filters.requester)
+    )
+
+
+def _search_position(cursor: str | None) -> int:
+    """Where a search page starts (its cursor names the position in the matches)."""
+    if cursor is None:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        kind, _, raw = text.partition(":")
+        position = int(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed([{"field": "cursor", "reason": "is not a cursor this search gave"}]) from None
+    if kind != "search" or position < 0:
+        raise ValidationFailed([{"field": "cursor", "reason": "is not a cursor this search gave"}])
+    return position

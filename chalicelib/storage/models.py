@@ -354,6 +354,21 @@ class ChangeSlotModel(Model):
     status = UnicodeAttribute()
 
 
+class SearchTermModel(Model):
+    """The ticket search index (``chalicelib.domain.search``): one item per term of a ticket,
+    keyed by the term's first characters so that a query word is one Query of one key (a
+    ``begins_with`` on ``term#number``). Written in the ticket's own transaction."""
+
+    class Meta:
+        table_name = "search_terms"
+
+    prefix = UnicodeAttribute(hash_key=True)
+    #: ``{term}#{number}``.
+    key = UnicodeAttribute(range_key=True)
+    number = UnicodeAttribute()
+    created = UTCDateTimeAttribute()
+
+
 #: Every table of the desk (the idempotency table is Powertools', see ``tables.IDEMPOTENCY_SPEC``).
 ALL_MODELS: tuple[type[Model], ...] = (
     TicketModel,
@@ -364,6 +379,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     OutboxModel,
     ExampleModel,
     ChangeSlotModel,
+    SearchTermModel,
 )
 
 
@@ -377,6 +393,7 @@ def table_names(settings: Settings) -> dict[type[Model], str]:
         OutboxModel: settings.outbox_table,
         ExampleModel: settings.examples_table,
         ChangeSlotModel: settings.change_slots_table,
+        SearchTermModel: settings.search_terms_table,
     }
 
 

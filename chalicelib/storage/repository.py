@@ -26,6 +26,7 @@ from chalicelib.domain.events import TicketEvent
 from chalicelib.domain.instants import utc
 from chalicelib.domain.links import Link
 from chalicelib.domain.notice import Notice
+from chalicelib.domain.processes import ALL_OPEN_STATUSES
 from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import tracer
 from chalicelib.services.ports import Claim, IntakeKey, TicketFilter, TicketPage
@@ -39,6 +40,7 @@ from chalicelib.storage.models import (
     bind_models,
     shared_connection,
 )
+from chalicelib.storage.search import write_terms
 
 #: Shards of the outbox's pending index.
 OUTBOX_SHARDS = 4
@@ -436,6 +438,7 @@ class DynamoTicketRepository:
                     )
                 _write_together(tx, (), notices)
                 _update_workload(tx, None, ticket, ticket.updated_at)
+                write_terms(tx, None, ticket)
         except TransactWriteError as exc:
             if not _failed_positions(exc):
                 raise
@@ -474,6 +477,29 @@ class DynamoTicketRepository:
             return None
 
     @tracer.capture_method
+    def due_before(self, bound: datetime, limit: int) -> list[Ticket]:
+        """One Query per shard of the sparse deadline index (at most ``limit`` items each)."""
+        found: list[Ticket] = []
+        for shard in range(DEADLINE_SHARDS):
+            query = TicketModel.by_deadline.query(
+                str(shard), TicketModel.next_deadline <= format_instant(bound), limit=limit, page_size=limit
+            )
+            found.extend(item_to_ticket(item) for item in query)
+        found.sort(key=lambda t: (t.next_deadline or bound, t.number))
+        return found[:limit]
+
+    @tracer.capture_method
+    def get_many(self, numbers: Sequence[str]) -> list[Ticket]:
+        """The stored tickets of ``numbers``, in that order: one BatchGetItem per 100."""
+        found: dict[str, Ticket] = {}
+        unique = list(dict.fromkeys(numbers))
+        for start in range(0, len(unique), 100):
+            for item in TicketModel.batch_get(unique[start : start + 100]):
+                ticket = item_to_ticket(item)
+                found[ticket.number] = ticket
+        return [found[n] for n in unique if n in found]
+
+    @tracer.capture_method
     def save(
         self,
         ticket: Ticket,
@@ -503,6 +529,7 @@ class DynamoTicketRepository:
                     tx.save(_example_item(example))
                 write_slots(tx, previous, ticket)
                 if previous is not None:
+                    write_terms(tx, previous, ticket)
                     _update_workload(tx, previous, ticket, ticket.updated_at)
         except TransactWriteError as exc:
             failed = _failed_positions(exc)
@@ -600,6 +627,10 @@ class DynamoTicketRepository:
         for attribute, value in pairs:
             if value is not None and attribute.attr_name != index._hash_key_attribute().attr_name:
                 conditions.append(attribute == value)
+        if filters.open_only and filters.status is None:
+            conditions.append(TicketModel.status.is_in(*ALL_OPEN_STATUSES))
+        if filters.unassigned:
+            conditions.append(TicketModel.assignee.does_not_exist())
         condition: Condition | None = None
         for c in conditions:
             condition = c if condition is None else condition & c

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pynamodb.models import Model
@@ -23,6 +24,7 @@ from chalicelib.storage.models import (
     EventModel,
     ExampleModel,
     OutboxModel,
+    SearchTermModel,
     TicketModel,
     bind_models,
 )
@@ -37,6 +39,7 @@ LOGICAL = {
     OutboxModel: ("OutboxTable", "outbox"),
     ExampleModel: ("ExamplesTable", "examples"),
     ChangeSlotModel: ("ChangeSlotsTable", "change_slots"),
+    SearchTermModel: ("SearchTermsTable", "search_terms"),
 }
 
 #: Powertools' idempotency table (its default attribute names).
@@ -47,21 +50,25 @@ IDEMPOTENCY_SPEC: dict[str, Any] = {
 }
 
 
+def _hash_first(keys: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """A key schema in CloudFormation's order: the partition key first."""
+    out = [{"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in keys]
+    return sorted(out, key=lambda k: k["KeyType"] != "HASH")
+
+
 def model_spec(model: type[Model]) -> dict[str, Any]:
     """Keys, attribute types and indexes of a model, in CloudFormation's words, sorted."""
     schema = model._get_schema()
     gsis = [
         {
             "IndexName": gsi["index_name"],
-            "KeySchema": [
-                {"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in gsi["key_schema"]
-            ],
+            "KeySchema": _hash_first(gsi["key_schema"]),
             "Projection": {"ProjectionType": gsi["projection"]["ProjectionType"]},
         }
         for gsi in schema.get("global_secondary_indexes", [])
     ]
     return {
-        "KeySchema": [{"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in schema["key_schema"]],
+        "KeySchema": _hash_first(schema["key_schema"]),
         "AttributeDefinitions": sorted(
             ({"AttributeName": a["AttributeName"], "AttributeType": a["AttributeType"]}
              for a in schema["attribute_definitions"]),

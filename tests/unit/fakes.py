@@ -12,6 +12,8 @@ from typing import Any
 from chalicelib.domain.errors import AlreadyClaimed, IntakeAlreadyStored, StaleVersion
 from chalicelib.domain.events import TicketEvent
 from chalicelib.domain.notice import Notice
+from chalicelib.domain.processes import ALL_OPEN_STATUSES
+from chalicelib.domain.search import SearchQuery, index_terms
 from chalicelib.domain.ticket import Ticket, format_number
 from chalicelib.services.ports import Claim, IntakeKey, TicketFilter, TicketPage
 
@@ -25,6 +27,17 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+class InMemoryTicketSearch:
+    """The search index over an in-memory repository, derived from its tickets as they are."""
+
+    def __init__(self, repository: InMemoryTicketRepository) -> None:
+        self.repository = repository
+
+    def matching(self, query: SearchQuery) -> list[str]:
+        rows = sorted(self.repository.tickets.values(), key=lambda t: (t.created_at, t.number), reverse=True)
+        return [t.number for t in rows if query.matches(index_terms(t.number, t.title, t.description))]
 
 
 class InMemoryTicketRepository:
@@ -62,6 +75,14 @@ class InMemoryTicketRepository:
 
     def get(self, number: str) -> Ticket | None:
         return self.tickets.get(number)
+
+    def due_before(self, bound: datetime, limit: int) -> list[Ticket]:
+        due = [t for t in self.tickets.values() if t.next_deadline is not None and t.next_deadline <= bound]
+        return sorted(due, key=lambda t: (t.next_deadline or bound, t.number))[:limit]
+
+    def get_many(self, numbers: Sequence[str]) -> list[Ticket]:
+        self.batch_reads = getattr(self, "batch_reads", 0) + 1
+        return [self.tickets[n] for n in dict.fromkeys(numbers) if n in self.tickets]
 
     def save(
         self,
@@ -134,6 +155,8 @@ class InMemoryTicketRepository:
             and (filters.assignee is None or t.assignee == filters.assignee)
             and (filters.group is None or t.group == filters.group)
             and (filters.requester is None or t.requester == filters.requester)
+            and (not filters.open_only or filters.status is not None or t.status in ALL_OPEN_STATUSES)
+            and (not filters.unassigned or t.assignee is None)
         ]
         start = int(base64.b64decode(cursor)) if cursor else 0
         page = rows[start : start + limit]

@@ -90,3 +90,23 @@ def test_a_timer_is_due_at_its_moment_and_once() -> None:
     assert next_timer_at(ticket, [fired], SETTINGS) is None
     moved = change("scheduled", ChangePlan(model="normal", window=Window(WINDOW.end, WINDOW.end + timedelta(hours=1))))
     assert [t.name for t in due_timers(moved, [fired], WINDOW.end, SETTINGS)] == [WINDOW_START]
+
+
+def test_a_fired_timer_writes_a_notice_the_outbox_can_read_back() -> None:
+    import json
+
+    from chalicelib.domain.notice import Notice
+    from chalicelib.services.change_timers import ChangeTimers
+    from chalicelib.services.notices import NoticeFactory
+
+    class Leads:
+        def group_lead(self, group: str | None) -> str | None:
+            return "dora" if group == "database" else None
+
+    scheduled = change("scheduled", ChangePlan(model="normal", window=WINDOW, implementer_group="database"))
+    timers_service = ChangeTimers(NoticeFactory(channels=("outbox",), public_url="https://desk"), Leads(), SETTINGS)
+    _, events, claims, notices = timers_service.plan(scheduled, [], WINDOW.start)
+    assert [e["after"]["timer"] for e in events] == [WINDOW_START] and len(claims) == 1
+    assert notices and all(n.recipient == "dora" for n in notices)
+    for notice in notices:  # the relay and GET /admin/outbox read notices back from their JSON
+        assert Notice.from_dict(json.loads(json.dumps(notice.to_dict()))) == notice

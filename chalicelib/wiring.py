@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.config import Settings, get_settings
 
 if TYPE_CHECKING:
+    from chalicelib.domain.similarity import ServiceTerms
     from chalicelib.services.action_links import ActionLinks
+    from chalicelib.services.candidates import CandidateFinder, CandidateStore
     from chalicelib.services.change_timers import ChangeTimers
     from chalicelib.services.changes import ChangeService, SlotIndex
     from chalicelib.services.classification import CatalogReferences, IntakeClassifier, WorkloadReader
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from chalicelib.services.notices import NoticeFactory
     from chalicelib.services.patrol import AutoCloser, Claims, MorningPatrol
     from chalicelib.services.ports import Clock, ConfigRepository, TicketRepository
+    from chalicelib.services.problems import ProblemService
     from chalicelib.services.sla import SlaClockKeeper
     from chalicelib.services.sweep import DueTickets, SlaSweep
     from chalicelib.services.tickets import TicketService
@@ -64,6 +67,7 @@ class Desk:
         config_repository: ConfigRepository | None = None,
         due_tickets: DueTickets | None = None,
         change_slots: SlotIndex | None = _REAL,
+        candidates: CandidateStore = _REAL,
         claims: Claims | None = None,
         outbox: OutboxLog | None = None,
         notice_queue: NoticeQueue | None = _REAL,
@@ -80,6 +84,7 @@ class Desk:
         self._config_repository = config_repository
         self._due_tickets = due_tickets
         self._change_slots = change_slots
+        self._candidates = candidates
         self._claims = claims
         self._outbox = outbox
         self._notice_queue = notice_queue
@@ -287,7 +292,57 @@ class Desk:
             enricher=self.intake_classifier,
             notices=self.notice_factory,
             references=self.references,
-            opened=lambda ticket: self.change_service.early_life_support(ticket),
+            opened=lambda ticket: self.problem_service.match_at_intake(
+                self.change_service.early_life_support(ticket)
+            ),
+            moved=lambda before, after: self.problem_service.after_move(before, after),
+            gate_priorities=frozenset(self.settings.problem_gate_priorities),
+        )
+
+    def service_terms(self) -> ServiceTerms:
+        """The catalog's terms (keywords and aliases, English and German) for text matching."""
+        from chalicelib.domain.similarity import ServiceTerms
+        from chalicelib.services.configuration import SERVICE
+
+        return ServiceTerms.of(
+            (doc.name, [*doc.body.get("keywords", ()), *doc.body.get("aliases", ())])
+            for doc in self.config_service.latest_all(SERVICE)
+        )
+
+    @cached_property
+    def candidate_finder(self) -> CandidateFinder:
+        from chalicelib.services.candidates import CandidateFinder
+
+        store = self._candidates
+        if store is _REAL:
+            from chalicelib.storage.candidates import DynamoCandidates
+
+            store = DynamoCandidates()
+        incidents: Any = self.tickets
+        return CandidateFinder(
+            incidents,
+            store,
+            self.clock,
+            self.service_terms,
+            lambda: self.problem_service,
+            major=frozenset(self.settings.problem_gate_priorities),
+        )
+
+    @cached_property
+    def problem_service(self) -> ProblemService:
+        from chalicelib.services.configuration import SERVICE
+        from chalicelib.services.known_errors import KnownErrorIndex
+        from chalicelib.services.problems import ProblemService
+
+        config = self.config_service
+        ttl = self.settings.config_cache_seconds
+        known = KnownErrorIndex(self.tickets, self.clock, self.service_terms, ttl_seconds=ttl)
+        return ProblemService(
+            self.ticket_service,
+            self.link_service,
+            services=lambda: {doc.name for doc in config.latest_all(SERVICE)},
+            categories=self.settings.root_cause_categories,
+            known_errors=known,
         )
 
     @cached_property
@@ -334,7 +389,12 @@ class Desk:
         from chalicelib.services.links import LinkService
 
         repository: Any = self.tickets
-        return LinkService(repository, self.clock, on_linked=lambda *linked: self.change_service.linked(*linked))
+
+        def linked(*link: Any) -> None:
+            self.change_service.linked(*link)
+            self.problem_service.linked(*link)
+
+        return LinkService(repository, self.clock, on_linked=linked)
 
     @cached_property
     def intake(self) -> IdempotentIntake:

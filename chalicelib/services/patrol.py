@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain.errors import IllegalTransition
 from chalicelib.domain.identity import SYSTEM
 from chalicelib.domain.lifecycle import Phase
 from chalicelib.domain.notice import PATROL, SERVICE_MANAGER, Notice
@@ -156,6 +157,8 @@ class AutoCloser:
             reason = f"closed automatically: no answer for {self.business_days} business days after resolution"
             try:
                 self.tickets.transition(ticket.number, word, ticket.version, SYSTEM, reason)
+            except IllegalTransition:  # held (the closure gate): it closes with its problem
+                continue
             except Exception:  # a concurrent change: the next run sees the ticket again
                 logger.exception("auto-close skipped", extra={"ticket": ticket.number})
                 continue

@@ -23,6 +23,7 @@ from chalicelib.storage.models import (
     EventModel,
     ExampleModel,
     OutboxModel,
+    ProblemCandidateModel,
     TicketModel,
     bind_models,
 )
@@ -37,6 +38,7 @@ LOGICAL = {
     OutboxModel: ("OutboxTable", "outbox"),
     ExampleModel: ("ExamplesTable", "examples"),
     ChangeSlotModel: ("ChangeSlotsTable", "change_slots"),
+    ProblemCandidateModel: ("ProblemCandidatesTable", "problem_candidates"),
 }
 
 #: Powertools' idempotency table (its default attribute names).

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from chalicelib.services.escalation import TicketEscalations
     from chalicelib.services.health import HealthCheck, Probe
     from chalicelib.services.intake import IdempotentIntake
+    from chalicelib.services.knowledge import KnowledgeService
     from chalicelib.services.learning import ExampleSource, Learning, ModelCache, ModelStore
     from chalicelib.services.links import LinkService
     from chalicelib.services.notices import NoticeFactory
@@ -314,7 +315,11 @@ class Desk:
         from chalicelib.services.candidates import CandidateFinder
 
         store = self._candidates
-        if store is _REAL:
+        if store is _REAL and self._tickets is not None:
+            from chalicelib.services.candidates import KeptCandidates
+
+            store = KeptCandidates()  # the candidates live beside the tickets
+        elif store is _REAL:
             from chalicelib.storage.candidates import DynamoCandidates
 
             store = DynamoCandidates()
@@ -343,7 +348,14 @@ class Desk:
             services=lambda: {doc.name for doc in config.latest_all(SERVICE)},
             categories=self.settings.root_cause_categories,
             known_errors=known,
+            articles=lambda ticket: self.knowledge_service.offered_at_intake(ticket),
         )
+
+    @cached_property
+    def knowledge_service(self) -> KnowledgeService:
+        from chalicelib.services.knowledge import KnowledgeService
+
+        return KnowledgeService(self.config_service, self.ticket_service, self.service_terms)
 
     @cached_property
     def references(self) -> CatalogReferences:
@@ -444,6 +456,7 @@ class Desk:
             service_manager=self.settings.service_manager,
             timezone=self.settings.service_manager_timezone,
             patrol_time=self.settings.patrol_time,
+            candidates=lambda: [c.to_dict() for c in self.candidate_finder.store.in_state("new", 20)],
         )
 
     @cached_property

@@ -151,3 +151,91 @@ def accept_candidate(candidate_id: str) -> Response:
 def dismiss_candidate(candidate_id: str) -> Response:
     who = caller(_request())
     return json_response({"candidate": desk().candidate_finder.dismiss(candidate_id, who).to_dict()})
+
+
+# -- the knowledge base --------------------------------------------------------------------------
+
+
+@bp.route("/knowledge", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
+@answers_errors
+def search_knowledge() -> Response:
+    request = _request()
+    who = caller(request)
+    params = query_params(request)
+    problems = Problems()
+    check.unknown_fields(params, ("q", "service", "limit"), problems)
+    text = check.text(params.get("q"), "q", problems, required=False, max_length=2_000) if params.get("q") else None
+    problems.check()
+    limit = count_param(params, "limit", 20, 1, 100)
+    found = desk().knowledge_service.search(text, params.get("service") or None, who, limit)
+    return json_response({"articles": found})
+
+
+@bp.route("/knowledge", methods=["POST"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
+@answers_errors
+def write_article() -> Response:
+    from chalicelib.services.knowledge import article_view
+
+    request = _request()
+    who = caller(request)
+    return json_response(article_view(desk().knowledge_service.create(_object(request), who)), 201)
+
+
+@bp.route("/knowledge/{name}", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
+@answers_errors
+def read_article(name: str) -> Response:
+    from chalicelib.services.knowledge import article_view
+
+    request = _request()
+    who = caller(request)
+    params = query_params(request)
+    version = count_param(params, "version", 0, 1, 999_999) if "version" in params else None
+    return json_response(article_view(desk().knowledge_service.get(name, version, who)))
+
+
+@bp.route("/knowledge/{name}", methods=["PUT"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
+@answers_errors
+def edit_article(name: str) -> Response:
+    from chalicelib.services.knowledge import article_view
+
+    request = _request()
+    who = caller(request)
+    return json_response(article_view(desk().knowledge_service.update(name, _object(request), who)))
+
+
+@bp.route(
+    "/tickets/{number}/knowledge", methods=["POST"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES
+)
+@answers_errors
+def article_from_ticket(number: str) -> Response:
+    from chalicelib.services.knowledge import article_view
+
+    request = _request()
+    who = caller(request)
+    body = _object(request, optional=True)
+    problems = Problems()
+    check.unknown_fields(body, ("name", "question", "answer", "audience"), problems)
+    check.text(body.get("question"), "question", problems, required=False, max_length=500)
+    check.text(body.get("answer"), "answer", problems, required=False, max_length=20_000)
+    problems.check()
+    return json_response(article_view(desk().knowledge_service.from_ticket(number, body, who)), 201)
+
+
+@bp.route(
+    "/tickets/{number}/answer", methods=["POST"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES
+)
+@answers_errors
+def answer_with_article(number: str) -> Response:
+    request = _request()
+    who = caller(request)
+    body = _object(request)
+    problems = Problems()
+    check.unknown_fields(body, ("article", "version", "resolve"), problems)
+    name = check.name(body.get("article"), "article", problems)
+    version = check.positive_int(body.get("version"), "version", problems) if "version" in body else 0
+    if "version" not in body:
+        problems.fail("version", "is required")
+    resolve = check.flag(body.get("resolve"), "resolve", problems, False)
+    problems.check()
+    ticket = desk().knowledge_service.answer(number, name or "", version, who, resolve=resolve)
+    return json_response(full_view(ticket, who))

@@ -38,7 +38,10 @@ Payloads by kind (``before`` / ``after`` hold only the fields the event is about
                       an incident the closure gate holds (``held`` says why); it closes with its problem.
 ``problem_recorded``  before/after: the problem record's fields that changed (``chalicelib.domain.problem``).
 ``workaround_published``  after ``{"problem", "comment_id"}``: the problem's workaround, replied publicly.
-``known_errors_matched``  after ``{"matches": [...]}``: intake found known errors matching the ticket.
+``known_errors_matched``  after ``{"matches": [{"kind", "ref", "score", "matched"}]}``: intake found known
+                      errors (``ref``: the problem) or public articles (the article) matching the ticket.
+``answered_with_article``  after ``{"article", "article_version", "comment_id"}``: a public reply
+                      with a knowledge article's answer (a standard answer).
 ``change_timer``      after ``{"timer", "timer_id", "at"}``: a change timer fired (by the sweep).
 """
 
@@ -77,6 +80,7 @@ class EventKind:
     PROBLEM_RECORDED = "problem_recorded"
     WORKAROUND_PUBLISHED = "workaround_published"
     KNOWN_ERRORS_MATCHED = "known_errors_matched"
+    ANSWERED_WITH_ARTICLE = "answered_with_article"
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain import validation as check
@@ -451,3 +451,36 @@ class ProblemAddressed:
 
 #: The link kinds whose targets a move's requirements read (``MoveFacts.linked``).
 LOOKED_UP_KINDS = ("problem", "fixed_by")
+
+
+# ============================================================================================
+# The trend after the fix
+
+#: Weeks shown on either side of the fix.
+TREND_WEEKS = 8
+
+
+def incident_trend(
+    opened: Sequence[datetime], fixed_at: datetime, now: datetime, weeks: int = TREND_WEEKS
+) -> dict[str, Any]:
+    """The linked incidents per week before and after the fix (seed 001: check afterwards that the
+    trend shows "marked improvement"): ``weeks`` seven-day buckets on either side of ``fixed_at``
+    (those after it only as far as ``now``), each with its count, and the weekly averages."""
+    span = timedelta(days=7)
+    buckets: list[dict[str, Any]] = []
+    before: list[int] = []
+    after: list[int] = []
+    for offset in range(-weeks, weeks):
+        start = fixed_at + offset * span
+        if start >= now:
+            break
+        end = start + span
+        count = sum(1 for moment in opened if start <= moment < end)
+        buckets.append({"from": iso(start), "to": iso(end), "incidents": count, "after_fix": offset >= 0})
+        (after if offset >= 0 else before).append(count)
+    return {
+        "fixed_at": iso(fixed_at),
+        "weeks": buckets,
+        "before_per_week": round(sum(before) / len(before), 2) if before else None,
+        "after_per_week": round(sum(after) / len(after), 2) if after else None,
+    }

@@ -126,6 +126,9 @@ GLOSSARY: tuple[tuple[str, ...], ...] = tuple(
     work funktioniert funktionieren works working
     new neu neuer neue
     request anfrage antrag
+    reset zuruecksetzen ruecksetzen resetting
+    forgot vergessen forgotten
+    unlock entsperren
     """.strip().splitlines()
 )
 

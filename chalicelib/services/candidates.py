@@ -52,6 +52,29 @@ class CandidateStore(Protocol):
     def in_state(self, state: str, limit: int) -> list[Candidate]: ...
 
 
+class KeptCandidates:
+    """:class:`CandidateStore` in memory: a desk built on other tickets than the tables' keeps its
+    candidates with it."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, tuple[Candidate, int]] = {}
+
+    def get(self, candidate_id: str) -> tuple[Candidate, int] | None:
+        return self.items.get(candidate_id)
+
+    def put(self, candidate: Candidate, version: int | None) -> None:
+        current = self.items.get(candidate.id)
+        if (current[1] if current else None) != version:
+            from chalicelib.domain.errors import Conflict
+
+            raise Conflict(f"candidate {candidate.id} changed since it was read; read it again and retry", field="id")
+        self.items[candidate.id] = (candidate, (version or 0) + 1)
+
+    def in_state(self, state: str, limit: int) -> list[Candidate]:
+        found = [c for c, _ in self.items.values() if c.state == state]
+        return sorted(found, key=lambda c: (c.found_at or c.last, c.id), reverse=True)[:limit]
+
+
 def as_incident(ticket: Ticket, terms: ServiceTerms) -> Incident:
     return Incident(
         number=ticket.number,

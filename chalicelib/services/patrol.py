@@ -9,7 +9,7 @@ Service Manager's channels once; ``GET /reports/patrol?date=`` answers the same 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -65,8 +65,11 @@ class MorningPatrol:
         timezone: str,
         patrol_time: str = "08:00",
         settings: PatrolSettings | None = None,
+        candidates: Callable[[], Sequence[Mapping[str, Any]]] | None = None,
     ) -> None:
         self.repository = repository
+        #: The problem candidates awaiting a decision, listed in the digest.
+        self.candidates = candidates
         self.claims = claims
         self.notices = notices
         self.clock = clock
@@ -90,6 +93,7 @@ class MorningPatrol:
             previous_patrol=self.patrol_instant(day - timedelta(days=1)),
             now=now,
             settings=self.settings,
+            candidates=self.candidates() if self.candidates is not None else (),
         )
 
     def send_if_due(self) -> bool:

@@ -27,6 +27,7 @@ from chalicelib.domain.problem import (
     apply_record_edit,
     closure_refusal,
     gated,
+    incident_trend,
     parse_record_edit,
 )
 from chalicelib.domain.processes import lifecycle_of
@@ -64,7 +65,10 @@ class ProblemService:
         services: Callable[[], Collection[str]],
         categories: Sequence[str],
         known_errors: KnownErrorIndex | None = None,
+        articles: Callable[[Ticket], list[dict[str, Any]]] | None = None,
     ) -> None:
+        #: The public knowledge articles a new ticket matches (``KnowledgeService.offered_at_intake``).
+        self.articles = articles
         self.tickets = tickets
         self.links = links
         self.services = services
@@ -235,16 +239,28 @@ class ProblemService:
 
     def match_at_intake(self, ticket: Ticket) -> Ticket:
         """An incident whose text matches known errors keeps the best three (score, workaround,
-        the words that matched), recorded as the desk's event; its requester sees the workaround."""
-        if ticket.type != "incident" or self.known_errors is None:
-            return ticket
-        matches = self.known_errors.search(f"{ticket.title}\n{ticket.description}", ticket.service)
+        the words that matched), and an incident or request the public articles it matches,
+        recorded as the desk's event; its requester sees the workaround and the answers."""
+        matches: list[dict[str, Any]] = []
+        if ticket.type == "incident" and self.known_errors is not None:
+            text = f"{ticket.title}\n{ticket.description}"
+            matches += [{"kind": "known_error", **m} for m in self.known_errors.search(text, ticket.service)]
+        if ticket.type in ("incident", "service_request") and self.articles is not None:
+            matches += self.articles(ticket)
         if not matches:
             return ticket
 
         def write(draft: Any) -> None:
             draft.ticket = draft.ticket.evolve(matches=tuple(matches))
-            found = [{k: m[k] for k in ("problem", "score", "matched")} for m in matches]
+            found = [
+                {
+                    "kind": m["kind"],
+                    "ref": m.get("problem") or m.get("article"),
+                    "score": m["score"],
+                    "matched": m["matched"],
+                }
+                for m in matches
+            ]
             draft.add(EventKind.KNOWN_ERRORS_MATCHED, {}, {"matches": found}, actor=DESK_ACTOR)
 
         logger.info("known errors matched at intake", extra={"ticket": ticket.number, "matches": len(matches)})
@@ -257,9 +273,11 @@ class ProblemService:
         problem with its known error and workaround, and whether the closure gate holds it."""
         if ticket.type == "problem" and viewer.is_staff:
             incidents = []
+            opened = []
             for number in _links(ticket, "incidents")[:MAX_LISTED]:
                 incident = self._get(number)
                 if incident is not None:
+                    opened.append(incident.created_at)
                     incidents.append(
                         {
                             "number": incident.number,
@@ -269,7 +287,10 @@ class ProblemService:
                             "created_at": iso(incident.created_at),
                         }
                     )
-            return {"incidents": incidents}
+            out: dict[str, Any] = {"incidents": incidents}
+            if ticket.status in ADDRESSED and ticket.resolved_at is not None:
+                out["trend"] = incident_trend(opened, ticket.resolved_at, self.tickets.clock())
+            return out
         if ticket.type != "incident":
             return {}
         linked = {n: t for n in _links(ticket, "problem") if (t := self._get(n)) is not None}

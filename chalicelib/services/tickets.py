@@ -811,7 +811,8 @@ def ticket_view(ticket: Ticket, viewer: Identity) -> dict[str, Any]:
         ),
         "links": [link.to_dict() for link in ticket.links],
         "problem": ticket.problem.view() if ticket.problem else None,
-        "known_errors": [dict(match) for match in ticket.matches],
+        "known_errors": [dict(m) for m in ticket.matches if m.get("kind", "known_error") == "known_error"],
+        "articles": [dict(m) for m in ticket.matches if m.get("kind") == "article"],
         "confirmed_at": iso(ticket.confirmed_at),
     }
     if not viewer.is_staff:

@@ -190,7 +190,7 @@ def test_known_errors_are_found_across_languages_and_offered_at_intake(client: A
     assert offered["problem"] == problem and offered["workaround"].endswith("vpn2.example.com")
     events = _call(client, "get", f"/tickets/{opened.json_body['number']}/events").json_body["events"]
     matched = [e for e in events if e["kind"] == "known_errors_matched"]
-    assert matched and matched[0]["actor"] == "desk" and matched[0]["after"]["matches"][0]["problem"] == problem
+    assert matched and matched[0]["actor"] == "desk" and matched[0]["after"]["matches"][0]["ref"] == problem
     seen = _get(client, opened.json_body["number"], auth("bea"))
     assert seen["known_errors"][0]["workaround"].endswith("vpn2.example.com")
     unrelated = {"type": "incident", "title": "Toner empty", "description": "The printer on floor 2 needs toner"}
@@ -230,3 +230,71 @@ def test_problem_candidates_over_http(client: Any, clock: FakeClock) -> None:
     again = _call(client, "post", f"/problems/candidates/{found['id']}/dismiss")
     assert again.status_code == 400 and "accepted already" in again.body.decode()
     assert _call(client, "get", "/problems/candidates?state=accepted").json_body["candidates"][0]["problem"]
+
+
+def test_the_knowledge_base_over_http(client: Any, clock: FakeClock) -> None:
+    article = {
+        "question": "How do I reset my password?",
+        "answer": "Open https://password.example.com and follow the steps; the new password works at once.",
+        "services": ["accounts"],
+    }
+    r = _call(client, "post", "/knowledge", article)
+    assert r.status_code == 201, r.body
+    assert r.json_body["name"] == "kb-how-do-i-reset-my-password" and r.json_body["version"] == 1
+    internal = {**article, "name": "kb-unlock", "question": "Unlock an account in AD", "audience": "internal"}
+    assert _call(client, "post", "/knowledge", internal).status_code == 201
+    assert _call(client, "post", "/knowledge", article, auth()).status_code == 403
+    bad = _call(client, "post", "/knowledge", {"question": "x", "services": ["nope"]})
+    assert bad.status_code == 400 and {e["field"] for e in bad.json_body["errors"]} >= {"answer", "services[0]"}
+
+    # the same matcher, across the languages; requesters see public articles only
+    found = _call(client, "get", "/knowledge?q=Passwort%20zur%C3%BCcksetzen", headers=auth()).json_body["articles"]
+    assert [a["name"] for a in found] == ["kb-how-do-i-reset-my-password"] and found[0]["matched"]
+    assert [a["name"] for a in _call(client, "get", "/knowledge").json_body["articles"]] == [
+        "kb-how-do-i-reset-my-password",
+        "kb-unlock",
+    ]
+    assert [a["name"] for a in _call(client, "get", "/knowledge", headers=auth()).json_body["articles"]] == [
+        "kb-how-do-i-reset-my-password"
+    ]
+    assert _call(client, "get", "/knowledge/kb-unlock", headers=auth()).status_code == 404
+    assert _call(client, "get", "/knowledge?service=nope").status_code == 400
+    edited = _call(client, "put", "/knowledge/kb-unlock", {**internal, "answer": "Use ADUC", "version": 1})
+    assert edited.status_code == 200 and edited.json_body["version"] == 2
+    assert _call(client, "get", "/knowledge/kb-unlock?version=1").json_body["answer"] == article["answer"]
+
+    # intake offers the public article; an agent answers with it and resolves in one call
+    body = {
+        "type": "service_request",
+        "title": "Passwort vergessen",
+        "description": "Ich muss mein Passwort zuruecksetzen",
+    }
+    opened = client.http.post("/tickets", headers=auth(), body=json.dumps(body)).json_body
+    assert [a["article"] for a in opened["articles"]] == ["kb-how-do-i-reset-my-password"]
+    r = _call(
+        client,
+        "post",
+        f"/tickets/{opened['number']}/answer",
+        {"article": "kb-how-do-i-reset-my-password", "version": opened["version"], "resolve": True},
+    )
+    assert r.status_code == 200, r.body
+    assert r.json_body["status"] == "resolved"
+    events = _call(client, "get", f"/tickets/{opened['number']}/events").json_body["events"]
+    answered = [e for e in events if e["kind"] == "answered_with_article"]
+    assert answered[0]["after"]["article"] == "kb-how-do-i-reset-my-password"
+    assert _call(client, "post", f"/tickets/{opened['number']}/answer", {"article": "kb-x"}).json_body["field"] == (
+        "version"
+    )
+    missing = _call(client, "post", f"/tickets/{opened['number']}/answer", {"article": "kb-nope", "version": 9})
+    assert missing.status_code == 409  # stale version first
+
+    # made in one call from a resolved ticket (its last public reply) and from a known error
+    made = _call(client, "post", f"/tickets/{opened['number']}/knowledge", {"name": "kb-forgotten-password"})
+    assert made.status_code == 201, made.body
+    assert made.json_body["source"] == opened["number"] and made.json_body["answer"] == article["answer"]
+    problem = _known_error(client)
+    made = _call(client, "post", f"/tickets/{problem}/knowledge")
+    assert made.status_code == 201 and made.json_body["answer"].endswith("vpn2.example.com")
+    assert made.json_body["name"] == f"kb-{problem.lower()}"
+    fresh = _incident(client, urgency="low")
+    assert _call(client, "post", f"/tickets/{fresh['number']}/knowledge").json_body["field"] == "number"

@@ -11,7 +11,7 @@ from chalicelib.domain.candidates import DISMISSED, NEW, Candidate, Incident, fi
 from chalicelib.domain.errors import Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.similarity import features
-from chalicelib.services.candidates import CandidateFinder
+from chalicelib.services.candidates import CandidateFinder, KeptCandidates
 from chalicelib.services.tickets import OpenTicket
 from tests.unit.test_problem_service import ALICE, ANN, MAX, Desk
 from tests.unit.test_similarity import TERMS, TOPICS
@@ -83,20 +83,7 @@ def test_a_candidate_round_trips() -> None:
     assert Candidate.from_dict(found.to_dict()) == found
 
 
-class Store:
-    def __init__(self) -> None:
-        self.items: dict[str, tuple[Candidate, int]] = {}
-
-    def get(self, candidate_id: str) -> tuple[Candidate, int] | None:
-        return self.items.get(candidate_id)
-
-    def put(self, candidate: Candidate, version: int | None) -> None:
-        current = self.items.get(candidate.id)
-        assert (current[1] if current else None) == version
-        self.items[candidate.id] = (candidate, (version or 0) + 1)
-
-    def in_state(self, state: str, limit: int) -> list[Candidate]:
-        return [c for c, _ in self.items.values() if c.state == state][:limit]
+Store = KeptCandidates
 
 
 @pytest.fixture
@@ -154,3 +141,28 @@ def test_the_scan_reads_only_the_window(desk: Desk) -> None:
         _open(desk, text)
     desk.clock.advance(days=8)
     assert _finder(desk, store).scan() == []
+
+
+def test_the_morning_patrol_lists_the_new_candidates() -> None:
+    from datetime import date
+
+    from chalicelib.domain.patrol import morning_patrol
+
+    candidate = find_candidates(_incidents())[0].evolve(found_at=NOW)
+    digest = morning_patrol([], patrol_date=date(2026, 11, 24), previous_patrol=None, now=NOW + timedelta(days=1),
+                            candidates=[candidate.to_dict()])  # fmt: skip
+    assert digest.to_dict()["problem_candidates"][0]["id"] == candidate.id
+    text = digest.to_text()
+    assert "New problem candidates (1)" in text and candidate.id in text and candidate.incidents[0] in text
+    assert "New problem candidates (0)\n  none" in morning_patrol([], patrol_date=date(2026, 11, 24),
+                                                                  previous_patrol=None, now=NOW).to_text()  # fmt: skip
+
+
+def test_a_candidate_changed_meanwhile_is_a_conflict() -> None:
+    from chalicelib.domain.errors import Conflict
+
+    store = KeptCandidates()
+    candidate = find_candidates(_incidents())[0]
+    store.put(candidate, None)
+    with pytest.raises(Conflict):
+        store.put(candidate, None)

@@ -213,3 +213,21 @@ def test_the_gate_holds_only_gated_priorities_and_only_incidents() -> None:
     request = ticket("REQ-000001", "service_request", "resolved")
     assert lifecycle_for("service_request").check("resolved", "close", STAFF, facts(request)).target == "closed"
     assert closure_refusal(incident("P3"), {}, {"P1", "P2", "P3"}) is not None
+
+
+def test_the_trend_counts_linked_incidents_per_week_before_and_after_the_fix() -> None:
+    from chalicelib.domain.problem import incident_trend
+
+    fixed = NOW
+    opened = [fixed - timedelta(days=d) for d in (1, 2, 3, 9, 10, 20)] + [fixed + timedelta(days=12)]
+    trend = incident_trend(opened, fixed, fixed + timedelta(days=15), weeks=3)
+    assert [(w["incidents"], w["after_fix"]) for w in trend["weeks"]] == [
+        (1, False),
+        (2, False),
+        (3, False),
+        (0, True),
+        (1, True),
+        (0, True),
+    ]
+    assert trend["before_per_week"] == 2.0 and trend["after_per_week"] == 0.33
+    assert incident_trend([], fixed, fixed, weeks=2)["after_per_week"] is None

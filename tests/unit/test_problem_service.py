@@ -120,6 +120,8 @@ def test_the_gate_refuses_the_agent_records_the_requester_and_the_problem_closes
     desk.move(prb, "resolve", reason="certificate renewed, monitoring added")
     closed = desk.get(inc)
     assert closed.status == "closed"
+    trend = desk.service.related(desk.get(prb), ANN)["trend"]
+    assert trend["before_per_week"] is not None and trend["weeks"][-1]["after_fix"] is False
     assert desk.repo.event_log[inc][-1].actor == SYSTEM.user
 
 

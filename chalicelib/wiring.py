@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from chalicelib.services.notices import NoticeFactory
     from chalicelib.services.patrol import AutoCloser, Claims, MorningPatrol
     from chalicelib.services.ports import Clock, ConfigRepository, TicketRepository
+    from chalicelib.services.problem_timers import ProblemTimers
     from chalicelib.services.problems import ProblemService
     from chalicelib.services.sla import SlaClockKeeper
     from chalicelib.services.sweep import DueTickets, SlaSweep
@@ -238,9 +239,12 @@ class Desk:
 
     @cached_property
     def clock_keeper(self) -> SlaClockKeeper:
+        from chalicelib.services.change_timers import StepsInTurn
         from chalicelib.services.sla import SlaClockKeeper
 
-        return SlaClockKeeper(self.config_service, self.escalations, timers=self.change_timers)
+        return SlaClockKeeper(
+            self.config_service, self.escalations, timers=StepsInTurn(self.change_timers, self.problem_timers)
+        )
 
     @cached_property
     def change_timers(self) -> ChangeTimers:
@@ -332,6 +336,12 @@ class Desk:
             lambda: self.problem_service,
             major=frozenset(self.settings.problem_gate_priorities),
         )
+
+    @cached_property
+    def problem_timers(self) -> ProblemTimers:
+        from chalicelib.services.problem_timers import ProblemTimers
+
+        return ProblemTimers(self.notice_factory, self.settings.service_manager)
 
     @cached_property
     def problem_service(self) -> ProblemService:
@@ -429,7 +439,7 @@ class Desk:
         from chalicelib.services.change_timers import StepsInTurn
         from chalicelib.services.sweep import SlaSweep
 
-        steps = StepsInTurn(self.escalations, self.change_timers)
+        steps = StepsInTurn(self.escalations, self.change_timers, self.problem_timers)
         return SlaSweep(self.tickets, self.due_tickets, self.clock_keeper, self.notice_factory, self.clock, steps)
 
     @cached_property

@@ -42,6 +42,8 @@ Payloads by kind (``before`` / ``after`` hold only the fields the event is about
                       errors (``ref``: the problem) or public articles (the article) matching the ticket.
 ``answered_with_article``  after ``{"article", "article_version", "comment_id"}``: a public reply
                       with a knowledge article's answer (a standard answer).
+``problem_timer``     after ``{"timer", "timer_id", "at"}``: a problem's task fell due or its accepted
+                      risk's review date came (by the sweep).
 ``change_timer``      after ``{"timer", "timer_id", "at"}``: a change timer fired (by the sweep).
 """
 
@@ -81,6 +83,7 @@ class EventKind:
     WORKAROUND_PUBLISHED = "workaround_published"
     KNOWN_ERRORS_MATCHED = "known_errors_matched"
     ANSWERED_WITH_ARTICLE = "answered_with_article"
+    PROBLEM_TIMER = "problem_timer"
 
 
 @dataclass(frozen=True)

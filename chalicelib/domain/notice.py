@@ -51,6 +51,8 @@ REASSIGNED_AWAY = "reassigned_away"
 GROUP_HANDOVER = "group_handover"
 #: To each member (and the lead) of a change's implementer group: the change awaits their decision.
 APPROVAL_REQUEST = "approval_request"
+#: To a problem task's owner (it fell due) or the manager who accepted a risk (its review is due).
+PROBLEM_TIMER = "problem_timer"
 NOTICE_KINDS = (
     SLA_WARNING,
     SLA_BREACH,
@@ -66,6 +68,7 @@ NOTICE_KINDS = (
     GROUP_HANDOVER,
     PAGE,
     APPROVAL_REQUEST,
+    PROBLEM_TIMER,
 )
 #: Notices addressed to the requester, written for an end user rather than for staff.
 REQUESTER_KINDS = (ACKNOWLEDGEMENT, STATUS_CHANGE, COMPLETION, AGENT_REPLY)

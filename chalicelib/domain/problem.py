@@ -484,3 +484,51 @@ def incident_trend(
         "before_per_week": round(sum(before) / len(before), 2) if before else None,
         "after_per_week": round(sum(after) / len(after), 2) if after else None,
     }
+
+
+# ============================================================================================
+# Timers on the sweep: due tasks and the review of an accepted risk
+
+TASK_DUE = "task_due"
+RISK_REVIEW = "risk_review"
+
+
+@dataclass(frozen=True)
+class ProblemTimer:
+    """A moment the sweep reminds someone of: a task falling due (its owner), an accepted risk's
+    review date (the manager who accepted it). Its id carries the moment, so a moved due date
+    gets a reminder of its own and the same moment never fires twice."""
+
+    name: str
+    at: datetime
+    recipient: str | None
+    headline: str
+    key: str
+
+    def timer_id(self, number: str) -> str:
+        return f"{number}#problem#{self.name}#{self.key}#{iso(self.at)}"
+
+
+def _task_key(task: Task) -> str:
+    import hashlib
+
+    return hashlib.sha256(task.title.encode()).hexdigest()[:10]
+
+
+def problem_timers(ticket: Any, accepted_by: str | None = None) -> list[ProblemTimer]:
+    """The timers of a problem as it is now (none once it is closed, cancelled or a duplicate)."""
+    record = record_of(ticket)
+    if getattr(ticket, "type", None) != "problem" or record is None:
+        return []
+    if ticket.status in (CLOSED, CANCELLED, DUPLICATE):
+        return []
+    found = [
+        ProblemTimer(TASK_DUE, task.due, task.owner, f"task due: {task.title}", _task_key(task))
+        for task in record.tasks
+        if task.due is not None and not task.done
+    ]
+    if ticket.status == RISK_ACCEPTED and record.review_at is not None:
+        found.append(
+            ProblemTimer(RISK_REVIEW, record.review_at, accepted_by, "the accepted risk is due for review", "review")
+        )
+    return found

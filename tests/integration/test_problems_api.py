@@ -298,3 +298,40 @@ def test_the_knowledge_base_over_http(client: Any, clock: FakeClock) -> None:
     assert made.json_body["name"] == f"kb-{problem.lower()}"
     fresh = _incident(client, urgency="low")
     assert _call(client, "post", f"/tickets/{fresh['number']}/knowledge").json_body["field"] == "number"
+
+
+def test_make_runs_examples_are_seeded_once_and_match_at_intake(client: Any, clock: FakeClock) -> None:
+    from chalicelib import wiring
+    from chalicelib.services.problem_seeds import seed_problem_examples
+
+    assert seed_problem_examples(wiring.desk()) == {"known_error": 1, "knowledge_article": 1}
+    assert seed_problem_examples(wiring.desk()) == {"known_error": 0, "knowledge_article": 0}
+    body = {"type": "incident", "title": "VPN bricht ab", "description": "AnyConnect trennt alle paar Minuten"}
+    opened = client.http.post("/tickets", headers=auth(), body=json.dumps(body)).json_body
+    assert opened["known_errors"][0]["workaround"].startswith("In AnyConnect, connect to the backup gateway")
+
+
+def test_the_sweep_reminds_of_due_tasks_and_risk_reviews_once(client: Any, clock: FakeClock) -> None:
+    from datetime import timedelta
+
+    from chalicelib import wiring
+
+    incident = _incident(client, urgency="low")
+    problem = _call(client, "post", f"/tickets/{incident['number']}/problem-from").json_body["number"]
+    _move(client, problem, "analyse")
+    due = (NOW + timedelta(hours=2)).isoformat()
+    review = (NOW + timedelta(days=30)).isoformat()
+    task = {"title": "Renew the gateway certificate", "owner": "ann", "due": due}
+    assert _record(client, problem, tasks=[task], review_at=review).status_code == 200
+    assert _move(client, problem, "accept_risk", auth("max", "manager")).status_code == 200
+    assert _get(client, problem)["next_deadline"].startswith((NOW + timedelta(hours=2)).isoformat()[:16])
+    for days in (0.1, 0.2, 31, 32):
+        clock.now = NOW + timedelta(days=days)
+        wiring.desk().sla_sweep.run()
+    events = _call(client, "get", f"/tickets/{problem}/events").json_body["events"]
+    fired = [(e["after"]["timer"], e["actor"]) for e in events if e["kind"] == "problem_timer"]
+    assert fired == [("task_due", "desk"), ("risk_review", "desk")]
+    day = (NOW + timedelta(days=31)).date().isoformat()
+    outbox = _call(client, "get", f"/admin/outbox?day={day}").json_body
+    notices = outbox["notices"] if isinstance(outbox, dict) else outbox
+    assert any(n.get("kind") == "problem_timer" and n.get("recipient") == "max" for n in notices)

@@ -231,3 +231,24 @@ def test_the_trend_counts_linked_incidents_per_week_before_and_after_the_fix() -
     ]
     assert trend["before_per_week"] == 2.0 and trend["after_per_week"] == 0.33
     assert incident_trend([], fixed, fixed, weeks=2)["after_per_week"] is None
+
+
+def test_a_problems_timers_are_its_open_tasks_and_an_accepted_risks_review() -> None:
+    from chalicelib.domain.problem import Task, problem_timers
+
+    due = NOW + timedelta(days=1)
+    record = ProblemRecord(
+        tasks=(
+            Task("Renew the certificate", "ann", due),
+            Task("Done already", "bob", due, True),
+            Task("No date", "cy"),
+        ),
+        review_at=NOW + timedelta(days=90),
+    )
+    [task] = problem_timers(ticket(problem=record))
+    assert (task.name, task.at, task.recipient) == ("task_due", due, "ann")
+    assert task.timer_id("PRB-000001").startswith("PRB-000001#problem#task_due#")
+    accepted = problem_timers(ticket(status="risk_accepted", problem=record), accepted_by="max")
+    assert [(t.name, t.recipient) for t in accepted] == [("task_due", "ann"), ("risk_review", "max")]
+    assert problem_timers(ticket(status="closed", problem=record)) == []
+    assert problem_timers(ticket("INC-000001", "incident", problem=record)) == []

@@ -167,7 +167,7 @@ class KnowledgeService:
         """Answer the ticket with the article: a public reply recording which article (and
         version); with ``resolve``, the ticket is resolved in the same write."""
         caller.require(*STAFF_ROLES)
-        ticket = self.tickets._load_for_change(number, caller, version)
+        ticket = self.tickets.load_for_change(number, caller, version)
         try:
             doc = self.config.get(KNOWLEDGE_ARTICLE, name)
         except NotFound:
@@ -187,4 +187,4 @@ class KnowledgeService:
                 self.tickets.apply_move(draft, target, f"answered with the article {doc.name}")
 
         stored = self.tickets.amend(ticket, caller, write)
-        return self.tickets._after_move(ticket, stored) if target is not None else stored
+        return self.tickets.after_move(ticket, stored) if target is not None else stored

@@ -91,7 +91,7 @@ class ProblemService:
         caller.require(*STAFF_ROLES)
         now = self.tickets.clock()
         edit = parse_record_edit(body, services=self.services(), categories=self.categories, now=now)
-        ticket = self.tickets._load_for_change(number, caller, edit.version)
+        ticket = self.tickets.load_for_change(number, caller, edit.version)
         change = apply_record_edit(_problem_ticket(ticket), edit)
 
         def write(draft: Any) -> None:

@@ -271,6 +271,11 @@ class TicketService:
             raise StaleVersion(version, ticket.version)
         return ticket
 
+    def load_for_change(self, number: str, caller: Identity, version: int | None) -> Ticket:
+        """The ticket ``caller`` may see, refused (``StaleVersion``) unless at the ``version`` read;
+        for other services' version-guarded writes (:meth:`amend`)."""
+        return self._load_for_change(number, caller, version)
+
     def _commit(self, draft: _Draft, previous: Ticket, claims: Sequence[Claim] = ()) -> Ticket:
         ticket = draft.ticket.evolve(updated_at=draft.now)
         if self.clocks is not None:
@@ -354,7 +359,7 @@ class TicketService:
             before = {"outcome": getattr(stored.change, "outcome", None)}
             draft.add(EventKind.CHANGE_PLANNED, before, {"outcome": outcome})
         self._apply_status(draft, chosen.target, reason)
-        return self._after_move(stored, self._commit(draft, stored))
+        return self.after_move(stored, self._commit(draft, stored))
 
     def move_facts(self, ticket: Ticket, reason: str | None, now: datetime, caller: Identity) -> MoveFacts:
         """What the ticket's move requirements look at, with the linked tickets they read (an
@@ -397,7 +402,8 @@ class TicketService:
         draft.add(EventKind.CLOSURE_CONFIRMED, {}, {"confirmed_at": iso(facts.now), "held": held})
         return self._commit(draft, ticket)
 
-    def _after_move(self, before: Ticket, after: Ticket) -> Ticket:
+    def after_move(self, before: Ticket, after: Ticket) -> Ticket:
+        """What follows a stored move (``moved``); the ticket as it then is."""
         return self.moved(before, after) if self.moved is not None else after
 
     def amend(
@@ -454,7 +460,7 @@ class TicketService:
             stored = self._commit(draft, ticket, claims=[claim])
         except AlreadyClaimed:
             raise LinkUsed(f"this link was already used on {ticket.number}", field="token") from None
-        return self._after_move(ticket, stored)
+        return self.after_move(ticket, stored)
 
     def _desk_move(self, draft: _Draft, word: str, reason: str) -> None:
         """A move the desk makes on its own (``assign`` a routed ticket, ``resume`` on the

@@ -229,6 +229,14 @@ def test_problem_candidates_over_http(client: Any, clock: FakeClock) -> None:
     assert r.json_body["candidate"]["state"] == "accepted"
     again = _call(client, "post", f"/problems/candidates/{found['id']}/dismiss")
     assert again.status_code == 400 and "accepted already" in again.body.decode()
+    for text in texts:  # three more alike, on the same service: a new group to dismiss
+        body = {"type": "incident", "title": text, "description": text, "service": "vpn", "urgency": "low"}
+        client.http.post("/tickets", headers=auth("bea"), body=json.dumps(body))
+    [other] = _call(client, "post", "/problems/candidates/scan", headers=auth("max", "manager")).json_body["new"]
+    dismissed = _call(client, "post", f"/problems/candidates/{other['id']}/dismiss")
+    assert dismissed.status_code == 200 and dismissed.json_body["candidate"]["state"] == "dismissed"
+    assert _call(client, "post", "/problems/candidates/scan", headers=auth("max", "manager")).json_body["new"] == []
+    assert _call(client, "post", f"/problems/candidates/{other['id']}/dismiss", headers=auth()).status_code == 403
     assert _call(client, "get", "/problems/candidates?state=accepted").json_body["candidates"][0]["problem"]
 
 
@@ -285,8 +293,16 @@ def test_the_knowledge_base_over_http(client: Any, clock: FakeClock) -> None:
     assert _call(client, "post", f"/tickets/{opened['number']}/answer", {"article": "kb-x"}).json_body["field"] == (
         "version"
     )
-    missing = _call(client, "post", f"/tickets/{opened['number']}/answer", {"article": "kb-nope", "version": 9})
-    assert missing.status_code == 409  # stale version first
+    stale = _call(client, "post", f"/tickets/{opened['number']}/answer", {"article": "kb-nope", "version": 9})
+    assert stale.status_code == 409
+    resolved = _get(client, opened["number"])
+    body = {"article": "kb-nope", "version": resolved["version"]}
+    missing = _call(client, "post", f"/tickets/{opened['number']}/answer", body)
+    assert missing.status_code == 400 and missing.json_body["field"] == "article"
+    body = {"article": "kb-how-do-i-reset-my-password", "version": resolved["version"]}
+    done = _call(client, "post", f"/tickets/{opened['number']}/answer", body)
+    assert done.status_code == 400 and "takes no answer" in done.body.decode()
+    assert _call(client, "post", f"/tickets/{opened['number']}/answer", body, auth()).status_code == 403
 
     # made in one call from a resolved ticket (its last public reply) and from a known error
     made = _call(client, "post", f"/tickets/{opened['number']}/knowledge", {"name": "kb-forgotten-password"})

@@ -15,8 +15,6 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
-from chalicelib.domain.problem import DEFAULT_ROOT_CAUSE_CATEGORIES
-
 
 def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
@@ -161,7 +159,8 @@ class Settings:
     change_review_days: int = 5
     problem_candidates_table: str = "desk-dev-problem-candidates"
     problem_gate_priorities: tuple[str, ...] = ("P1", "P2")
-    root_cause_categories: tuple[str, ...] = DEFAULT_ROOT_CAUSE_CATEGORIES
+    #: Empty: the domain's default categories (``chalicelib.domain.problem.DEFAULT_ROOT_CAUSE_CATEGORIES``).
+    root_cause_categories: tuple[str, ...] = ()
 
 
 def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -264,7 +263,7 @@ def get_settings() -> Settings:
         change_emergency_authorization_hours=_env_int("CHANGE_EMERGENCY_AUTHORIZATION_HOURS", 24),
         change_review_days=_env_int("CHANGE_REVIEW_DAYS", 5),
         problem_gate_priorities=_env_list("PROBLEM_GATE_PRIORITIES", ("P1", "P2")),
-        root_cause_categories=_env_list("ROOT_CAUSE_CATEGORIES", DEFAULT_ROOT_CAUSE_CATEGORIES),
+        root_cause_categories=_env_list("ROOT_CAUSE_CATEGORIES", ()),
     )
     return check_token_settings(settings, on_lambda=bool(_env("AWS_LAMBDA_FUNCTION_NAME")))
 

@@ -345,6 +345,7 @@ class Desk:
 
     @cached_property
     def problem_service(self) -> ProblemService:
+        from chalicelib.domain.problem import DEFAULT_ROOT_CAUSE_CATEGORIES
         from chalicelib.services.configuration import SERVICE
         from chalicelib.services.known_errors import KnownErrorIndex
         from chalicelib.services.problems import ProblemService
@@ -356,7 +357,7 @@ class Desk:
             self.ticket_service,
             self.link_service,
             services=lambda: {doc.name for doc in config.latest_all(SERVICE)},
-            categories=self.settings.root_cause_categories,
+            categories=self.settings.root_cause_categories or DEFAULT_ROOT_CAUSE_CATEGORIES,
             known_errors=known,
             articles=lambda ticket: self.knowledge_service.offered_at_intake(ticket),
         )

@@ -15,7 +15,8 @@ from typing import Any
 from chalicelib.domain.events import EventKind
 from chalicelib.domain.instants import iso
 from chalicelib.domain.notice import OPERATIONS, PROBLEM_TIMER, Notice
-from chalicelib.domain.problem import RISK_ACCEPTED, ProblemTimer, problem_timers
+from chalicelib.domain.problem import RISK_ACCEPTED
+from chalicelib.domain.problem_timers import ProblemTimer, problem_timers
 from chalicelib.domain.ticket import Ticket
 from chalicelib.services.notices import NoticeFactory
 from chalicelib.services.ports import Claim

@@ -234,7 +234,8 @@ def test_the_trend_counts_linked_incidents_per_week_before_and_after_the_fix() -
 
 
 def test_a_problems_timers_are_its_open_tasks_and_an_accepted_risks_review() -> None:
-    from chalicelib.domain.problem import Task, problem_timers
+    from chalicelib.domain.problem import Task
+    from chalicelib.domain.problem_timers import problem_timers
 
     due = NOW + timedelta(days=1)
     record = ProblemRecord(
@@ -252,3 +253,20 @@ def test_a_problems_timers_are_its_open_tasks_and_an_accepted_risks_review() -> 
     assert [(t.name, t.recipient) for t in accepted] == [("task_due", "ann"), ("risk_review", "max")]
     assert problem_timers(ticket(status="closed", problem=record)) == []
     assert problem_timers(ticket("INC-000001", "incident", problem=record)) == []
+
+
+def test_the_gate_priorities_and_root_cause_categories_are_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.config import get_settings
+
+    monkeypatch.setenv("PROBLEM_GATE_PRIORITIES", "P1, P2 ,P3")
+    monkeypatch.setenv("ROOT_CAUSE_CATEGORIES", "code,infra")
+    get_settings.cache_clear()
+    try:
+        settings = get_settings()
+        assert settings.problem_gate_priorities == ("P1", "P2", "P3")
+        assert settings.root_cause_categories == ("code", "infra")
+        monkeypatch.setenv("ROOT_CAUSE_CATEGORIES", "")
+        get_settings.cache_clear()
+        assert get_settings().root_cause_categories == ()  # the domain's defaults apply
+    finally:
+        get_settings.cache_clear()

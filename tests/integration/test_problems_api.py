@@ -351,3 +351,19 @@ def test_the_sweep_reminds_of_due_tasks_and_risk_reviews_once(client: Any, clock
     outbox = _call(client, "get", f"/admin/outbox?day={day}").json_body
     notices = outbox["notices"] if isinstance(outbox, dict) else outbox
     assert any(n.get("kind") == "problem_timer" and n.get("recipient") == "max" for n in notices)
+
+
+def test_the_scan_reads_recent_incidents_with_one_query_and_no_scan(client: Any, clock: FakeClock) -> None:
+    from chalicelib import wiring
+    from chalicelib.storage.aws import count_dynamodb_requests
+
+    for text in ("VPN drops every few minutes", "VPN bricht alle paar Minuten ab", "VPN keeps dropping"):
+        body = {"type": "incident", "title": text, "description": text, "service": "vpn", "urgency": "low"}
+        client.http.post("/tickets", headers=auth(), body=json.dumps(body))
+    finder = wiring.desk().candidate_finder
+    wiring.desk().service_terms()  # warm: the catalog
+    with count_dynamodb_requests() as counter:
+        [found] = finder.scan()
+    assert len(found.incidents) == 3
+    # One Query for the incidents of the window; per candidate, its stored state read and written.
+    assert counter.calls == ["Query", "GetItem", "PutItem"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import combinations
 from typing import Any
@@ -67,8 +67,6 @@ class Candidate:
     decided_by: str | None = None
 
     def evolve(self, **changes: Any) -> Candidate:
-        from dataclasses import replace
-
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.domain.candidates import (
     ACCEPTED,
@@ -189,7 +189,3 @@ class CandidateFinder:
         dismissed = candidate.evolve(state=DISMISSED, decided_by=caller.user)
         self.store.put(dismissed, version)
         return dismissed
-
-
-def view(candidate: Candidate) -> dict[str, Any]:
-    return candidate.to_dict()

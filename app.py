@@ -11,6 +11,7 @@ from chalicelib.api.admin import admin_blueprint
 from chalicelib.api.auth import auth_blueprint
 from chalicelib.api.changes import changes_blueprint
 from chalicelib.api.common import ACCEPTED_CONTENT_TYPES, json_response
+from chalicelib.api.problems import problems_blueprint
 from chalicelib.api.reports import reports_blueprint
 from chalicelib.api.tickets import tickets_blueprint
 from chalicelib.config import notices_queue_name
@@ -26,6 +27,7 @@ app.register_blueprint(changes_blueprint)
 app.register_blueprint(admin_blueprint)
 app.register_blueprint(reports_blueprint)
 app.register_blueprint(action_links_blueprint)
+app.register_blueprint(problems_blueprint)
 
 
 @app.middleware("http")
@@ -58,6 +60,12 @@ def sla_sweep(event: CloudWatchEvent) -> dict[str, Any]:
     report = desk().sla_sweep.run()
     relayed = desk().outbox_relay.relay()
     return {**report.to_dict(), "queued": relayed.queued, "delivered_inline": relayed.delivered_inline}
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="problem_candidates")
+def problem_candidates(event: CloudWatchEvent) -> dict[str, Any]:
+    """Hourly: group recent incidents that look alike and have no problem into candidates."""
+    return {"new": [c.id for c in desk().candidate_finder.scan()]}
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="morning_patrol")

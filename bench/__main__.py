@@ -15,6 +15,7 @@ MODULES = [
     "bench.bench_classifier",
     "bench.bench_sweep",
     "bench.bench_changes",
+    "bench.bench_problems",
     "bench.bench_package",
 ]
 

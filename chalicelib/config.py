@@ -81,6 +81,7 @@ class Settings:
     ``SEARCH_BACKEND``              where ``GET /tickets?q=`` searches: ``dynamodb`` (the term
                                     index above, the only one built in; OpenSearch Serverless is
                                     where a desk that outgrows it goes, behind the same port).
+    ``PROBLEM_CANDIDATES_TABLE``    the problem candidates the desk found, with their state.
     ``NOTICES_QUEUE_URL``           SQS queue between the outbox and the notifier.
     ``NOTIFY_CHANNELS``             channels notices go to, comma-separated: names declared in
                                     ``chalicelib.domain.notice.CHANNELS`` (the outbox is always on).
@@ -103,6 +104,9 @@ class Settings:
     ``ACTION_LINK_SECRET``          HMAC key of the confirm/reopen links in completion notices; default
                                     ``JWT_HS256_SECRET``; with neither, notices link the ticket only.
     ``ACTION_LINK_DAYS``            how long those links work; default 7.
+    ``PROBLEM_GATE_PRIORITIES``     incident priorities that close only once a linked problem is
+                                    addressed (comma-separated); default ``P1,P2``.
+    ``ROOT_CAUSE_CATEGORIES``       the categories a problem's root causes take (comma-separated).
     """
 
     stage: str
@@ -159,6 +163,16 @@ class Settings:
     change_risk_medium_max: int = 12
     change_emergency_authorization_hours: int = 24
     change_review_days: int = 5
+    problem_candidates_table: str = "desk-dev-problem-candidates"
+    problem_gate_priorities: tuple[str, ...] = ("P1", "P2")
+    #: Empty: the domain's default categories (``chalicelib.domain.problem.DEFAULT_ROOT_CAUSE_CATEGORIES``).
+    root_cause_categories: tuple[str, ...] = ()
+
+
+def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A comma-separated list; unset or empty gives ``default``."""
+    items = tuple(part.strip() for part in _env(name).split(",") if part.strip())
+    return items or default
 
 
 def _env_bool(name: str) -> bool:
@@ -219,6 +233,7 @@ def get_settings() -> Settings:
         change_slots_table=_table(stage, "CHANGE_SLOTS_TABLE", "change-slots"),
         search_terms_table=_table(stage, "SEARCH_TERMS_TABLE", "search-terms"),
         search_backend=_env("SEARCH_BACKEND", "dynamodb"),
+        problem_candidates_table=_table(stage, "PROBLEM_CANDIDATES_TABLE", "problem-candidates"),
         notices_queue_url=_env("NOTICES_QUEUE_URL"),
         alerts_topic_arn=_env("ALERTS_TOPIC_ARN"),
         slack_webhook_url=_env("SLACK_WEBHOOK_URL"),
@@ -255,6 +270,8 @@ def get_settings() -> Settings:
         change_risk_medium_max=_env_int("CHANGE_RISK_MEDIUM_MAX", 12),
         change_emergency_authorization_hours=_env_int("CHANGE_EMERGENCY_AUTHORIZATION_HOURS", 24),
         change_review_days=_env_int("CHANGE_REVIEW_DAYS", 5),
+        problem_gate_priorities=_env_list("PROBLEM_GATE_PRIORITIES", ("P1", "P2")),
+        root_cause_categories=_env_list("ROOT_CAUSE_CATEGORIES", ()),
     )
     return check_token_settings(settings, on_lambda=bool(_env("AWS_LAMBDA_FUNCTION_NAME")))
 

@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.config import Settings, get_settings
 
 if TYPE_CHECKING:
+    from chalicelib.domain.similarity import ServiceTerms
     from chalicelib.services.action_links import ActionLinks
+    from chalicelib.services.candidates import CandidateFinder, CandidateStore
     from chalicelib.services.change_timers import ChangeTimers
     from chalicelib.services.changes import ChangeService, SlotIndex
     from chalicelib.services.classification import CatalogReferences, IntakeClassifier, WorkloadReader
@@ -33,11 +35,14 @@ if TYPE_CHECKING:
     from chalicelib.services.escalation import TicketEscalations
     from chalicelib.services.health import HealthCheck, Probe
     from chalicelib.services.intake import IdempotentIntake
+    from chalicelib.services.knowledge import KnowledgeService
     from chalicelib.services.learning import ExampleSource, Learning, ModelCache, ModelStore
     from chalicelib.services.links import LinkService
     from chalicelib.services.notices import NoticeFactory
     from chalicelib.services.patrol import AutoCloser, Claims, MorningPatrol
     from chalicelib.services.ports import Clock, ConfigRepository, TicketRepository, TicketSearch
+    from chalicelib.services.problem_timers import ProblemTimers
+    from chalicelib.services.problems import ProblemService
     from chalicelib.services.queues import QueueService
     from chalicelib.services.sla import SlaClockKeeper
     from chalicelib.services.sweep import DueTickets, SlaSweep
@@ -66,6 +71,7 @@ class Desk:
         due_tickets: DueTickets | None = None,
         change_slots: SlotIndex | None = _REAL,
         ticket_search: TicketSearch | None = _REAL,
+        candidates: CandidateStore = _REAL,
         claims: Claims | None = None,
         outbox: OutboxLog | None = None,
         notice_queue: NoticeQueue | None = _REAL,
@@ -83,6 +89,7 @@ class Desk:
         self._due_tickets = due_tickets
         self._change_slots = change_slots
         self._ticket_search = ticket_search
+        self._candidates = candidates
         self._claims = claims
         self._outbox = outbox
         self._notice_queue = notice_queue
@@ -235,9 +242,12 @@ class Desk:
 
     @cached_property
     def clock_keeper(self) -> SlaClockKeeper:
+        from chalicelib.services.change_timers import StepsInTurn
         from chalicelib.services.sla import SlaClockKeeper
 
-        return SlaClockKeeper(self.config_service, self.escalations, timers=self.change_timers)
+        return SlaClockKeeper(
+            self.config_service, self.escalations, timers=StepsInTurn(self.change_timers, self.problem_timers)
+        )
 
     @cached_property
     def change_timers(self) -> ChangeTimers:
@@ -290,9 +300,77 @@ class Desk:
             enricher=self.intake_classifier,
             notices=self.notice_factory,
             references=self.references,
-            opened=lambda ticket: self.change_service.early_life_support(ticket),
             search=self.ticket_search,
+            opened=lambda ticket: self.problem_service.match_at_intake(
+                self.change_service.early_life_support(ticket)
+            ),
+            moved=lambda before, after: self.problem_service.after_move(before, after),
+            gate_priorities=frozenset(self.settings.problem_gate_priorities),
         )
+
+    def service_terms(self) -> ServiceTerms:
+        """The catalog's terms (keywords and aliases, English and German) for text matching."""
+        from chalicelib.domain.similarity import ServiceTerms
+        from chalicelib.services.configuration import SERVICE
+
+        return ServiceTerms.of(
+            (doc.name, [*doc.body.get("keywords", ()), *doc.body.get("aliases", ())])
+            for doc in self.config_service.latest_all(SERVICE)
+        )
+
+    @cached_property
+    def candidate_finder(self) -> CandidateFinder:
+        from chalicelib.services.candidates import CandidateFinder
+
+        store = self._candidates
+        if store is _REAL and self._tickets is not None:
+            from chalicelib.services.candidates import KeptCandidates
+
+            store = KeptCandidates()  # the candidates live beside the tickets
+        elif store is _REAL:
+            from chalicelib.storage.candidates import DynamoCandidates
+
+            store = DynamoCandidates()
+        incidents: Any = self.tickets
+        return CandidateFinder(
+            incidents,
+            store,
+            self.clock,
+            self.service_terms,
+            lambda: self.problem_service,
+            major=frozenset(self.settings.problem_gate_priorities),
+        )
+
+    @cached_property
+    def problem_timers(self) -> ProblemTimers:
+        from chalicelib.services.problem_timers import ProblemTimers
+
+        return ProblemTimers(self.notice_factory, self.settings.service_manager)
+
+    @cached_property
+    def problem_service(self) -> ProblemService:
+        from chalicelib.domain.problem import DEFAULT_ROOT_CAUSE_CATEGORIES
+        from chalicelib.services.configuration import SERVICE
+        from chalicelib.services.known_errors import KnownErrorIndex
+        from chalicelib.services.problems import ProblemService
+
+        config = self.config_service
+        ttl = self.settings.config_cache_seconds
+        known = KnownErrorIndex(self.tickets, self.clock, self.service_terms, ttl_seconds=ttl)
+        return ProblemService(
+            self.ticket_service,
+            self.link_service,
+            services=lambda: {doc.name for doc in config.latest_all(SERVICE)},
+            categories=self.settings.root_cause_categories or DEFAULT_ROOT_CAUSE_CATEGORIES,
+            known_errors=known,
+            articles=lambda ticket: self.knowledge_service.offered_at_intake(ticket),
+        )
+
+    @cached_property
+    def knowledge_service(self) -> KnowledgeService:
+        from chalicelib.services.knowledge import KnowledgeService
+
+        return KnowledgeService(self.config_service, self.ticket_service, self.service_terms)
 
     @cached_property
     def ticket_search(self) -> TicketSearch | None:
@@ -361,7 +439,12 @@ class Desk:
         from chalicelib.services.links import LinkService
 
         repository: Any = self.tickets
-        return LinkService(repository, self.clock, on_linked=lambda *linked: self.change_service.linked(*linked))
+
+        def linked(*link: Any) -> None:
+            self.change_service.linked(*link)
+            self.problem_service.linked(*link)
+
+        return LinkService(repository, self.clock, on_linked=linked)
 
     @cached_property
     def intake(self) -> IdempotentIntake:
@@ -384,7 +467,7 @@ class Desk:
         from chalicelib.services.change_timers import StepsInTurn
         from chalicelib.services.sweep import SlaSweep
 
-        steps = StepsInTurn(self.escalations, self.change_timers)
+        steps = StepsInTurn(self.escalations, self.change_timers, self.problem_timers)
         return SlaSweep(self.tickets, self.due_tickets, self.clock_keeper, self.notice_factory, self.clock, steps)
 
     @cached_property
@@ -411,6 +494,7 @@ class Desk:
             service_manager=self.settings.service_manager,
             timezone=self.settings.service_manager_timezone,
             patrol_time=self.settings.patrol_time,
+            candidates=lambda: [c.to_dict() for c in self.candidate_finder.store.in_state("new", 20)],
         )
 
     @cached_property

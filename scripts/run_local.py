@@ -150,6 +150,7 @@ def main() -> int:
     apply_stage_environment(args.stage)
 
     from chalicelib.config import get_settings
+    from chalicelib.services.problem_seeds import seed_problem_examples
     from chalicelib.services.seeding import seed_defaults
     from chalicelib.services.tokens import mint_token
     from chalicelib.storage.aws import client
@@ -163,6 +164,7 @@ def main() -> int:
     get_settings.cache_clear()
     settings = get_settings()
     counts = seed_defaults(desk().config_service)
+    counts.update(seed_problem_examples(desk()))
     token = mint_token(settings, "agent.local", "agent")
 
     chalice = subprocess.Popen(

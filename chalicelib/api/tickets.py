@@ -95,7 +95,9 @@ def list_tickets() -> Response:
 @answers_errors
 def get_ticket(number: str) -> Response:
     who = caller(_request())
-    return json_response(shown(ticket_view(desk().ticket_service.get_ticket(number, who), who), who))
+    ticket = desk().ticket_service.get_ticket(number, who)
+    view = {**ticket_view(ticket, who), **desk().problem_service.related(ticket, who)}
+    return json_response(shown(view, who))
 
 
 @bp.route("/tickets/{number}", methods=["PATCH"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
@@ -129,7 +131,7 @@ def transition_ticket(number: str) -> Response:
     who = caller(request)
     body = parse_body(request, TransitionBody)
     ticket = desk().change_service.move(number, body.to, body.version, who, body.reason, body.outcome)
-    return json_response(shown(ticket_view(ticket, who), who))
+    return json_response(shown({**ticket_view(ticket, who), **desk().problem_service.related(ticket, who)}, who))
 
 
 @bp.route(

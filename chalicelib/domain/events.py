@@ -34,6 +34,16 @@ Payloads by kind (``before`` / ``after`` hold only the fields the event is about
 ``change_approvals_voided``  before ``{"approvals": [...]}``: a material edit voided them.
 ``change_decided``    after ``{"decision": "approve"|"reject", "comment"}``: the one approval.
 ``linked``, ``unlinked``  after / before ``{"kind", "target"}``: a link to another ticket.
+``closure_confirmed`` after ``{"confirmed_at", "held"}``: the requester confirmed the resolution of
+                      an incident the closure gate holds (``held`` says why); it closes with its problem.
+``problem_recorded``  before/after: the problem record's fields that changed (``chalicelib.domain.problem``).
+``workaround_published``  after ``{"problem", "comment_id"}``: the problem's workaround, replied publicly.
+``known_errors_matched``  after ``{"matches": [{"kind", "ref", "score", "matched"}]}``: intake found known
+                      errors (``ref``: the problem) or public articles (the article) matching the ticket.
+``answered_with_article``  after ``{"article", "article_version", "comment_id"}``: a public reply
+                      with a knowledge article's answer (a standard answer).
+``problem_timer``     after ``{"timer", "timer_id", "at"}``: a problem's task fell due or its accepted
+                      risk's review date came (by the sweep).
 ``change_timer``      after ``{"timer", "timer_id", "at"}``: a change timer fired (by the sweep).
 """
 
@@ -68,6 +78,12 @@ class EventKind:
     LINKED = "linked"
     UNLINKED = "unlinked"
     CHANGE_TIMER = "change_timer"
+    CLOSURE_CONFIRMED = "closure_confirmed"
+    PROBLEM_RECORDED = "problem_recorded"
+    WORKAROUND_PUBLISHED = "workaround_published"
+    KNOWN_ERRORS_MATCHED = "known_errors_matched"
+    ANSWERED_WITH_ARTICLE = "answered_with_article"
+    PROBLEM_TIMER = "problem_timer"
 
 
 @dataclass(frozen=True)

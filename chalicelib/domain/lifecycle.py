@@ -18,7 +18,7 @@ A refused move names everything it misses at once, not just the first thing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -68,12 +68,17 @@ def actor_of(caller: Identity) -> str:
 @dataclass(frozen=True)
 class MoveFacts:
     """What a requirement may look at: the ticket (any object with the named attributes), the
-    move's reason, now and the desk's reopen window."""
+    move's reason, now and the desk's reopen window; the tickets it links to that requirements
+    read (``linked``, by number: an incident's problem, a problem's fixing change), the caller's
+    role, and the incident priorities the closure gate holds (``chalicelib.domain.problem``)."""
 
     ticket: Any
     reason: str | None
     now: datetime
     reopen_window: timedelta
+    linked: Mapping[str, Any] = field(default_factory=dict)
+    role: str | None = None
+    gate_priorities: frozenset[str] = frozenset({"P1", "P2"})
 
 
 class Requirement(Protocol):

@@ -54,6 +54,8 @@ APPROVAL_REQUEST = "approval_request"
 #: To the lead of a change's implementer group: one of the change's timers fired (window start,
 #: overrun, authorization or review due, end of early-life support).
 CHANGE_TIMER = "change_timer"
+#: To a problem task's owner (it fell due) or the manager who accepted a risk (its review is due).
+PROBLEM_TIMER = "problem_timer"
 NOTICE_KINDS = (
     SLA_WARNING,
     SLA_BREACH,
@@ -70,6 +72,7 @@ NOTICE_KINDS = (
     PAGE,
     APPROVAL_REQUEST,
     CHANGE_TIMER,
+    PROBLEM_TIMER,
 )
 #: Notices addressed to the requester, written for an end user rather than for staff.
 REQUESTER_KINDS = (ACKNOWLEDGEMENT, STATUS_CHANGE, COMPLETION, AGENT_REPLY)

@@ -155,6 +155,8 @@ class PatrolDigest:
     previous_patrol: datetime | None
     sections: tuple[PatrolSection, ...]
     management_brief: tuple[BriefItem, ...] = field(default_factory=tuple)
+    #: The problem candidates awaiting a decision (``chalicelib.domain.candidates``, their ``to_dict``).
+    problem_candidates: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)
 
     def section(self, key: str) -> PatrolSection:
         for section in self.sections:
@@ -180,6 +182,7 @@ class PatrolDigest:
             "ticket_count": self.ticket_count,
             "sections": [section.to_dict() for section in self.sections],
             "management_brief": [item.to_dict() for item in self.management_brief],
+            "problem_candidates": [dict(c) for c in self.problem_candidates],
         }
 
     def to_text(self) -> str:
@@ -202,6 +205,16 @@ class PatrolDigest:
             lines.append("  none")
         for item in self.management_brief:
             lines.append(f"  * {item.number} [{item.priority}] {item.title}: {'; '.join(item.reasons)}")
+        lines.append("")
+        lines.append(f"New problem candidates ({len(self.problem_candidates)})")
+        if not self.problem_candidates:
+            lines.append("  none")
+        for candidate in self.problem_candidates:
+            why = candidate.get("why") or {}
+            words = ", ".join(why.get("shared_words") or ())
+            shared = f" (shared words: {words})" if words else ""
+            incidents = ", ".join(candidate.get("incidents") or ())
+            lines.append(f"  * {candidate.get('id')}: {why.get('reason', '')}{shared}: {incidents}")
         return "\n".join(lines) + "\n"
 
 
@@ -216,6 +229,7 @@ def morning_patrol(
     previous_patrol: datetime | None,
     now: datetime,
     settings: PatrolSettings | None = None,
+    candidates: Sequence[Mapping[str, Any]] = (),
 ) -> PatrolDigest:
     """The digest of ``tickets`` for the patrol of ``patrol_date`` at ``now`` (rules: module docstring)."""
     require_aware(now, "now")
@@ -317,6 +331,7 @@ def morning_patrol(
         previous_patrol=None if previous_patrol is None else utc(previous_patrol),
         sections=tuple(sections),
         management_brief=tuple(sorted(brief.values(), key=lambda item: (_rank(item.priority), item.number))),
+        problem_candidates=tuple(candidates),
     )
 
 

@@ -6,6 +6,7 @@ what derives from it. Adding a process or a state is one declaration here and it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.domain.change import (
@@ -30,9 +31,23 @@ from chalicelib.domain.lifecycle import (
     NeedsField,
     NeedsReason,
     Phase,
+    Requirement,
     State,
     WithinReopenWindow,
     move,
+)
+from chalicelib.domain.problem import (
+    ANALYSIS,
+    DUPLICATE,
+    KNOWN_ERROR,
+    RISK_ACCEPTED,
+    DuplicateLinked,
+    FixedOrJustified,
+    HasReviewDate,
+    HasRootCause,
+    HasWorkaround,
+    ManagerDecides,
+    ProblemAddressed,
 )
 
 #: The support lifecycle's states.
@@ -45,15 +60,17 @@ CLOSED = "closed"
 CANCELLED = "cancelled"
 
 
-def support_lifecycle(process: str) -> Lifecycle:
-    """Incidents and service requests (and, until it gets its own, problems).
+def support_lifecycle(process: str, close_requires: Sequence[Requirement] = ()) -> Lifecycle:
+    """Incidents and service requests.
 
     ``new -> assigned -> in_progress -> waiting_on_requester -> resolved -> closed``, with
     ``cancelled`` from any open state. Waiting on the requester pauses every clock. The
     requester may withdraw (cancel) an open ticket, answer while the desk waits on them, and
     confirm (close) or reopen a resolved one; a reopen is allowed within the reopen window of
     the resolution. The desk on its own assigns a routed ticket, resumes work when the requester
-    replies, and closes a resolved ticket left unanswered (auto-close).
+    replies, and closes a resolved ticket left unanswered (auto-close). ``close_requires`` gates
+    every close (by staff, the requester's confirmation and auto-close alike): an incident's is
+    the closure gate of ``chalicelib.domain.problem``.
     """
     return Lifecycle(
         process=process,
@@ -94,7 +111,54 @@ def support_lifecycle(process: str) -> Lifecycle:
                 aliases=("reopened",),
                 requires=(WithinReopenWindow(),),
             ),
-            move(RESOLVED, CLOSED, "close", STAFF, REQUESTER, DESK, aliases=("confirm",)),
+            move(RESOLVED, CLOSED, "close", STAFF, REQUESTER, DESK, aliases=("confirm",), requires=close_requires),
+        ),
+    )
+
+
+def problem_lifecycle() -> Lifecycle:
+    """``new -> analysis -> known_error -> resolved -> closed``, with ``risk_accepted`` (a manager
+    decides to live with it until a review date), ``cancelled`` and ``duplicate`` as exits.
+
+    Entering ``known_error`` needs a root cause and a workaround; ``resolved`` a root cause and a
+    successful ``fixed_by`` change or a justification (``reason``). A recurrence (a new incident
+    linked to a resolved problem) is the desk's ``recur`` back to ``analysis``; a risk accepted
+    goes back to ``analysis`` at its review (``review``). Problems pause no clock.
+    """
+    root_cause = HasRootCause()
+    resolve = (root_cause, FixedOrJustified())
+    open_states = (NEW, ANALYSIS, KNOWN_ERROR)
+    return Lifecycle(
+        process="problem",
+        initial=NEW,
+        states=(
+            State(NEW, Phase.OPEN),
+            State(ANALYSIS, Phase.OPEN),
+            State(KNOWN_ERROR, Phase.OPEN),
+            State(RESOLVED, Phase.RESOLVED),
+            State(RISK_ACCEPTED, Phase.RESOLVED),
+            State(CLOSED, Phase.CLOSED),
+            State(CANCELLED, Phase.CANCELLED),
+            State(DUPLICATE, Phase.CANCELLED),
+        ),
+        moves=(
+            move(NEW, ANALYSIS, "analyse", STAFF, aliases=("analyze", "start")),
+            move(ANALYSIS, KNOWN_ERROR, "declare_known_error", STAFF, requires=(root_cause, HasWorkaround())),
+            move(ANALYSIS, RESOLVED, "resolve", STAFF, requires=resolve),
+            move(KNOWN_ERROR, RESOLVED, "resolve", STAFF, requires=resolve),
+            move(KNOWN_ERROR, ANALYSIS, "reanalyse", STAFF, aliases=("reanalyze",)),
+            *(
+                move(state, RISK_ACCEPTED, "accept_risk", STAFF, requires=(ManagerDecides(), HasReviewDate()))
+                for state in (ANALYSIS, KNOWN_ERROR)
+            ),
+            move(RISK_ACCEPTED, ANALYSIS, "review", STAFF, DESK, aliases=("reopen",)),
+            move(RESOLVED, ANALYSIS, "recur", DESK, STAFF, aliases=("reopen",), requires=(NeedsReason(),)),
+            move(RESOLVED, CLOSED, "close", STAFF),
+            *(move(state, CANCELLED, "cancel", STAFF, requires=(NeedsReason(),)) for state in open_states),
+            *(
+                move(state, DUPLICATE, "duplicate_of", STAFF, aliases=("duplicate",), requires=(DuplicateLinked(),))
+                for state in open_states
+            ),
         ),
     )
 
@@ -253,10 +317,10 @@ CHANGE_LIFECYCLES: dict[str, Lifecycle] = {
 #: One lifecycle per process. A change request's entry is its triage lifecycle, which declares the
 #: same states and phases as every change model, so what a change's status means is read here.
 LIFECYCLES: dict[str, Lifecycle] = {
-    "incident": support_lifecycle("incident"),
+    "incident": support_lifecycle("incident", close_requires=(ProblemAddressed(),)),
     "service_request": support_lifecycle("service_request"),
     "change_request": change_triage_lifecycle(),
-    "problem": support_lifecycle("problem"),
+    "problem": problem_lifecycle(),
 }
 
 

@@ -15,6 +15,7 @@ from chalicelib.domain.classification import Classification, RoutingDecision, Tr
 if TYPE_CHECKING:
     from chalicelib.domain.change import ChangePlan
     from chalicelib.domain.links import Link
+    from chalicelib.domain.problem import ProblemRecord
 
 TICKET_TYPES = ("incident", "service_request", "change_request", "problem")
 #: Types a requester may open; ``problem`` is opened by the desk (agents and above).
@@ -93,6 +94,13 @@ class Ticket:
     change: ChangePlan | None = None
     #: Links to other tickets (``chalicelib.domain.links``).
     links: tuple[Link, ...] = ()
+    #: A problem's record: statement, root causes, workaround, symptoms, tasks (``chalicelib.domain.problem``).
+    problem: ProblemRecord | None = None
+    #: When the requester confirmed the resolution of an incident the closure gate still holds.
+    confirmed_at: datetime | None = None
+    #: The known errors (and public articles) intake found matching the ticket, best first,
+    #: each ``{"problem"|"article", "score", "workaround"|"answer", "matched"}``.
+    matches: tuple[dict[str, Any], ...] = ()
 
     def evolve(self, **changes: Any) -> Ticket:
         return replace(self, **changes)

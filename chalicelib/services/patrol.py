@@ -9,11 +9,12 @@ Service Manager's channels once; ``GET /reports/patrol?date=`` answers the same 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain.errors import IllegalTransition
 from chalicelib.domain.identity import SYSTEM
 from chalicelib.domain.lifecycle import Phase
 from chalicelib.domain.notice import PATROL, SERVICE_MANAGER, Notice
@@ -64,8 +65,11 @@ class MorningPatrol:
         timezone: str,
         patrol_time: str = "08:00",
         settings: PatrolSettings | None = None,
+        candidates: Callable[[], Sequence[Mapping[str, Any]]] | None = None,
     ) -> None:
         self.repository = repository
+        #: The problem candidates awaiting a decision, listed in the digest.
+        self.candidates = candidates
         self.claims = claims
         self.notices = notices
         self.clock = clock
@@ -89,6 +93,7 @@ class MorningPatrol:
             previous_patrol=self.patrol_instant(day - timedelta(days=1)),
             now=now,
             settings=self.settings,
+            candidates=self.candidates() if self.candidates is not None else (),
         )
 
     def send_if_due(self) -> bool:
@@ -159,6 +164,8 @@ class AutoCloser:
             reason = f"closed automatically: no answer for {self.business_days} business days after resolution"
             try:
                 self.tickets.transition(ticket.number, word, ticket.version, SYSTEM, reason)
+            except IllegalTransition:  # held (the closure gate): it closes with its problem
+                continue
             except Exception:  # a concurrent change: the next run sees the ticket again
                 logger.exception("auto-close skipped", extra={"ticket": ticket.number})
                 continue

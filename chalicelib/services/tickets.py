@@ -20,8 +20,9 @@ from chalicelib.domain.errors import AlreadyClaimed, Forbidden, NotFound, StaleV
 from chalicelib.domain.events import EventKind, TicketEvent
 from chalicelib.domain.identity import DESK_ACTOR, Identity
 from chalicelib.domain.instants import iso
-from chalicelib.domain.lifecycle import MoveFacts, Phase, actor_of
+from chalicelib.domain.lifecycle import REQUESTER, MoveFacts, Phase, actor_of
 from chalicelib.domain.notice import Notice
+from chalicelib.domain.problem import DEFAULT_GATE_PRIORITIES, LOOKED_UP_KINDS, closure_refusal
 from chalicelib.domain.processes import AUTHORIZATION, lifecycle_for, lifecycle_of, phase_of
 from chalicelib.domain.search import parse_query
 from chalicelib.domain.ticket import DEFAULT_LEVEL, REQUESTER_TYPES, STAFF_ROLES, TICKET_TYPES, Ticket, priority_for
@@ -147,9 +148,17 @@ class TicketService:
         references: References | None = None,
         opened: Callable[[Ticket], Ticket] | None = None,
         search: TicketSearch | None = None,
+        moved: Callable[[Ticket, Ticket], Ticket] | None = None,
+        gate_priorities: frozenset[str] = DEFAULT_GATE_PRIORITIES,
     ) -> None:
         self.repository = repository
         self.search = search
+        #: What follows a move once it is stored (the problem process: a major incident resolved
+        #: without a problem opens one; a problem addressed closes its held incidents); given the
+        #: ticket before and after the move, returns the ticket as it then is.
+        self.moved = moved
+        #: The incident priorities the closure gate holds (``chalicelib.domain.problem``).
+        self.gate_priorities = gate_priorities
         #: What follows a ticket's opening once it is stored (early-life support links an incident
         #: to the change that may have caused it); returns the ticket as it then is.
         self.opened = opened
@@ -314,6 +323,11 @@ class TicketService:
             raise StaleVersion(version, ticket.version)
         return ticket
 
+    def load_for_change(self, number: str, caller: Identity, version: int | None) -> Ticket:
+        """The ticket ``caller`` may see, refused (``StaleVersion``) unless at the ``version`` read;
+        for other services' version-guarded writes (:meth:`amend`)."""
+        return self._load_for_change(number, caller, version)
+
     def _commit(self, draft: _Draft, previous: Ticket, claims: Sequence[Claim] = ()) -> Ticket:
         ticket = draft.ticket.evolve(updated_at=draft.now)
         if self.clocks is not None:
@@ -398,8 +412,12 @@ class TicketService:
                 ticket = ticket.evolve(change=fresh)
         now = self.clock()
         flow = lifecycle_of(ticket)
-        facts = MoveFacts(ticket=ticket, reason=reason, now=now, reopen_window=self.reopen_window)
-        chosen = flow.check(ticket.status, to, actor_of(caller), facts)
+        facts = self.move_facts(ticket, reason, now, caller)
+        actor = actor_of(caller)
+        held = self._held_confirmation(ticket, to, actor, facts)
+        if held is not None:
+            return held
+        chosen = flow.check(ticket.status, to, actor, facts)
         draft = _Draft(ticket, caller.user, now)
         if checked is not None:
             was, fresh = checked
@@ -413,17 +431,65 @@ class TicketService:
             before = {"outcome": getattr(stored.change, "outcome", None)}
             draft.add(EventKind.CHANGE_PLANNED, before, {"outcome": outcome})
         self._apply_status(draft, chosen.target, reason)
-        return self._commit(draft, stored)
+        return self.after_move(stored, self._commit(draft, stored))
 
-    def amend(self, ticket: Ticket, caller: Identity, write: Callable[[_Draft], None]) -> Ticket:
+    def move_facts(self, ticket: Ticket, reason: str | None, now: datetime, caller: Identity) -> MoveFacts:
+        """What the ticket's move requirements look at, with the linked tickets they read (an
+        incident's problems, a problem's fixing changes)."""
+        linked: dict[str, Ticket] = {}
+        for link in ticket.links:
+            if link.kind in LOOKED_UP_KINDS and link.target not in linked:
+                other = self.repository.get(link.target)
+                if other is not None:
+                    linked[link.target] = other
+        return MoveFacts(
+            ticket=ticket,
+            reason=reason,
+            now=now,
+            reopen_window=self.reopen_window,
+            linked=linked,
+            role=caller.role,
+            gate_priorities=self.gate_priorities,
+        )
+
+    def _held_confirmation(self, ticket: Ticket, to: str, actor: str, facts: MoveFacts) -> Ticket | None:
+        """The requester's confirmation of an incident the closure gate holds: recorded (once),
+        the ticket stays resolved and closes by itself when its problem is addressed. None when
+        the move is not such a confirmation."""
+        if actor != REQUESTER:
+            return None
+        flow = lifecycle_of(ticket)
+        if flow.phase(ticket.status) != Phase.RESOLVED:
+            return None
+        chosen = flow.find(ticket.status, to, actor)
+        if flow.phase(chosen.target) != Phase.CLOSED:
+            return None
+        held = closure_refusal(ticket, facts.linked, self.gate_priorities)
+        others = [why for r in chosen.requires if (why := r.missing(facts)) and why != held]
+        if held is None or others:
+            return None
+        if ticket.confirmed_at is not None:
+            return ticket  # confirmed already: nothing more to record
+        draft = _Draft(ticket.evolve(confirmed_at=facts.now), ticket.requester, facts.now)
+        draft.add(EventKind.CLOSURE_CONFIRMED, {}, {"confirmed_at": iso(facts.now), "held": held})
+        return self._commit(draft, ticket)
+
+    def after_move(self, before: Ticket, after: Ticket) -> Ticket:
+        """What follows a stored move (``moved``); the ticket as it then is."""
+        return self.moved(before, after) if self.moved is not None else after
+
+    def amend(
+        self, ticket: Ticket, caller: Identity, write: Callable[[_Draft], None], claims: Sequence[Claim] = ()
+    ) -> Ticket:
         """Commit a change another service builds (a change plan, an approval): ``write`` evolves
         the draft's ticket and adds its events (moves through :meth:`apply_move`); committed like
-        every change, guarded by ``ticket.version``. Nothing written: ``ticket`` unchanged."""
+        every change, guarded by ``ticket.version``, with ``claims`` written once in the same
+        transaction (``AlreadyClaimed`` when one exists). Nothing written: ``ticket`` unchanged."""
         draft = _Draft(ticket, caller.user, self.clock())
         write(draft)
         if not draft.events:
             return ticket
-        return self._commit(draft, ticket)
+        return self._commit(draft, ticket, claims=claims)
 
     def apply_move(self, draft: _Draft, to: str, reason: str | None) -> None:
         """Put the draft's ticket in status ``to`` (a move its lifecycle allowed), with its event."""
@@ -454,15 +520,19 @@ class TicketService:
         ticket = self.link_target(link)
         now = self.clock()
         requester = Identity(link.requester, "requester")
-        facts = MoveFacts(ticket=ticket, reason=None, now=now, reopen_window=self.reopen_window)
+        facts = self.move_facts(ticket, None, now, requester)
+        held = self._held_confirmation(ticket, link.action, REQUESTER, facts)
+        if held is not None:
+            return held
         chosen = lifecycle_of(ticket).check(ticket.status, link.action, actor_of(requester), facts)
         draft = _Draft(ticket, link.requester, now)
         self._apply_status(draft, chosen.target, f"{link.action} link")
         claim = Claim(link.claim_id, now, ticket.number, {"action": link.action})
         try:
-            return self._commit(draft, ticket, claims=[claim])
+            stored = self._commit(draft, ticket, claims=[claim])
         except AlreadyClaimed:
             raise LinkUsed(f"this link was already used on {ticket.number}", field="token") from None
+        return self.after_move(ticket, stored)
 
     def _desk_move(self, draft: _Draft, word: str, reason: str) -> None:
         """A move the desk makes on its own (``assign`` a routed ticket, ``resume`` on the
@@ -494,6 +564,7 @@ class TicketService:
         if reopen:
             changes["reopen_count"] = ticket.reopen_count + 1
             changes["resolved_at"] = None
+            changes["confirmed_at"] = None
         if ticket.change is not None:
             changes["change"] = stamp_implementation(ticket.change, ticket.status, to, draft.now)
         draft.ticket = ticket.evolve(**changes)
@@ -548,8 +619,15 @@ class TicketService:
             raise Forbidden("requesters add public comments only", field="visibility")
         if _ended(ticket):
             raise ValidationFailed([{"field": "body", "reason": f"a {ticket.status} ticket takes no comments"}])
-        now = self.clock()
-        draft = _Draft(ticket, caller.user, now)
+        draft = _Draft(ticket, caller.user, self.clock())
+        self.add_comment(draft, caller, body, visibility)
+        return self._commit(draft, ticket)
+
+    def add_comment(self, draft: _Draft, caller: Identity, body: str, visibility: str) -> str:
+        """Add a comment to the draft (the first public agent reply is the first response; the
+        requester's reply while the desk waits on them resumes the work); returns its id."""
+        ticket = draft.ticket
+        now = draft.now
         comment_id = f"c{ticket.event_seq + 1}"
         draft.add(EventKind.COMMENTED, {}, {"comment_id": comment_id, "visibility": visibility, "body": body})
         is_agent_reply = caller.is_staff and visibility == "public" and caller.user != ticket.requester
@@ -561,7 +639,7 @@ class TicketService:
             # The requester answered while the desk waited on them: the desk's turn again, and
             # the paused clocks resume.
             self._desk_move(draft, "resume", "requester replied")
-        return self._commit(draft, ticket)
+        return comment_id
 
     @tracer.capture_method
     def update(self, number: str, version: int, caller: Identity, changes: TicketChanges) -> Ticket:
@@ -810,9 +888,15 @@ def ticket_view(ticket: Ticket, viewer: Identity) -> dict[str, Any]:
             {**ticket.change.view(), "review": review_of(ticket.change, ticket.links)} if ticket.change else None
         ),
         "links": [link.to_dict() for link in ticket.links],
+        "problem": ticket.problem.view() if ticket.problem else None,
+        "known_errors": [dict(m) for m in ticket.matches if m.get("kind", "known_error") == "known_error"],
+        "articles": [dict(m) for m in ticket.matches if m.get("kind") == "article"],
+        "confirmed_at": iso(ticket.confirmed_at),
     }
     if not viewer.is_staff:
         del view["monitor"]
+        if ticket.problem is not None:
+            view["problem"] = {"statement": ticket.problem.statement, "workaround": ticket.problem.workaround}
     return view
 
 

@@ -184,6 +184,11 @@ class TicketModel(Model):
     #: A change request's plan (``repository``: ``ChangePlan.to_dict``) and the ticket's links.
     change = JSONAttribute(null=True)
     links = JSONAttribute(null=True)
+    #: A problem's record (``ProblemRecord.to_dict``); an incident's held confirmation and the
+    #: known errors intake matched.
+    problem = JSONAttribute(null=True)
+    confirmed_at = UTCDateTimeAttribute(null=True)
+    matches = JSONAttribute(null=True)
     approval_group = UnicodeAttribute(null=True)
     els_key = UnicodeAttribute(null=True)
     els_until = UnicodeAttribute(null=True)
@@ -367,6 +372,31 @@ class SearchTermModel(Model):
     key = UnicodeAttribute(range_key=True)
     number = UnicodeAttribute()
     created = UTCDateTimeAttribute()
+class CandidatesByState(GlobalSecondaryIndex["ProblemCandidateModel"]):
+    """The candidates in one state (``new``, ``accepted``, ``dismissed``), newest found first."""
+
+    class Meta:
+        index_name = "by_state"
+        projection = AllProjection()
+
+    state = UnicodeAttribute(hash_key=True)
+    found_key = UnicodeAttribute(range_key=True)
+
+
+class ProblemCandidateModel(Model):
+    """One problem candidate (``chalicelib.domain.candidates``): incidents that look alike and have
+    no problem, under its stable id, with its state; ``GET /problems/candidates`` reads one state."""
+
+    class Meta:
+        table_name = "problem_candidates"
+
+    candidate_id = UnicodeAttribute(hash_key=True)
+    state = UnicodeAttribute()
+    found_key = UnicodeAttribute()
+    body = JSONAttribute()
+    version = VersionAttribute()
+
+    by_state = CandidatesByState()
 
 
 #: Every table of the desk (the idempotency table is Powertools', see ``tables.IDEMPOTENCY_SPEC``).
@@ -380,6 +410,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ExampleModel,
     ChangeSlotModel,
     SearchTermModel,
+    ProblemCandidateModel,
 )
 
 
@@ -394,6 +425,7 @@ def table_names(settings: Settings) -> dict[type[Model], str]:
         ExampleModel: settings.examples_table,
         ChangeSlotModel: settings.change_slots_table,
         SearchTermModel: settings.search_terms_table,
+        ProblemCandidateModel: settings.problem_candidates_table,
     }
 
 

@@ -26,6 +26,7 @@ from chalicelib.domain.events import TicketEvent
 from chalicelib.domain.instants import utc
 from chalicelib.domain.links import Link
 from chalicelib.domain.notice import Notice
+from chalicelib.domain.problem import ProblemRecord
 from chalicelib.domain.processes import ALL_OPEN_STATUSES
 from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import tracer
@@ -119,6 +120,9 @@ def ticket_to_item(ticket: Ticket) -> TicketModel:
         intake=intake_to_item(ticket),
         change=ticket.change.to_dict() if ticket.change is not None else None,
         links=[link.to_dict() for link in ticket.links] or None,
+        problem=ticket.problem.to_dict() if ticket.problem is not None else None,
+        confirmed_at=ticket.confirmed_at,
+        matches=list(ticket.matches) or None,
     )
     if awaits_approval(ticket.status, ticket.change) and ticket.change is not None:
         item.approval_group = ticket.change.implementer_group
@@ -191,6 +195,9 @@ def item_to_ticket(item: TicketModel) -> Ticket:
         **intake_from_item(item.intake or {}),
         change=ChangePlan.from_dict(item.change) if item.change else None,
         links=tuple(Link.from_dict(link) for link in item.links or ()),
+        problem=ProblemRecord.from_dict(item.problem) if item.problem else None,
+        confirmed_at=item.confirmed_at,
+        matches=tuple(item.matches or ()),
     )
 
 
@@ -578,6 +585,13 @@ class DynamoTicketRepository:
             item_to_ticket(item)
             for item in TicketModel.by_els.query(ELS_KEY, TicketModel.els_until > format_instant(now))
         ]
+
+    @tracer.capture_method
+    def incidents_since(self, since: datetime) -> list[Ticket]:
+        """The incidents opened at or after ``since``: one Query on the type index over the
+        creation keys from ``since`` (paged by DynamoDB), never a Scan."""
+        key = TicketModel.created_key >= format_instant(since)
+        return [item_to_ticket(item) for item in TicketModel.by_type.query("incident", key)]
 
     @tracer.capture_method
     def awaiting_approval(self, group: str, limit: int) -> list[Ticket]:

@@ -24,6 +24,7 @@ from chalicelib.storage.models import (
     EventModel,
     ExampleModel,
     OutboxModel,
+    ProblemCandidateModel,
     SearchTermModel,
     TicketModel,
     bind_models,
@@ -40,6 +41,7 @@ LOGICAL = {
     ExampleModel: ("ExamplesTable", "examples"),
     ChangeSlotModel: ("ChangeSlotsTable", "change_slots"),
     SearchTermModel: ("SearchTermsTable", "search_terms"),
+    ProblemCandidateModel: ("ProblemCandidatesTable", "problem_candidates"),
 }
 
 #: Powertools' idempotency table (its default attribute names).

@@ -47,8 +47,8 @@ def clock(client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
     wiring.install(None)
 
 
-def _open(client: Any) -> dict[str, Any]:
-    body = {"type": "incident", "title": "VPN down", "description": "The VPN tunnel drops", "urgency": "high"}
+def _open(client: Any, urgency: str = "high") -> dict[str, Any]:
+    body = {"type": "incident", "title": "VPN down", "description": "The VPN tunnel drops", "urgency": urgency}
     r = client.http.post("/tickets", headers=auth(), body=json.dumps(body))
     assert r.status_code == 201, r.body
     return dict(r.json_body)
@@ -117,9 +117,15 @@ def test_the_desks_own_decisions_at_intake_carry_the_actor_desk(client: Any, clo
 
 
 def test_sweeps_and_auto_close_act_as_the_desk(client: Any, clock: FakeClock) -> None:
+    from dataclasses import replace
+
     from app import app
+    from chalicelib import wiring
+    from chalicelib.config import get_settings
     from tests.integration.test_delivery import _scheduled
 
+    # A desk whose closure gate holds no priority: this P2 incident auto-closes like any other.
+    wiring.install(wiring.bootstrap(replace(get_settings(), problem_gate_priorities=()), clock=clock))
     number = _open(client)["number"]
     clock.now = OPENED + timedelta(days=1)
     app.handler_map["sla_sweep"](_scheduled(), None)

@@ -121,6 +121,10 @@ class InMemoryTicketRepository:
             self.event_log[ticket.number].extend(events)
         return stored
 
+    def incidents_since(self, since: datetime) -> list[Ticket]:
+        self.recent_queries = getattr(self, "recent_queries", 0) + 1
+        return [t for t in self.tickets.values() if t.type == "incident" and t.created_at >= since]
+
     def in_early_life_support(self, now: datetime) -> list[Ticket]:
         from chalicelib.domain.change import early_life_support_end
 

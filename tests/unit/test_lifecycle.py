@@ -70,8 +70,9 @@ def test_every_ticket_type_runs_a_lifecycle_and_the_shared_status_sets_derive_fr
     assert set(ALL_STATUSES) >= {"new", "in_progress", "resolved", "closed", "cancelled"}
     support = {"new", "assigned", "in_progress", "waiting_on_requester"}
     change = {"assessment", "authorization", "scheduled", "implementing", "rejected"}
-    assert set(ALL_OPEN_STATUSES) == support | change
-    assert set(ALL_TERMINAL_STATUSES) == {"closed", "cancelled"}
+    problem = {"analysis", "known_error"}
+    assert set(ALL_OPEN_STATUSES) == support | change | problem
+    assert set(ALL_TERMINAL_STATUSES) == {"closed", "cancelled", "duplicate"}
     assert AUTO_CLOSE_STATUSES == ("resolved",)
 
 

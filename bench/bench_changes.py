@@ -81,8 +81,7 @@ def _near_slots() -> list[tuple[datetime, datetime]]:
 def add_slots(count: int, services: list[str]) -> None:
     """``count`` change slots written with PynamoDB's BatchWriteItem: ``NEAR`` on ``SERVICE`` around
     the window, the rest spread over ``services`` at least ``FILLER_GAP`` away from it."""
-    from chalicelib.storage.models import ChangeSlotModel
-    from chalicelib.storage.repository import format_instant
+    from chalicelib.storage.models import ChangeSlotModel, format_instant
 
     def slot(service: str, number: str, start: datetime, end: datetime) -> Any:
         return ChangeSlotModel(

@@ -181,7 +181,7 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from chalicelib.domain.ticket import ROLES
+    from chalicelib.domain.identity import ROLES
 
     parser = argparse.ArgumentParser(prog="desk", description="Service desk administration")
     parser.add_argument("--stage", default=os.environ.get("DESK_STAGE", "dev"), help="stage (default dev)")

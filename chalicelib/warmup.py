@@ -37,7 +37,7 @@ def warm_up_api() -> None:
     init plus first request longer than it saves (``make bench``: ``cold``)."""
     from chalicelib.api.schemas import OpenTicketBody
     from chalicelib.observability import tracer
-    from chalicelib.storage.repository import parse_instant
+    from chalicelib.storage.models import parse_instant
     from chalicelib.wiring import bootstrap
 
     tracer.warm_up()

@@ -22,7 +22,8 @@ from chalicelib.api.common import (
     read_json,
 )
 from chalicelib.domain.errors import ValidationFailed
-from chalicelib.domain.ticket import STAFF_ROLES, priority_for
+from chalicelib.domain.identity import STAFF_ROLES
+from chalicelib.domain.ticket import priority_for
 from chalicelib.wiring import desk
 
 admin_blueprint = Blueprint(__name__)

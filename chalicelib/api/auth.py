@@ -13,8 +13,7 @@ from chalice.app import AuthRequest, AuthResponse, Blueprint
 
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import Unauthorized
-from chalicelib.domain.identity import Identity
-from chalicelib.domain.ticket import ROLES
+from chalicelib.domain.identity import ROLES, Identity
 from chalicelib.observability import logger
 from chalicelib.services.tokens import verify_token
 

@@ -14,7 +14,7 @@ from chalicelib.api.common import (
     json_response,
     query_params,
 )
-from chalicelib.domain.ticket import STAFF_ROLES
+from chalicelib.domain.identity import STAFF_ROLES
 from chalicelib.wiring import desk
 
 reports_blueprint = Blueprint(__name__)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.domain.errors import Forbidden
-from chalicelib.domain.ticket import ROLES, STAFF_ROLES
+
+#: The desk's roles, each with the rights of those before it (``role_rank``).
+ROLES = ("requester", "agent", "manager", "admin")
+STAFF_ROLES = ("agent", "manager", "admin")
 
 
 @dataclass(frozen=True)

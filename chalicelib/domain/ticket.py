@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.classification import Classification, RoutingDecision, Triage
+from chalicelib.domain.identity import STAFF_ROLES
 
 if TYPE_CHECKING:
     from chalicelib.domain.change import ChangePlan
@@ -42,8 +43,6 @@ DEFAULT_PRIORITY_MATRIX: dict[tuple[str, str], str] = {
     ("low", "low"): "P5",
 }
 
-ROLES = ("requester", "agent", "manager", "admin")
-STAFF_ROLES = ("agent", "manager", "admin")
 
 
 def priority_for(impact: str, urgency: str, matrix: Mapping[tuple[str, str], str] | None = None) -> str:

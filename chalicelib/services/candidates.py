@@ -26,11 +26,11 @@ from chalicelib.domain.candidates import (
     still_dismissed,
 )
 from chalicelib.domain.errors import NotFound, ValidationFailed
-from chalicelib.domain.identity import Identity
+from chalicelib.domain.identity import STAFF_ROLES, Identity
 from chalicelib.domain.lifecycle import Phase
 from chalicelib.domain.processes import lifecycle_of
 from chalicelib.domain.similarity import ServiceTerms, features
-from chalicelib.domain.ticket import STAFF_ROLES, Ticket
+from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import logger, tracer
 from chalicelib.services.ports import Clock
 

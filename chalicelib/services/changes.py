@@ -58,13 +58,13 @@ from chalicelib.domain.errors import (
     ValidationFailed,
 )
 from chalicelib.domain.events import EventKind, TicketEvent
-from chalicelib.domain.identity import SYSTEM, Identity, role_rank
+from chalicelib.domain.identity import STAFF_ROLES, SYSTEM, Identity, role_rank
 from chalicelib.domain.instants import iso
 from chalicelib.domain.lifecycle import DESK, MoveFacts
 from chalicelib.domain.links import Link
 from chalicelib.domain.processes import NEW, lifecycle_of
 from chalicelib.domain.quiet_hours import EARLY_LIFE_SUPPORT_TAG
-from chalicelib.domain.ticket import STAFF_ROLES, Ticket
+from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import logger, tracer
 from chalicelib.services.configuration import AGENT, CHANGE_TEMPLATE, GROUP, SERVICE, ConfigService
 from chalicelib.services.ports import IntakeKey

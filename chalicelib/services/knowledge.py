@@ -15,12 +15,12 @@ from typing import Any
 
 from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.events import EventKind
-from chalicelib.domain.identity import Identity
+from chalicelib.domain.identity import STAFF_ROLES, Identity
 from chalicelib.domain.knowledge import PUBLIC, Article, slug
 from chalicelib.domain.lifecycle import Phase, actor_of
 from chalicelib.domain.processes import lifecycle_of
 from chalicelib.domain.similarity import KNOWN_ERROR_MIN, ServiceTerms, features, match_score
-from chalicelib.domain.ticket import STAFF_ROLES, Ticket
+from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import tracer
 from chalicelib.services.configuration import SERVICE, ConfigService, DocumentKind, register_kind
 from chalicelib.services.ports import StoredDocument

@@ -12,9 +12,9 @@ from typing import Protocol
 
 from chalicelib.domain.errors import NotFound, StaleVersion, ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
-from chalicelib.domain.identity import Identity
+from chalicelib.domain.identity import STAFF_ROLES, Identity
 from chalicelib.domain.links import Link, check_kind, check_link, inverse_of
-from chalicelib.domain.ticket import STAFF_ROLES, Ticket
+from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import tracer
 from chalicelib.services.ports import Clock
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from chalicelib.domain.errors import AlreadyClaimed, ValidationFailed
 from chalicelib.domain.events import EventKind
-from chalicelib.domain.identity import DESK_ACTOR, SYSTEM, Identity
+from chalicelib.domain.identity import DESK_ACTOR, STAFF_ROLES, SYSTEM, Identity
 from chalicelib.domain.instants import iso
 from chalicelib.domain.lifecycle import Phase
 from chalicelib.domain.links import Link
@@ -31,7 +31,7 @@ from chalicelib.domain.problem import (
     parse_record_edit,
 )
 from chalicelib.domain.processes import lifecycle_of
-from chalicelib.domain.ticket import STAFF_ROLES, Ticket
+from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import logger, tracer
 from chalicelib.services.known_errors import KnownErrorIndex
 from chalicelib.services.links import LinkService

@@ -22,8 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.domain.errors import Forbidden, ValidationFailed
-from chalicelib.domain.identity import Identity, role_rank
-from chalicelib.domain.ticket import STAFF_ROLES
+from chalicelib.domain.identity import STAFF_ROLES, Identity, role_rank
 from chalicelib.services.ports import TicketFilter, TicketPage
 from chalicelib.services.tickets import TicketService
 

@@ -18,14 +18,14 @@ from chalicelib.domain.change import ChangePlan, record_outcome, review_of, stam
 from chalicelib.domain.classification import SLOTS, Triage, correct
 from chalicelib.domain.errors import AlreadyClaimed, Forbidden, NotFound, StaleVersion, ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
-from chalicelib.domain.identity import DESK_ACTOR, Identity
+from chalicelib.domain.identity import DESK_ACTOR, STAFF_ROLES, Identity
 from chalicelib.domain.instants import iso
 from chalicelib.domain.lifecycle import REQUESTER, MoveFacts, Phase, actor_of
 from chalicelib.domain.notice import Notice
 from chalicelib.domain.problem import DEFAULT_GATE_PRIORITIES, LOOKED_UP_KINDS, closure_refusal
 from chalicelib.domain.processes import AUTHORIZATION, lifecycle_for, lifecycle_of, phase_of
 from chalicelib.domain.search import parse_query
-from chalicelib.domain.ticket import DEFAULT_LEVEL, REQUESTER_TYPES, STAFF_ROLES, TICKET_TYPES, Ticket, priority_for
+from chalicelib.domain.ticket import DEFAULT_LEVEL, REQUESTER_TYPES, TICKET_TYPES, Ticket, priority_for
 from chalicelib.observability import logger, record_ticket_opened, tracer
 from chalicelib.services.action_links import ActionLink, LinkInvalid, LinkUsed
 from chalicelib.services.notices import NoticeFactory

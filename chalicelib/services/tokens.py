@@ -26,8 +26,7 @@ from typing import Any
 
 from chalicelib.config import Settings
 from chalicelib.domain.errors import Unauthorized
-from chalicelib.domain.identity import DESK_ACTOR, Identity
-from chalicelib.domain.ticket import ROLES
+from chalicelib.domain.identity import DESK_ACTOR, ROLES, Identity
 
 #: Longest ``sub`` and ``business_unit`` a token may carry.
 MAX_CLAIM_LENGTH = 200

@@ -9,11 +9,14 @@ the storage (unreachable, timed out, throttled, failing) are recognised here, in
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
+
+from pynamodb.connection import Connection
 
 from chalicelib.config import Settings, get_settings
 from chalicelib.domain.errors import StorageUnavailable
@@ -62,7 +65,7 @@ def _endpoint(settings: Settings, service: str) -> str | None:
 @cache
 def botocore_session() -> Any:
     """The process's one botocore session. Its clients (the desk's own and the tables'
-    connection, see :class:`~chalicelib.storage.models.SharedConnection`) share the endpoint and
+    connection, see :class:`SharedConnection`) share the endpoint and
     service descriptions it parses once."""
     import botocore.session
 
@@ -112,6 +115,57 @@ def reset_clients() -> None:
     probe_client.cache_clear()
     session.cache_clear()
     botocore_session.cache_clear()
+
+
+class SharedConnection(Connection):
+    """A PynamoDB connection on the process's one botocore session (see
+    :func:`chalicelib.storage.aws.botocore_session`), shared by every table.
+
+    PynamoDB gives each table a connection with a botocore session of its own, and every
+    session parses botocore's endpoint and service descriptions again before its first client:
+    about 30 ms a table, paid by a container's first request. A connection holds no state of a
+    table but its key schema (added per table), so the tables share this one and its client.
+    """
+
+    _creating = threading.Lock()
+
+    @property
+    def session(self) -> Any:
+        return botocore_session()
+
+    @property
+    def client(self) -> Any:
+        # Creating a botocore client is not thread-safe; the lock is taken once per process.
+        made = self._client
+        if made is not None and not (made._request_signer and not made._request_signer._credentials):
+            return made
+        with self._creating:
+            return Connection.client.fget(self)  # type: ignore[attr-defined]
+
+
+def shared_connection(settings: Settings) -> SharedConnection:
+    """The connection every table of these settings' region and endpoint uses, and the one
+    transactions across tables are written on."""
+    return _shared_connection(
+        settings.region,
+        settings.dynamodb_endpoint,
+        settings.aws_connect_timeout_seconds,
+        settings.aws_read_timeout_seconds,
+        settings.aws_max_attempts,
+    )
+
+
+@lru_cache(maxsize=4)
+def _shared_connection(
+    region: str, host: str | None, connect_timeout: float, read_timeout: float, attempts: int
+) -> SharedConnection:
+    return SharedConnection(
+        region=region,
+        host=host,
+        connect_timeout_seconds=connect_timeout,
+        read_timeout_seconds=read_timeout,
+        max_retry_attempts=attempts - 1,
+    )
 
 
 def _classify(error: BaseException) -> StorageUnavailable | None:
@@ -205,13 +259,8 @@ class RequestCounter:
 
 
 def _dynamodb_clients() -> Iterator[Any]:
-    from chalicelib.storage.models import ALL_MODELS
-    from chalicelib.storage.repository import transaction_connection
-
     yield client("dynamodb")
-    yield transaction_connection().client
-    for model in ALL_MODELS:
-        yield model._get_connection().connection.client
+    yield shared_connection(get_settings()).client
 
 
 @contextmanager

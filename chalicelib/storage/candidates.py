@@ -13,7 +13,7 @@ from chalicelib.storage.models import ProblemCandidateModel, bind_models
 
 
 def _found_key(candidate: Candidate) -> str:
-    from chalicelib.storage.repository import format_instant
+    from chalicelib.storage.models import format_instant
 
     moment = candidate.found_at or candidate.last
     return f"{format_instant(moment)}#{candidate.id}"

@@ -14,7 +14,7 @@ from chalicelib.storage.models import ChangeSlotModel, bind_models
 
 
 def _format(moment: datetime) -> str:
-    from chalicelib.storage.repository import format_instant
+    from chalicelib.storage.models import format_instant
 
     return format_instant(moment)
 

@@ -7,10 +7,8 @@ declares the same tables for deployment, and a test checks the two agree.
 
 from __future__ import annotations
 
-import threading
 from contextlib import suppress
-from functools import lru_cache
-from typing import Any
+from datetime import datetime, timezone
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -21,11 +19,25 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.config import Settings
+from chalicelib.domain.instants import utc
+from chalicelib.storage.aws import shared_connection
+
+#: Instants in index keys: sortable UTC text with microseconds (``2026-11-22T08:00:00.000000Z``).
+KEY_INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def format_instant(moment: datetime) -> str:
+    """The index-key text of an instant (:data:`KEY_INSTANT_FORMAT`)."""
+    return utc(moment).strftime(KEY_INSTANT_FORMAT)
+
+
+def parse_instant(text: str) -> datetime:
+    """The instant of an index-key text written by :func:`format_instant`."""
+    return datetime.strptime(text, KEY_INSTANT_FORMAT).replace(tzinfo=timezone.utc)
 
 
 class _ListIndex(GlobalSecondaryIndex["TicketModel"]):
@@ -457,54 +469,3 @@ def bind_models(settings: Settings) -> None:
         table.connection = shared
 
 
-class SharedConnection(Connection):
-    """A PynamoDB connection on the process's one botocore session (see
-    :func:`chalicelib.storage.aws.botocore_session`), shared by every table.
-
-    PynamoDB gives each table a connection with a botocore session of its own, and every
-    session parses botocore's endpoint and service descriptions again before its first client:
-    about 30 ms a table, paid by a container's first request. A connection holds no state of a
-    table but its key schema (added per table), so the tables share this one and its client.
-    """
-
-    _creating = threading.Lock()
-
-    @property
-    def session(self) -> Any:
-        from chalicelib.storage.aws import botocore_session
-
-        return botocore_session()
-
-    @property
-    def client(self) -> Any:
-        # Creating a botocore client is not thread-safe; the lock is taken once per process.
-        made = self._client
-        if made is not None and not (made._request_signer and not made._request_signer._credentials):
-            return made
-        with self._creating:
-            return Connection.client.fget(self)  # type: ignore[attr-defined]
-
-
-def shared_connection(settings: Settings) -> SharedConnection:
-    """The connection every table of these settings' region and endpoint uses, and the one
-    transactions across tables are written on."""
-    return _shared_connection(
-        settings.region,
-        settings.dynamodb_endpoint,
-        settings.aws_connect_timeout_seconds,
-        settings.aws_read_timeout_seconds,
-        settings.aws_max_attempts,
-    )
-
-
-@lru_cache(maxsize=4)
-def _shared_connection(
-    region: str, host: str | None, connect_timeout: float, read_timeout: float, attempts: int
-) -> SharedConnection:
-    return SharedConnection(
-        region=region,
-        host=host,
-        connect_timeout_seconds=connect_timeout,
-        read_timeout_seconds=read_timeout,
-        max_retry_attempts=attempts - 1,
-    )

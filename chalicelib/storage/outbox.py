@@ -14,14 +14,13 @@ from chalicelib.domain.events import TicketEvent
 from chalicelib.domain.notice import Notice
 from chalicelib.domain.ticket import Ticket
 from chalicelib.services.delivery import OutboxEntry
-from chalicelib.storage.models import EventModel, OutboxModel, TicketModel, bind_models
+from chalicelib.storage.models import EventModel, OutboxModel, TicketModel, bind_models, format_instant
 from chalicelib.storage.repository import (
     DEADLINE_SHARDS,
     OUTBOX_SHARDS,
     CursorScope,
     decode_cursor,
     encode_cursor,
-    format_instant,
     item_to_event,
     item_to_ticket,
 )

@@ -10,7 +10,7 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -23,7 +23,6 @@ from chalicelib.domain.change import ChangePlan, awaits_approval, early_life_sup
 from chalicelib.domain.classification import Classification, RoutingDecision, Triage
 from chalicelib.domain.errors import AlreadyClaimed, IntakeAlreadyStored, StaleVersion, ValidationFailed
 from chalicelib.domain.events import TicketEvent
-from chalicelib.domain.instants import utc
 from chalicelib.domain.links import Link
 from chalicelib.domain.notice import Notice
 from chalicelib.domain.problem import ProblemRecord
@@ -31,6 +30,7 @@ from chalicelib.domain.processes import ALL_OPEN_STATUSES
 from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import tracer
 from chalicelib.services.ports import Claim, IntakeKey, TicketFilter, TicketPage
+from chalicelib.storage.aws import shared_connection
 from chalicelib.storage.change_slots import write_slots
 from chalicelib.storage.models import (
     ClaimModel,
@@ -39,7 +39,8 @@ from chalicelib.storage.models import (
     OutboxModel,
     TicketModel,
     bind_models,
-    shared_connection,
+    format_instant,
+    parse_instant,
 )
 from chalicelib.storage.search import write_terms
 
@@ -50,20 +51,6 @@ OUTBOX_SHARDS = 4
 DEADLINE_SHARDS = 8
 
 
-#: Instants in index keys: sortable UTC text with microseconds (``2026-11-22T08:00:00.000000Z``).
-KEY_INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
-
-def format_instant(moment: datetime) -> str:
-    """The index-key text of an instant (:data:`KEY_INSTANT_FORMAT`)."""
-    return utc(moment).strftime(KEY_INSTANT_FORMAT)
-
-
-def parse_instant(text: str) -> datetime:
-    """The instant of an index-key text written by :func:`format_instant`."""
-    return datetime.strptime(text, KEY_INSTANT_FORMAT).replace(tzinfo=timezone.utc)
-
-
 def deadline_shard(number: str) -> str:
     """A stable shard for a ticket number (its numeric part modulo the shard count)."""
     digits = "".join(ch for ch in number if ch.isdigit()) or "0"
@@ -71,7 +58,7 @@ def deadline_shard(number: str) -> str:
 
 
 def transaction_connection() -> Connection:
-    """The connection the tables share (:class:`~chalicelib.storage.models.SharedConnection`),
+    """The connection the tables share (:class:`~chalicelib.storage.aws.SharedConnection`),
     on which writes across tables go as one transaction."""
     settings = get_settings()
     bind_models(settings)

@@ -212,7 +212,10 @@ class Lifecycle:
         )
 
     def is_reopen(self, source: str, target: str) -> bool:
-        """A move from a resolved state back to work."""
+        """A move from a resolved state back to work (a ``source`` of another process, as when a
+        ticket changes type, is none)."""
+        if source not in self._by_name:
+            return False
         return self.phase(source) == Phase.RESOLVED and self.phase(target).is_open
 
     # -- the moves ------------------------------------------------------------------------

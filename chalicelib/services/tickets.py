@@ -709,7 +709,9 @@ class TicketService:
 
         A changed type or service chooses the SLA policy again (a new ``sla_applied`` event); the
         clocks are then replayed from the opening under it, as if the ticket had been classified
-        right from the start. The ticket keeps its number.
+        right from the start. The ticket keeps its number. A new type whose process has no state
+        of the ticket's status (an incident in progress that is a change request) puts the ticket
+        in that process's first state, recorded as a move.
         """
         caller.require(*STAFF_ROLES)
         ticket = self._load_for_change(number, caller, version)
@@ -747,6 +749,10 @@ class TicketService:
             {**{k: updated[k] for k in changes if k in fields}, "source": "correction"},
             reason,
         )
+        flow = lifecycle_of(draft.ticket)
+        if draft.ticket.type != ticket.type and all(state.name != ticket.status for state in flow.states):
+            # Its new process has no such state: it starts that process where every ticket does.
+            self._apply_status(draft, flow.initial, f"reclassified as {draft.ticket.type}")
         if draft.ticket.priority != ticket.priority:
             draft.add(
                 EventKind.PRIORITY_CHANGED,

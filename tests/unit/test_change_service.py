@@ -276,14 +276,26 @@ def test_the_requester_hears_of_a_rejection_and_a_review_without_being_asked_to_
     assert notice.kind == "status_change" and "confirm" not in notice.text
 
 
-def test_an_incident_reclassified_as_a_change_keeps_answering(tickets: TicketService) -> None:
+def test_an_incident_reclassified_as_a_change_starts_in_triage(
+    tickets: TicketService, repo: InMemoryTicketRepository
+) -> None:
     number = open_change(tickets, "incident")
     move(tickets, number, "start")
     ticket = tickets.reclassify(number, 2, ANN, {"type": "change_request"}, "it is a change")
-    assert ticket.status == "in_progress"
-    assert tickets.comment(number, ANN, body="moving it to triage", visibility="internal").status == "in_progress"
+    assert ticket.status == "new"  # the change lifecycle has no in_progress: triage chooses its model
+    moved = [e for e in repo.events(number) if e.kind == "status_changed"][-1]
+    assert (moved.before["status"], moved.after["status"], moved.note) == (
+        "in_progress",
+        "new",
+        "reclassified as change_request",
+    )
+    assert tickets.comment(number, ANN, body="moving it to triage", visibility="internal").status == "new"
     with pytest.raises(IllegalTransition):
         move(tickets, number, "resolved")
+    # A type whose process has the ticket's status keeps it.
+    request = open_change(tickets, "incident")
+    move(tickets, request, "start")
+    assert tickets.reclassify(request, 2, ANN, {"type": "service_request"}, "routine").status == "in_progress"
 
 
 def test_implementation_records_its_actual_start_and_end(

@@ -293,13 +293,20 @@ class TicketService:
         return [e for e in events if e.after.get("visibility") != "internal"]
 
     def sla(self, number: str, caller: Identity) -> dict[str, Any]:
-        """The ticket's clocks replayed from its events as of now, with the why-timeline."""
+        """The ticket's clocks replayed from its events as of now, with the why-timeline. A
+        requester sees each clock's state, due time, when it was breached or met and whether it is
+        paused: not the policy, the calendar, the warnings or the timeline (the desk's working)."""
         self.get_ticket(number, caller)
         explained = None
         if self.clocks is not None:
             explained = self.clocks.explain(self.repository.events(number), self.clock())
         if explained is None:
-            return {"ticket": number, "policy": None, "clocks": {}}
+            empty: dict[str, Any] = {"ticket": number, "clocks": {}}
+            return {**empty, "policy": None} if caller.is_staff else empty
+        if not caller.is_staff:
+            shown = ("state", "due_at", "breached_at", "met_at", "paused")
+            clocks = {name: {k: c.get(k) for k in shown} for name, c in explained.get("clocks", {}).items()}
+            return {"ticket": number, "computed_at": explained.get("computed_at"), "clocks": clocks}
         return {"ticket": number, **explained}
 
     # -- changes --------------------------------------------------------------------------

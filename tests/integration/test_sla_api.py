@@ -60,13 +60,23 @@ def test_open_stores_clocks_and_next_deadline(client: Any, clock: FakeClock) -> 
 def test_sla_route_explains_the_clocks(client: Any, clock: FakeClock) -> None:
     number = _open(client)["number"]
     clock.advance(hours=5)
-    first = client.http.get(f"/tickets/{number}/sla", headers=auth()).json_body
-    again = client.http.get(f"/tickets/{number}/sla", headers=auth()).json_body
+    first = client.http.get(f"/tickets/{number}/sla", headers=agent()).json_body
+    again = client.http.get(f"/tickets/{number}/sla", headers=agent()).json_body
     assert first == again  # replay is deterministic
     fr = first["clocks"]["first_response"]
     assert fr["state"] == "breached" and fr["breached_at"] == "2026-11-23T19:00:00+00:00"
     whats = [entry["what"] for entry in fr["timeline"]]
     assert whats[0] == "started" and "breached" in whats
+    # The requester sees each clock's state and due time, not the desk's working.
+    theirs = client.http.get(f"/tickets/{number}/sla", headers=auth()).json_body
+    assert set(theirs) == {"ticket", "computed_at", "clocks"}
+    assert theirs["clocks"]["first_response"] == {
+        "state": "breached",
+        "due_at": fr["due_at"],
+        "breached_at": "2026-11-23T19:00:00+00:00",
+        "met_at": None,
+        "paused": False,
+    }
     assert client.http.get(f"/tickets/{number}/sla", headers=auth("bob")).status_code == 404
 
 

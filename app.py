@@ -76,6 +76,14 @@ def morning_patrol(event: CloudWatchEvent) -> dict[str, Any]:
     return {"sent": sent, "queued": relayed.queued if relayed else 0}
 
 
+@app.schedule(Rate(15, unit=Rate.MINUTES), name="steering_report")
+def steering_report(event: CloudWatchEvent) -> dict[str, Any]:
+    """Monday morning (the Service Manager's zone): last week's steering report, kept and sent once."""
+    sent = desk().steering.send_if_due()
+    relayed = desk().outbox_relay.relay() if sent else None
+    return {"sent": sent, "queued": relayed.queued if relayed else 0}
+
+
 @app.schedule(Rate(1, unit=Rate.HOURS), name="auto_close")
 def auto_close(event: CloudWatchEvent) -> dict[str, Any]:
     """Closes resolved tickets left unanswered for the configured number of business days."""

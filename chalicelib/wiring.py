@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from chalicelib.services.queues import QueueService
     from chalicelib.services.reports import MeasureCalculator, ReportService, RollupKeeper, RollupRebuild
     from chalicelib.services.sla import SlaClockKeeper
+    from chalicelib.services.steering import SteeringReports
     from chalicelib.services.sweep import DueTickets, SlaSweep
     from chalicelib.services.tickets import TicketService
 
@@ -574,6 +575,24 @@ class Desk:
         from chalicelib.services.reports import ReportService
 
         return ReportService(self.rollup_store, ZoneInfo(self.settings.desk_timezone))
+
+    @cached_property
+    def steering(self) -> SteeringReports:
+        """The weekly steering report (sent Monday at the patrol time, the Service Manager's zone)."""
+        from chalicelib.services.steering import SteeringReports
+
+        return SteeringReports(
+            self.reports,
+            self.rollup_store,
+            self.tickets,
+            self.claims,
+            self.notice_factory,
+            self.clock,
+            service_manager=self.settings.service_manager,
+            timezone=self.settings.service_manager_timezone,
+            send_time=self.settings.patrol_time,
+            candidates=lambda: [c.to_dict() for c in self.candidate_finder.store.in_state("new", 20)],
+        )
 
 def bootstrap(settings: Settings | None = None, **overrides: Any) -> Desk:
     """A desk for ``settings`` (default: this process's, from the environment) with ``overrides``

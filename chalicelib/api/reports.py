@@ -119,3 +119,23 @@ def measures_report() -> Response:
 def sla_report() -> Response:
     """SLA compliance per clock, with and without paused time, for the same parameters."""
     return _report("sla")
+
+
+@bp.route("/reports/steering", methods=["GET"], authorizer=desk_authorizer, content_types=ACCEPTED_CONTENT_TYPES)
+@answers_errors
+def steering_report() -> Response:
+    """``?week=2026-W48&format=json|html|csv``: the weekly steering report (as kept when sent)."""
+    from chalicelib.domain.steering import to_csv, to_html
+
+    request = _request()
+    caller(request).require(*REPORT_ROLES)
+    params = query_params(request)
+    fmt = params.get("format", "json")
+    if fmt not in ("json", "html", "csv"):
+        raise ValidationFailed([{"field": "format", "reason": "must be json, html or csv"}])
+    report = desk().steering.report(params.get("week"))
+    if fmt == "html":
+        return Response(body=to_html(report), status_code=200, headers={"Content-Type": "text/html; charset=utf-8"})
+    if fmt == "csv":
+        return Response(body=to_csv(report), status_code=200, headers={"Content-Type": "text/csv; charset=utf-8"})
+    return json_response(report)

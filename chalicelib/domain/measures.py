@@ -45,6 +45,12 @@ Definitions (the README repeats them):
 * **problems** (``prb_opened`` and ``prb_incidents`` on the opening day: its ``incidents`` links
   now; ``prb_root_cause`` on the day a root cause was first recorded; ``prb_resolved`` on its
   first resolution).
+* **corrections** (``corrected``, ``corrected.<field>``): classification corrections by staff,
+  on their day, and the fields they changed (what the desk got wrong).
+* **ticket lists** (family ``tickets``, under ``all``): ``breached.<clock>.<number>``,
+  ``long_paused.<clock>.<number>`` (on the clock's decided day), ``reopened.<number>`` (each
+  reopen's day), ``known_error.<number>`` (the day a problem became a known error),
+  ``corrected.<number>``.
 * **backlog** (family ``backlog``, cell day = the day the ticket opened): ``d.<day>`` is +1 on
   each day the ticket entered an open state from outside (opened, reopened) and -1 on each day
   it left them (resolved, closed, cancelled), under its current dimensions; a ticket is in the
@@ -71,6 +77,9 @@ from chalicelib.domain.sla.clocks import Clock, TicketClocks
 
 DAILY = "daily"
 BACKLOG = "backlog"
+#: Lists of tickets per day (under ``all`` only): ``<list>.<number>`` = 1 (the weekly steering
+#: report's breaches, reopened and long-paused tickets, known errors and corrections).
+TICKETS = "tickets"
 ALL = "all"
 NONE = "(none)"
 DIMENSIONS = ("agent", "group", "service", "business_unit", "type", "priority", "model", "template")
@@ -141,6 +150,7 @@ class _Walk:
 
     def __init__(self, events: Sequence[TicketEvent]) -> None:
         self.events = sorted(events, key=lambda e: e.seq)
+        self.number = self.events[0].ticket if self.events else ""
         self.snapshots: list[tuple[datetime, _State]] = []
         state = _State()
         self.opened_at: datetime | None = None
@@ -260,6 +270,7 @@ def ticket_contribution(inputs: MeasureInputs) -> Contribution:
     if kind == "problem":
         _problems(walk, out, resolution)
     _backlog(walk, out, changes)
+    _lists(walk, out, changes)
     return out.result()
 
 
@@ -342,10 +353,14 @@ def _sla(inputs: MeasureInputs, walk: _Walk, out: _Builder) -> None:
                 continue
             outcome, at = decided
             values = {f"sla.{name}.{outcome}": 1}
+            listed = {f"breached.{name}.{walk.number}": 1} if outcome == "breached" else {}
             target = clock.target_seconds
             if target and clock.paused_seconds > inputs.pause_share * target:
                 values[f"sla.{name}.long_paused"] = 1
+                listed[f"long_paused.{name}.{walk.number}"] = 1
             out.add(at, walk.at(at).keys(), values)
+            if listed:
+                out.add(at, {ALL: ALL}, listed, family=TICKETS)
     if inputs.clocks_without_pauses is not None:
         for name, clock in inputs.clocks_without_pauses.clocks.items():
             decided = _decided(clock)
@@ -397,6 +412,19 @@ def _backlog(walk: _Walk, out: _Builder, changes: Sequence[tuple[datetime, Phase
             out.add(at, keys, {f"d.{out.day(at)}": -1}, family=BACKLOG, day=open_day)
         elif not old.is_open and new.is_open:
             out.add(at, keys, {f"d.{out.day(at)}": 1}, family=BACKLOG, day=open_day)
+
+
+def _lists(walk: _Walk, out: _Builder, changes: Sequence[tuple[datetime, Phase, Phase, TicketEvent]]) -> None:
+    for at, old, new, event in changes:
+        if old == Phase.RESOLVED and new.is_open:
+            out.add(at, {ALL: ALL}, {f"reopened.{walk.number}": 1}, family=TICKETS)
+        if event.after.get("status") == "known_error" and walk.final.type == "problem":
+            out.add(at, {ALL: ALL}, {f"known_error.{walk.number}": 1}, family=TICKETS)
+    for event in walk.events:
+        if event.kind == EventKind.CLASSIFIED and event.after.get("source") == "correction":
+            fields = sorted(k for k in event.after if k != "source")
+            out.add(event.at, walk.at(event.at).keys(), {"corrected": 1, **{f"corrected.{f}": 1 for f in fields}})
+            out.add(event.at, {ALL: ALL}, {f"corrected.{walk.number}": 1}, family=TICKETS)
 
 
 def diff(old: Contribution, new: Contribution) -> Contribution:

@@ -84,6 +84,7 @@ def measure_row(key: str, values: Mapping[str, int], backlog: Mapping[str, int] 
             "caused_incidents": values.get("chg_caused", 0),
             "emergency_share": _rate(values.get("chg_emergency", 0), changes),
         },
+        "corrections": {"count": values.get("corrected", 0), "fields": _named(values, "corrected.")},
         "problems": {
             "opened": problems,
             "with_root_cause": values.get("prb_root_cause", 0),

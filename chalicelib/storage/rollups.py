@@ -29,7 +29,7 @@ from typing import Any
 
 from chalicelib.config import get_settings
 from chalicelib.domain.events import TicketEvent
-from chalicelib.domain.measures import BACKLOG, DAILY, Cell, Contribution
+from chalicelib.domain.measures import BACKLOG, DAILY, TICKETS, Cell, Contribution
 from chalicelib.storage.aws import client
 from chalicelib.storage.models import RollupModel, bind_models
 
@@ -205,11 +205,11 @@ class DynamoRollupStore:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def daily(self, dim: str, first: date, last: date) -> list[tuple[str, str, dict[str, int]]]:
+    def daily(self, dim: str, first: date, last: date, family: str = DAILY) -> list[tuple[str, str, dict[str, int]]]:
         """``(key, day, counters)`` of every daily cell of ``dim`` from ``first`` to ``last``."""
         out = []
         for month in _months(first, last):
-            for item in self._query(f"{DAILY}#{dim}#{month}", f"{first.isoformat()}#", f"{last.isoformat()}#\uffff"):
+            for item in self._query(f"{family}#{dim}#{month}", f"{first.isoformat()}#", f"{last.isoformat()}#\uffff"):
                 day, key = item["sk"]["S"].split("#", 1)
                 out.append((key, day, _counters(item)))
         return out
@@ -230,7 +230,7 @@ class DynamoRollupStore:
         for item in self._scan():
             pk, sk = item["pk"]["S"], item["sk"]["S"]
             family = pk.split("#", 1)[0]
-            if family not in (DAILY, BACKLOG):
+            if family not in (DAILY, BACKLOG, TICKETS):
                 continue
             dim = pk.split("#")[1]
             day, key = sk.split("#", 1)
@@ -276,6 +276,21 @@ class DynamoRollupStore:
                 answer = self.dynamodb.batch_write_item(RequestItems=pending)
                 pending = answer.get("UnprocessedItems") or {}
 
+    # -- kept reports (the weekly steering report) -----------------------------------------
+
+    def keep_report(self, name: str, body: Mapping[str, Any]) -> None:
+        """Keep a report (``steering#2026-W48``) so it can be read again as it was sent."""
+        self.dynamodb.put_item(TableName=self.table, Item={
+            "pk": {"S": f"report#{name}"},
+            "sk": {"S": "report"},
+            "body": {"B": zlib.compress(json.dumps(body).encode())},
+        })
+
+    def kept_report(self, name: str) -> dict[str, Any] | None:
+        key = {"pk": {"S": f"report#{name}"}, "sk": {"S": "report"}}
+        item = self.dynamodb.get_item(TableName=self.table, Key=key, ConsistentRead=True).get("Item")
+        return None if item is None else dict(json.loads(zlib.decompress(item["body"]["B"])))
+
 
 def every_event() -> Iterator[TicketEvent]:
     """Every ticket event (consistent, paginated Scans of the events table): what a rebuild reads.
@@ -286,3 +301,4 @@ def every_event() -> Iterator[TicketEvent]:
     bind_models(get_settings())
     for item in EventModel.scan(consistent_read=True):
         yield item_to_event(item)
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ def test_iso_weeks() -> None:
         assert error.value.errors[0]["field"] == "week"
 
 
-def _week(name: str) -> dict:
+def _week(name: str) -> dict[str, Any]:
     return {"week": name, "opened": 1, "resolved": 1, "fcr_rate": 1.0, "reopen_rate": 0.0, "median_resolve_s": 60,
             "backlog": 0, "opened_by_process": {"<b>incident</b>": 1}, "sla": {"resolution": 0.5},
             "changes": {"count": 0, "success_rate": None}, "changes_by_model": {}}

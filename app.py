@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Chalice, CloudWatchEvent, Rate, Response, SQSEvent
+from chalice.app import Chalice, CloudWatchEvent, DynamoDBEvent, Rate, Response, SQSEvent
 
 from chalicelib.api.action_links import action_links_blueprint
 from chalicelib.api.admin import admin_blueprint
@@ -14,7 +14,7 @@ from chalicelib.api.common import ACCEPTED_CONTENT_TYPES, json_response
 from chalicelib.api.problems import problems_blueprint
 from chalicelib.api.reports import reports_blueprint
 from chalicelib.api.tickets import tickets_blueprint
-from chalicelib.config import notices_queue_name
+from chalicelib.config import events_stream_arn, notices_queue_name
 from chalicelib.observability import logger
 from chalicelib.storage.aws import RETRY_AFTER_UNAVAILABLE
 from chalicelib.warmup import warm_up
@@ -76,6 +76,14 @@ def morning_patrol(event: CloudWatchEvent) -> dict[str, Any]:
     return {"sent": sent, "queued": relayed.queued if relayed else 0}
 
 
+@app.schedule(Rate(15, unit=Rate.MINUTES), name="steering_report")
+def steering_report(event: CloudWatchEvent) -> dict[str, Any]:
+    """Monday morning (the Service Manager's zone): last week's steering report, kept and sent once."""
+    sent = desk().steering.send_if_due()
+    relayed = desk().outbox_relay.relay() if sent else None
+    return {"sent": sent, "queued": relayed.queued if relayed else 0}
+
+
 @app.schedule(Rate(1, unit=Rate.HOURS), name="auto_close")
 def auto_close(event: CloudWatchEvent) -> dict[str, Any]:
     """Closes resolved tickets left unanswered for the configured number of business days."""
@@ -97,6 +105,17 @@ def deliver_notices(event: SQSEvent) -> None:
     for record in event:
         attempt = int(record.to_dict().get("attributes", {}).get("ApproximateReceiveCount", "1"))
         notifier.deliver(notice_from_message(record.body), attempt)
+
+
+@app.on_dynamodb_record(
+    stream_arn=events_stream_arn(), batch_size=100, starting_position="TRIM_HORIZON", name="apply_events_to_rollups"
+)
+def apply_events_to_rollups(event: DynamoDBEvent) -> dict[str, int]:
+    """The events table's stream: each ticket's new events applied to the reports' rollups
+    exactly once (a repeated delivery is skipped; a failure raises so the batch is retried)."""
+    from chalicelib.storage.rollups import latest_seqs
+
+    return desk().rollups.apply(latest_seqs(record.keys for record in event if record.event_name == "INSERT"))
 
 
 # Lambda runs this import as the container's init, with a full CPU: do there what every first

@@ -16,6 +16,7 @@ MODULES = [
     "bench.bench_sweep",
     "bench.bench_changes",
     "bench.bench_problems",
+    "bench.bench_reports",
     "bench.bench_package",
 ]
 

@@ -26,6 +26,7 @@ import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 #: Where the local desk keeps its data (its HS256 secret), under the project root.
 LOCAL_DATA_DIR = ".run"
@@ -180,6 +181,31 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _day(value: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+def _cmd_reports_rebuild(args: argparse.Namespace) -> int:
+    from chalicelib.storage.rollups import every_event
+    from chalicelib.wiring import desk
+
+    if args.last < args.first:
+        print("desk reports rebuild: --to must not be before --from", file=sys.stderr)
+        return 2
+    result = desk().rollup_rebuild().rebuild(every_event(), args.first, args.last)
+    print(
+        f"rebuilt the rollups of {args.first} to {args.last}: {result['cells']} cells from "
+        f"{result['tickets']} tickets' events ({result['writes']} writes)",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from chalicelib.domain.identity import ROLES
 
@@ -215,6 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-create-tables", dest="create_tables", action="store_false", help="do not create missing tables first"
     )
     restore.set_defaults(handler=_cmd_restore)
+
+    reports = sub.add_parser("reports", help="the reports' rollups").add_subparsers(dest="reports", required=True)
+    rebuild = reports.add_parser("rebuild", help="recompute the rollups of a range of days from the events")
+    rebuild.add_argument("--from", dest="first", required=True, type=_day, help="first day (YYYY-MM-DD)")
+    rebuild.add_argument("--to", dest="last", required=True, type=_day, help="last day (YYYY-MM-DD)")
+    rebuild.set_defaults(handler=_cmd_reports_rebuild)
 
     try:
         from chalicelib.classifier_cli import add_classifier_commands

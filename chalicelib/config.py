@@ -167,6 +167,9 @@ class Settings:
     problem_gate_priorities: tuple[str, ...] = ("P1", "P2")
     #: Empty: the domain's default categories (``chalicelib.domain.problem.DEFAULT_ROOT_CAUSE_CATEGORIES``).
     root_cause_categories: tuple[str, ...] = ()
+    rollups_table: str = "desk-dev-rollups"
+    #: A clock paused longer than this share of its target is listed by pause governance.
+    pause_governance_share: float = 0.5
 
 
 def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -272,6 +275,8 @@ def get_settings() -> Settings:
         change_review_days=_env_int("CHANGE_REVIEW_DAYS", 5),
         problem_gate_priorities=_env_list("PROBLEM_GATE_PRIORITIES", ("P1", "P2")),
         root_cause_categories=_env_list("ROOT_CAUSE_CATEGORIES", ()),
+        rollups_table=_table(stage, "ROLLUPS_TABLE", "rollups"),
+        pause_governance_share=_env_float("PAUSE_GOVERNANCE_SHARE", 0.5),
     )
     return check_token_settings(settings, on_lambda=bool(_env("AWS_LAMBDA_FUNCTION_NAME")))
 
@@ -280,3 +285,13 @@ def notices_queue_name() -> str:
     """The notice queue's name, read when the app is imported (Chalice wires the queue's event
     source at deployment): ``NOTICES_QUEUE_NAME``, default ``desk-<stage>-notices``."""
     return _env("NOTICES_QUEUE_NAME") or f"desk-{_env('DESK_STAGE', 'dev')}-notices"
+
+
+def events_stream_arn() -> str:
+    """The events table's stream, read when the app is imported (Chalice wires the stream's
+    event source at deployment): ``EVENTS_STREAM_ARN``; a placeholder ARN of the stage's events
+    table when unset (the local runner plays the stream itself)."""
+    stage = _env("DESK_STAGE", "dev")
+    return _env("EVENTS_STREAM_ARN") or (
+        f"arn:aws:dynamodb:us-east-1:000000000000:table/desk-{stage}-events/stream/local"
+    )

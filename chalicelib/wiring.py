@@ -44,7 +44,9 @@ if TYPE_CHECKING:
     from chalicelib.services.problem_timers import ProblemTimers
     from chalicelib.services.problems import ProblemService
     from chalicelib.services.queues import QueueService
+    from chalicelib.services.reports import MeasureCalculator, ReportService, RollupKeeper, RollupRebuild
     from chalicelib.services.sla import SlaClockKeeper
+    from chalicelib.services.steering import SteeringReports
     from chalicelib.services.sweep import DueTickets, SlaSweep
     from chalicelib.services.tickets import TicketService
 
@@ -81,6 +83,7 @@ class Desk:
         workloads: WorkloadReader | None = None,
         dynamodb_client: Any = None,
         health_probes: Mapping[str, Probe] | None = None,
+        rollups: Any = None,
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or real_now
@@ -99,6 +102,7 @@ class Desk:
         self._workloads = workloads
         self._dynamodb_client = dynamodb_client
         self._health_probes = health_probes
+        self._rollups = rollups
 
     def now(self) -> datetime:
         return self.clock()
@@ -530,6 +534,65 @@ class Desk:
             business_days=self.settings.auto_close_business_days,
         )
 
+
+    # -- measures and reports -----------------------------------------------------------------
+
+    @cached_property
+    def rollup_store(self) -> Any:
+        """The reports' rollups (``rollups=`` replaces them)."""
+        if self._rollups is not None:
+            return self._rollups
+        from chalicelib.storage.rollups import DynamoRollupStore
+
+        return DynamoRollupStore()
+
+    @cached_property
+    def measure_calculator(self) -> MeasureCalculator:
+        from zoneinfo import ZoneInfo
+
+        from chalicelib.services.reports import MeasureCalculator
+
+        return MeasureCalculator(
+            self.clock_keeper, ZoneInfo(self.settings.desk_timezone), self.settings.pause_governance_share
+        )
+
+    @cached_property
+    def rollups(self) -> RollupKeeper:
+        """Applies the events table's stream to the rollups."""
+        from chalicelib.services.reports import RollupKeeper
+
+        return RollupKeeper(self.tickets, self.measure_calculator, self.rollup_store)
+
+    def rollup_rebuild(self) -> RollupRebuild:
+        from chalicelib.services.reports import RollupRebuild
+
+        return RollupRebuild(self.measure_calculator, self.rollup_store)
+
+    @cached_property
+    def reports(self) -> ReportService:
+        from zoneinfo import ZoneInfo
+
+        from chalicelib.services.reports import ReportService
+
+        return ReportService(self.rollup_store, ZoneInfo(self.settings.desk_timezone))
+
+    @cached_property
+    def steering(self) -> SteeringReports:
+        """The weekly steering report (sent Monday at the patrol time, the Service Manager's zone)."""
+        from chalicelib.services.steering import SteeringReports
+
+        return SteeringReports(
+            self.reports,
+            self.rollup_store,
+            self.tickets,
+            self.claims,
+            self.notice_factory,
+            self.clock,
+            service_manager=self.settings.service_manager,
+            timezone=self.settings.service_manager_timezone,
+            send_time=self.settings.patrol_time,
+            candidates=lambda: [c.to_dict() for c in self.candidate_finder.store.in_state("new", 20)],
+        )
 
 def bootstrap(settings: Settings | None = None, **overrides: Any) -> Desk:
     """A desk for ``settings`` (default: this process's, from the environment) with ``overrides``

@@ -89,6 +89,25 @@ def poll_notice_queue(stop: threading.Event) -> None:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
 
+def play_events_stream(stop: threading.Event, every_seconds: float = 1.0) -> None:
+    """Plays the events table's DynamoDB stream into the rollups' handler (as Lambda's event
+    source mapping does): every record from the stream's start, then each new one; a failed
+    batch is offered again on the next round."""
+    from app import app
+    from chalicelib.config import get_settings
+    from chalicelib.storage.aws import client
+    from chalicelib.storage.streams import StreamPlayer, streams_client
+
+    player = StreamPlayer(client("dynamodb"), streams_client(), get_settings().events_table)
+    handler = app.handler_map["apply_events_to_rollups"]
+    while not stop.is_set():
+        try:
+            player.play(handler)
+        except Exception:
+            logger.exception("applying the events stream to the rollups failed; retrying")
+        stop.wait(every_seconds)
+
+
 def start_scheduler(stop: threading.Event, speedup: float = 1.0) -> threading.Thread:
     def loop() -> None:
         jobs = scheduled_functions()
@@ -107,4 +126,5 @@ def start_scheduler(stop: threading.Event, speedup: float = 1.0) -> threading.Th
     thread = threading.Thread(target=loop, name="scheduler", daemon=True)
     thread.start()
     threading.Thread(target=poll_notice_queue, args=(stop,), name="notifier", daemon=True).start()
+    threading.Thread(target=play_events_stream, args=(stop,), name="events-stream", daemon=True).start()
     return thread

@@ -37,6 +37,8 @@ ACKNOWLEDGEMENT = "acknowledgement"
 STATUS_CHANGE = "status_change"
 COMPLETION = "completion"
 PATROL = "patrol"
+#: The weekly steering report, to the Service Manager.
+STEERING = "steering"
 #: Whoever is on call, paged at intake for an incident nobody on shift can take.
 PAGE = "page"
 #: To an agent: a ticket was assigned to them.
@@ -64,6 +66,7 @@ NOTICE_KINDS = (
     STATUS_CHANGE,
     COMPLETION,
     PATROL,
+    STEERING,
     ASSIGNMENT,
     AGENT_REPLY,
     REQUESTER_REPLY,

@@ -8,6 +8,7 @@ picks the new priority's targets in the same policy, carried or restarted as the
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -76,8 +77,13 @@ class SlaClockKeeper:
             after["escalation"] = self.escalations.pinned(policy.name)
         return [{"kind": EventKind.SLA_APPLIED, "after": after}]
 
-    def clocks(self, events: Sequence[TicketEvent], now: datetime) -> TicketClocks | None:
-        """The ticket's clocks as of ``now``, or None when no SLA policy applies."""
+    def clocks(
+        self, events: Sequence[TicketEvent], now: datetime, *, without_pauses: bool = False
+    ) -> TicketClocks | None:
+        """The ticket's clocks as of ``now``, or None when no SLA policy applies.
+
+        ``without_pauses``: replayed as if no status paused them (the reports' compliance with
+        paused time counted)."""
         applied = [e for e in events if e.kind == EventKind.SLA_APPLIED]
         if not applied:
             return None
@@ -85,12 +91,21 @@ class SlaClockKeeper:
         policy = self._policy_at(str(record["policy"]), int(record["policy_version"]))
         if policy is None:
             return None
+        if without_pauses:
+            policy = dataclasses.replace(policy, pause_statuses=())
+        return compute_clocks(events, policy, self.calendars_of(events), now)
+
+    def calendars_of(self, events: Sequence[TicketEvent]) -> dict[str, BusinessCalendar]:
+        """The calendar versions the ticket's policy was applied with, by name."""
+        applied = [e for e in events if e.kind == EventKind.SLA_APPLIED]
         calendars: dict[str, BusinessCalendar] = {}
-        for name, version in dict(record.get("calendars") or {}).items():
+        if not applied:
+            return calendars
+        for name, version in dict(applied[-1].after.get("calendars") or {}).items():
             calendar = self._calendar_at(name, int(version))
             if calendar is not None:
                 calendars[name] = calendar
-        return compute_clocks(events, policy, calendars, now)
+        return calendars
 
     def explain(self, events: Sequence[TicketEvent], now: datetime) -> dict[str, Any] | None:
         clocks = self.clocks(events, now)

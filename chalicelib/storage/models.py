@@ -412,6 +412,22 @@ class ProblemCandidateModel(Model):
 
 
 #: Every table of the desk (the idempotency table is Powertools', see ``tables.IDEMPOTENCY_SPEC``).
+class RollupModel(Model):
+    """The reports' daily rollups and each ticket's applied contribution (``chalicelib.storage.rollups``).
+
+    Rollup cells: ``pk`` = ``<family>#<dimension>#<month>`` (daily) or ``backlog#<dimension>``,
+    ``sk`` = ``<day>#<key>``, one number attribute per counter. A ticket's contribution:
+    ``pk`` = ``ticket#<number>``, ``sk`` = ``contribution``. Counters are written with the
+    low-level client (their names are data), so only the keys are declared here.
+    """
+
+    class Meta:
+        table_name = "rollups"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     TicketModel,
     EventModel,
@@ -423,6 +439,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ChangeSlotModel,
     SearchTermModel,
     ProblemCandidateModel,
+    RollupModel,
 )
 
 
@@ -438,6 +455,7 @@ def table_names(settings: Settings) -> dict[type[Model], str]:
         ChangeSlotModel: settings.change_slots_table,
         SearchTermModel: settings.search_terms_table,
         ProblemCandidateModel: settings.problem_candidates_table,
+        RollupModel: settings.rollups_table,
     }
 
 

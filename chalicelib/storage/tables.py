@@ -25,6 +25,7 @@ from chalicelib.storage.models import (
     ExampleModel,
     OutboxModel,
     ProblemCandidateModel,
+    RollupModel,
     SearchTermModel,
     TicketModel,
     bind_models,
@@ -42,6 +43,13 @@ LOGICAL = {
     ChangeSlotModel: ("ChangeSlotsTable", "change_slots"),
     SearchTermModel: ("SearchTermsTable", "search_terms"),
     ProblemCandidateModel: ("ProblemCandidatesTable", "problem_candidates"),
+    RollupModel: ("RollupsTable", "rollups"),
+}
+
+#: Tables with a DynamoDB stream: the events feed the reports' rollups
+#: (``app.apply_events_to_rollups``).
+STREAMS: dict[type[Model], dict[str, Any]] = {
+    EventModel: {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
 }
 
 #: Powertools' idempotency table (its default attribute names).
@@ -95,6 +103,8 @@ def cloudformation_template() -> dict[str, Any]:
         }
         if spec["GlobalSecondaryIndexes"]:
             props["GlobalSecondaryIndexes"] = spec["GlobalSecondaryIndexes"]
+        if model in STREAMS:
+            props["StreamSpecification"] = {"StreamViewType": STREAMS[model]["StreamViewType"]}
         resources[logical] = {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "Properties": props}
     resources["IdempotencyTable"] = {
         "Type": "AWS::DynamoDB::Table",
@@ -113,7 +123,9 @@ def cloudformation_template() -> dict[str, Any]:
         "Parameters": {"Stage": {"Type": "String", "AllowedValues": ["dev", "staging", "prod"]}},
         "Resources": resources,
         "Outputs": {
-            name: {"Value": {"Ref": name}} for name in sorted(resources)
+            **{name: {"Value": {"Ref": name}} for name in sorted(resources)},
+            # the reports' stream handler's event source (EVENTS_STREAM_ARN)
+            "EventsStreamArn": {"Value": {"Fn::GetAtt": ["EventsTable", "StreamArn"]}},
         },
     }
 
@@ -178,6 +190,8 @@ def create_model_table(model: type[Model], dynamodb_client: Any, existing: set[s
     }
     if spec["GlobalSecondaryIndexes"]:
         kwargs["GlobalSecondaryIndexes"] = spec["GlobalSecondaryIndexes"]
+    if model in STREAMS:
+        kwargs["StreamSpecification"] = STREAMS[model]
     dynamodb_client.create_table(**kwargs)
     return True
 

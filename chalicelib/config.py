@@ -99,6 +99,14 @@ class Settings:
     ``ACTION_LINK_SECRET``          HMAC key of the confirm/reopen links in completion notices; default
                                     ``JWT_HS256_SECRET``; with neither, notices link the ticket only.
     ``ACTION_LINK_DAYS``            how long those links work; default 7.
+    ``ATTACHMENTS_BUCKET``          the S3 bucket of ticket attachments; default ``desk-<stage>-attachments``.
+    ``S3_ENDPOINT``                 S3 endpoint URL; unset on AWS (``make run`` points it at moto).
+    ``ATTACHMENT_MAX_BYTES``        the largest file one upload may carry; default 10485760 (10 MiB).
+    ``COGNITO_DOMAIN``              the Cognito hosted UI's base URL (``https://<prefix>.auth.<region>.
+                                    amazoncognito.com`` or a custom domain); the pages sign in there
+                                    (authorization code with PKCE) on a stage not marked local.
+    ``COGNITO_CLIENT_ID``           the user pool app client the pages sign in with (public, no secret).
+    ``COGNITO_SCOPES``              the scopes asked for; default ``openid email profile``.
     """
 
     stage: str
@@ -153,6 +161,12 @@ class Settings:
     change_risk_medium_max: int = 12
     change_emergency_authorization_hours: int = 24
     change_review_days: int = 5
+    attachments_bucket: str = "desk-dev-attachments"
+    s3_endpoint: str | None = None
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    cognito_domain: str = ""
+    cognito_client_id: str = ""
+    cognito_scopes: str = "openid email profile"
 
 
 def _env_bool(name: str) -> bool:
@@ -247,6 +261,12 @@ def get_settings() -> Settings:
         change_risk_medium_max=_env_int("CHANGE_RISK_MEDIUM_MAX", 12),
         change_emergency_authorization_hours=_env_int("CHANGE_EMERGENCY_AUTHORIZATION_HOURS", 24),
         change_review_days=_env_int("CHANGE_REVIEW_DAYS", 5),
+        attachments_bucket=_env("ATTACHMENTS_BUCKET") or f"desk-{stage}-attachments",
+        s3_endpoint=_env("S3_ENDPOINT") or None,
+        attachment_max_bytes=_env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
+        cognito_domain=_env("COGNITO_DOMAIN").rstrip("/"),
+        cognito_client_id=_env("COGNITO_CLIENT_ID"),
+        cognito_scopes=_env("COGNITO_SCOPES", "openid email profile"),
     )
     return check_token_settings(settings, on_lambda=bool(_env("AWS_LAMBDA_FUNCTION_NAME")))
 

@@ -1,0 +1,62 @@
+"""Attachments in S3 (the bucket ``ATTACHMENTS_BUCKET``; ``make run`` keeps it in moto)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from chalicelib.services.attachments import StoredObject
+
+
+class S3ObjectStore:
+    def __init__(self, s3: Any, bucket: str) -> None:
+        self.s3 = s3
+        self.bucket = bucket
+
+    def upload_form(self, key: str, content_type: str, max_bytes: int, expires_seconds: int) -> dict[str, Any]:
+        form: dict[str, Any] = self.s3.generate_presigned_post(
+            Bucket=self.bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+            ExpiresIn=expires_seconds,
+        )
+        return form
+
+    def list(self, prefix: str) -> Iterator[StoredObject]:
+        """Every object under ``prefix`` (ListObjectsV2 pages: a key-prefix query, never a scan
+        of the bucket)."""
+        paginator = self.s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                yield StoredObject(item["Key"], int(item["Size"]), item["LastModified"])
+
+    def download_url(self, key: str, filename: str, expires_seconds: int) -> str:
+        url: str = self.s3.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseContentDisposition": f'attachment; filename="{filename}"',
+                "ResponseContentType": "application/octet-stream",
+            },
+            ExpiresIn=expires_seconds,
+        )
+        return url
+
+
+def create_bucket(s3: Any, bucket: str, region: str) -> None:
+    """Create the attachments bucket where missing (``make run``, the tests), with the CORS rule
+    that lets the pages post to it."""
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if bucket not in existing:
+        if region == "us-east-1":
+            s3.create_bucket(Bucket=bucket)
+        else:
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    s3.put_bucket_cors(
+        Bucket=bucket,
+        CORSConfiguration={
+            "CORSRules": [{"AllowedMethods": ["POST", "GET"], "AllowedOrigins": ["*"], "AllowedHeaders": ["*"]}]
+        },
+    )

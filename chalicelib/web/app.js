@@ -127,6 +127,9 @@ function App() {
   useEffect(() => {
     const r = route(hash, (who || {}).role);
     document.title = `${r.title || "Service desk"} · Service desk`;
+    // A new screen: keyboard and screen-reader users continue from its content.
+    const main = document.getElementById("main");
+    if (main && who) main.focus({ preventScroll: true });
   }, [hash, who]);
   if (!config) return html`<p class="loading">Loading…</p>`;
   if (!who || !session.token()) {

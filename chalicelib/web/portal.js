@@ -340,8 +340,9 @@ export function TicketPage({ params }) {
   if (!state) return html`<p class="loading">Loading ${number}…</p>`;
   const { ticket, events, moves, files } = state;
   const zone = ticket.local_times && ticket.local_times.zone;
-  const requested = ticket.classification && ticket.classification.service;
-  const service = ticket.service || (ticket.out_of_catalog && requested && requested.value ? `${requested.value} (not in the catalog)` : ticket.out_of_catalog ? "not in the catalog" : "not decided yet");
+  const service = ticket.out_of_catalog
+    ? `${ticket.service || "something"} (not in the catalog)`
+    : ticket.service || "not decided yet";
   const open = ["open", "waiting"].includes(moves.phase);
   return html`<p><a href="#/tickets">\u2190 My tickets</a></p>
     <h1><span class="number">${ticket.number}</span> ${ticket.title}</h1>

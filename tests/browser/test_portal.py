@@ -1,0 +1,172 @@
+"""A requester uses the portal in a real browser: signs in, opens one ticket of each process
+through its form, sees them listed, opens one, replies, attaches a file, cancels another; what
+they typed shows as text; axe-core finds no serious or critical violation on any page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import PageProblems, dump, serious_violations, sign_in
+
+pytestmark = pytest.mark.browser
+
+XSS_TITLE = "<img src=x onerror=alert(1)> printer on fire"
+
+
+def _axe_clean(page: Any, where: str) -> None:
+    found = serious_violations(page)
+    assert not found, f"axe on {where}: {dump(found)}"
+
+
+def test_a_requester_opens_one_ticket_of_each_process_and_works_on_them(
+    desk_url: str, page: tuple[Any, PageProblems]
+) -> None:
+    tab, problems = page
+    tab.goto(desk_url)
+    tab.get_by_label("Your user name").wait_for()
+    _axe_clean(tab, "sign-in")
+    sign_in(tab, desk_url, "rita.requester")
+    _axe_clean(tab, "start page")
+    tab.get_by_text("Nothing is known to be broken right now.").wait_for()
+
+    # An incident, its title markup that must stay text, a file attached with the form.
+    tab.get_by_role("link", name="Something we promised is not working").click()
+    tab.get_by_label("What is not working?").fill(XSS_TITLE)
+    tab.get_by_label("What happens?").fill("Smoke from tray 2.\nSince 9:00.")
+    tab.get_by_label("Search the service catalog").fill("print")
+    tab.get_by_role("radio", name="Printing").check()
+    tab.get_by_role("radio", name="Work has stopped and cannot wait").check()
+    tab.get_by_label("Attach files (optional)").set_input_files(
+        [{"name": "error-log.txt", "mimeType": "text/plain", "buffer": b"E1234 fuser overheat\n"}]
+    )
+    _axe_clean(tab, "incident form")
+    tab.get_by_role("button", name="Send").click()
+    tab.wait_for_url("**#/tickets/INC-*")
+    incident = tab.url.rsplit("/", 1)[1]
+    heading = tab.get_by_role("heading", level=1)
+    assert heading.inner_text() == f"{incident} {XSS_TITLE}"
+    assert tab.locator("main img").count() == 0
+    with tab.expect_download() as downloading:
+        tab.get_by_role("button", name="Download error-log.txt").click()
+    saved = downloading.value
+    assert saved.suggested_filename == "error-log.txt"
+    assert open(saved.path(), "rb").read() == b"E1234 fuser overheat\n"
+    _axe_clean(tab, "ticket page")
+
+    # A reply in the public conversation.
+    tab.get_by_label("Your reply").fill("It stopped smoking; still no prints.")
+    tab.get_by_role("button", name="Send reply").click()
+    tab.locator(".message .body", has_text="It stopped smoking; still no prints.").wait_for()
+
+    # A service request: a bad form first (the API's 400 shown at the field), then a good one.
+    tab.goto(desk_url + "#/new/service_request")
+    tab.get_by_role("heading", name="I need information or routine work").wait_for()
+    _axe_clean(tab, "service request form")
+    tab.get_by_label("What do you need?").fill("   ")
+    tab.get_by_label("Details").fill("Read access to the finance share for the audit.")
+    tab.get_by_role("button", name="Send").click()
+    title_error = tab.locator("#title-error")
+    title_error.wait_for()
+    assert tab.get_by_label("What do you need?").get_attribute("aria-invalid") == "true"
+    tab.get_by_label("What do you need?").fill("Access to the finance share")
+    tab.get_by_role("radio", name="This week").check()
+    tab.get_by_role("button", name="Send").click()
+    tab.wait_for_url("**#/tickets/REQ-*")
+    request = tab.url.rsplit("/", 1)[1]
+
+    # A change request for something the catalog does not list: recorded as out of catalog.
+    tab.goto(desk_url + "#/new/change_request")
+    tab.get_by_label("What should be new or changed?").fill("A plotter for the design team")
+    tab.get_by_label("What change, and why does the business need it?").fill("A0 plots for client reviews.")
+    tab.get_by_role("radio", name="It is not in the catalog").check()
+    tab.get_by_label("What is it called?").fill("Large-format plotting")
+    _axe_clean(tab, "change request form")
+    tab.get_by_role("button", name="Send").click()
+    tab.wait_for_url("**#/tickets/CHG-*")
+    change = tab.url.rsplit("/", 1)[1]
+    tab.get_by_text("Large-format plotting (not in the catalog)").wait_for()
+
+    # All three listed, with status, target and due time.
+    tab.get_by_role("link", name="My tickets").first.click()
+    tab.get_by_role("heading", name="My tickets").wait_for()
+    rows = tab.locator("table.tickets tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == 3
+    listed = tab.locator("table.tickets").inner_text()
+    for number in (incident, request, change):
+        assert number in listed
+    assert XSS_TITLE in listed
+    _axe_clean(tab, "my tickets")
+
+    # Cancel the service request from its page.
+    tab.get_by_role("link", name=request).click()
+    tab.get_by_role("button", name="Cancel this ticket").click()
+    tab.get_by_label("Anything to add? (optional)").fill("Found another way.")
+    tab.locator("form:has(#move-reason) button[type=submit]").click()
+    tab.locator(".facts", has_text="cancelled").wait_for()
+
+    assert problems.dialogs == []
+    assert problems.errors == []
+
+
+def test_the_page_runs_no_inline_script(desk_url: str, page: tuple[Any, PageProblems]) -> None:
+    tab, problems = page
+    response = tab.goto(desk_url)
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    tab.get_by_label("Your user name").wait_for()
+    ran = tab.evaluate(
+        """() => { const s = document.createElement('script'); s.textContent = 'window.__inline = 1';
+                   document.body.append(s); return window.__inline === 1 }"""
+    )
+    assert ran is False
+    assert any("Content Security Policy" in e for e in problems.errors)
+
+
+def test_the_start_page_works_by_keyboard_alone(desk_url: str, page: tuple[Any, PageProblems]) -> None:
+    tab, _ = page
+    tab.goto(desk_url)
+    tab.get_by_label("Your user name").wait_for()
+    tab.keyboard.press("Tab")
+    tab.keyboard.type("kim.keys")
+    tab.keyboard.press("Tab")
+    tab.keyboard.press("Tab")
+    tab.keyboard.press("Enter")
+    tab.get_by_role("heading", name="How can we help?").wait_for()
+    target = "I need something new or changed"
+    for _ in range(15):
+        tab.keyboard.press("Tab")
+        focused = tab.evaluate("() => [document.activeElement.tagName, document.activeElement.textContent]")
+        if focused[0] == "A" and target in focused[1]:
+            break
+    else:
+        pytest.fail("Tab never reached the change request's link")
+    tab.keyboard.press("Enter")
+    tab.get_by_role("heading", name=target).wait_for()
+    tab.keyboard.press("Tab")
+    assert tab.evaluate("() => document.activeElement.id") == "title"
+    tab.keyboard.type("A second screen for the front desk")
+    tab.keyboard.press("Tab")
+    tab.keyboard.type("The receptionists need to see the visitor list.")
+    tab.keyboard.press("Tab")
+    assert tab.evaluate("() => document.activeElement.id") == "service-search"
+
+
+def test_the_portal_fits_a_360_pixel_screen(desk_url: str, narrow_page: tuple[Any, PageProblems]) -> None:
+    tab, _ = narrow_page
+    sign_in(tab, desk_url, "nina.narrow")
+    wide = "() => document.scrollingElement.scrollWidth"
+    assert tab.evaluate(wide) <= 360
+    tab.get_by_role("link", name="Something we promised is not working").click()
+    tab.get_by_label("What is not working?").fill("Laptop will not boot")
+    tab.get_by_label("What happens?").fill("Black screen after the logo.")
+    tab.get_by_role("button", name="Send").click()
+    tab.wait_for_url("**#/tickets/INC-*")
+    tab.get_by_role("heading", name="Conversation").wait_for()
+    assert tab.evaluate(wide) <= 360
+    tab.goto(desk_url + "#/tickets")
+    tab.locator("table.tickets tbody tr").first.wait_for()
+    assert tab.evaluate(wide) <= 360
+    _axe_clean(tab, "my tickets at 360 px")

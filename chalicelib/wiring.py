@@ -198,10 +198,9 @@ class Desk:
 
         store = self._attachment_store
         if store is None:
-            from chalicelib.storage.attachments import S3ObjectStore
-            from chalicelib.storage.aws import client
+            from chalicelib.storage.attachments import S3ObjectStore, s3_client
 
-            store = S3ObjectStore(client("s3"), self.settings.attachments_bucket)
+            store = S3ObjectStore(s3_client(self.settings), self.settings.attachments_bucket)
         return Attachments(
             store, self.ticket_service.get_ticket, self.clock, max_bytes=self.settings.attachment_max_bytes
         )

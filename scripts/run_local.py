@@ -159,9 +159,9 @@ def main() -> int:
 
     settings = get_settings()
     create_tables(settings, client("dynamodb"))
-    from chalicelib.storage.attachments import create_bucket
+    from chalicelib.storage.attachments import create_bucket, s3_client
 
-    create_bucket(client("s3"), settings.attachments_bucket, settings.region)
+    create_bucket(s3_client(settings), settings.attachments_bucket, settings.region)
     restored = restore_snapshot(snapshot_dir)
     os.environ.update(create_messaging(settings, client("sqs"), client("sns")))
     get_settings.cache_clear()

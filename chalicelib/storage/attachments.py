@@ -5,7 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from chalicelib.config import Settings
 from chalicelib.services.attachments import StoredObject
+
+
+def s3_client(settings: Settings) -> Any:
+    """The S3 client of presigned forms and links: Signature Version 4 (the only one S3 accepts
+    in newer regions), path-style addressing at a given endpoint (moto), the configured timeouts."""
+    from botocore.config import Config
+
+    from chalicelib.storage.aws import session
+
+    config = Config(
+        signature_version="s3v4",
+        s3={"addressing_style": "path" if settings.s3_endpoint else "auto"},
+        connect_timeout=settings.aws_connect_timeout_seconds,
+        read_timeout=settings.aws_read_timeout_seconds,
+        retries={"total_max_attempts": settings.aws_max_attempts, "mode": "standard"},
+    )
+    return session().client("s3", region_name=settings.region, endpoint_url=settings.s3_endpoint, config=config)
 
 
 class S3ObjectStore:

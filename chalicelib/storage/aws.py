@@ -56,7 +56,6 @@ def _endpoint(settings: Settings, service: str) -> str | None:
         "sns": settings.sns_endpoint,
         "sqs": settings.sqs_endpoint,
         "ses": settings.ses_endpoint,
-        "s3": settings.s3_endpoint,
     }.get(service)
 
 

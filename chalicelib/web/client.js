@@ -7,7 +7,7 @@ export { html, render, useState, useEffect, useRef, useMemo, useCallback } from 
 const TOKEN_KEY = "desk.token";
 const WHO_KEY = "desk.who";
 
-// -- the session: the token lives in sessionStorage only (never a URL, never localStorage) ----
+// -- the session: the token lives in sessionStorage only (never a URL, never kept on disk) ----
 
 export const session = {
   token() { return sessionStorage.getItem(TOKEN_KEY); },

@@ -1,6 +1,6 @@
 // The requester portal: the start page (what is known broken, the three processes), one form per
 // process, "my tickets" and a ticket's page. Every value shown comes from the desk's JSON API;
-// user-written text is always rendered as text (no innerHTML anywhere).
+// user-written text is always rendered as text (Preact text nodes, never markup).
 import {
   html, useState, useEffect, useMemo, api, uploadFile, fieldError, formError, readerTime, ticketTime,
   PROCESSES, statusWords, slaWords, dueAt, MOVE_WORDS,

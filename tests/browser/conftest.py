@@ -121,7 +121,9 @@ class PageProblems:
             self.errors.append(f"console: {message.text}")
 
 
-def new_page(browser: Any, request: pytest.FixtureRequest, **context_options: Any) -> Iterator[tuple[Any, PageProblems]]:
+def new_page(
+    browser: Any, request: pytest.FixtureRequest, **context_options: Any
+) -> Iterator[tuple[Any, PageProblems]]:
     context = browser.new_context(**context_options)
     context.tracing.start(screenshots=True, snapshots=True)
     page = context.new_page()

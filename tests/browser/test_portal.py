@@ -4,6 +4,7 @@ they typed shows as text; axe-core finds no serious or critical violation on any
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,7 +53,7 @@ def test_a_requester_opens_one_ticket_of_each_process_and_works_on_them(
         tab.get_by_role("button", name="Download error-log.txt").click()
     saved = downloading.value
     assert saved.suggested_filename == "error-log.txt"
-    assert open(saved.path(), "rb").read() == b"E1234 fuser overheat\n"
+    assert Path(saved.path()).read_bytes() == b"E1234 fuser overheat\n"
     _axe_clean(tab, "ticket page")
 
     # A reply in the public conversation.

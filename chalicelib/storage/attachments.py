@@ -63,6 +63,37 @@ class S3ObjectStore:
         return url
 
 
+#: CORS of the attachments bucket: the pages post files to it and download from it. Any origin:
+#: a presigned form or link is the authority, not where the page came from.
+CORS_RULES = [
+    {"AllowedMethods": ["POST", "GET"], "AllowedOrigins": ["*"], "AllowedHeaders": ["*"], "MaxAgeSeconds": 3600}
+]
+
+
+def bucket_resource() -> dict[str, Any]:
+    """The attachments bucket of one stage, for the infra template: private, encrypted, CORS for
+    the pages' uploads."""
+    return {
+        "AttachmentsBucket": {
+            "Type": "AWS::S3::Bucket",
+            "DeletionPolicy": "Retain",
+            "Properties": {
+                "BucketName": {"Fn::Sub": "desk-${Stage}-attachments"},
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+                },
+                "CorsConfiguration": {"CorsRules": CORS_RULES},
+            },
+        }
+    }
+
+
 def create_bucket(s3: Any, bucket: str, region: str) -> None:
     """Create the attachments bucket where missing (``make run``, the tests), with the CORS rule
     that lets the pages post to it."""
@@ -72,9 +103,4 @@ def create_bucket(s3: Any, bucket: str, region: str) -> None:
             s3.create_bucket(Bucket=bucket)
         else:
             s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
-    s3.put_bucket_cors(
-        Bucket=bucket,
-        CORSConfiguration={
-            "CORSRules": [{"AllowedMethods": ["POST", "GET"], "AllowedOrigins": ["*"], "AllowedHeaders": ["*"]}]
-        },
-    )
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": CORS_RULES})

@@ -16,6 +16,7 @@ MODULES = [
     "bench.bench_sweep",
     "bench.bench_changes",
     "bench.bench_package",
+    "bench.bench_pages",
 ]
 
 

@@ -13,18 +13,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.test_local_server import ROOT, _free_port
+from tests.conftest import LocalDesk
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -41,48 +36,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @pytest.fixture(scope="session")
-def desk_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL of a local desk started as ``make run`` does (without the scheduler)."""
-    port = _free_port()
-    data_dir = tmp_path_factory.mktemp("browser-desk")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("AWS_", "DYNAMODB_", "SNS_", "SQS_", "S3_", "JWT_", "DESK_LOCAL"))
-    }
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "run_local.py"), "--port", str(port), "--data-dir", str(data_dir),
-         "--no-scheduler", "--snapshot-seconds", "100000"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    lines: list[str] = []
-    started = False
-    deadline = time.monotonic() + 120
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if line.startswith("agent token: "):
-            started = True
-            break
-    if not started:
-        os.killpg(proc.pid, signal.SIGTERM)
-        pytest.fail("the local desk did not start:\n" + "".join(lines))
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+def desk_url(local_desk: LocalDesk) -> str:
+    """The page's URL on the session's local desk (``tests/conftest.py``)."""
+    return local_desk.url + "/"
 
 
 @pytest.fixture(scope="session")
@@ -174,11 +130,6 @@ def sign_in(page: Any, url: str, user: str, role: str = "requester") -> None:
     page.get_by_label("Role").select_option(role)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="How can we help?").wait_for()
-
-
-def clean_artifacts() -> None:
-    """Drop the artifacts of an earlier run (called once per session)."""
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
 
 
 def dump(value: Any) -> str:

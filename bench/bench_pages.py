@@ -74,7 +74,7 @@ def run() -> dict[str, Any]:
                 page.on("request", lambda r: requests.append(r.url))
                 sign_in, start, ticket = [], [], []
                 number = ""
-                for load in range(LOADS):
+                for _ in range(LOADS):
                     requests.clear()
                     began = time.perf_counter()
                     page.goto(url)

@@ -154,17 +154,20 @@ export function statusWords(status) {
   })[status] || String(status || "").replace(/_/g, " ");
 }
 
-// The SLA state of a ticket's summary (its ``sla``) in words: the worst of its clocks.
+// The SLA state of a ticket's summary (its ``sla``) in words: missed when any clock breached,
+// else the state of its resolution clock (else its first one).
+const CLOCK_WORDS = {
+  running: "on track", paused: "paused while we wait for you", awaiting_schedule: "to be scheduled",
+  pending: "not started", met: "target met", cancelled: "no target",
+};
+
 export function slaWords(sla) {
-  const clocks = Object.values((sla && sla.clocks) || {});
-  if (!clocks.length) return "no target";
-  const states = clocks.map((c) => c.state);
-  if (clocks.some((c) => c.breached)) return "target missed";
-  for (const [state, words] of [["running", "on track"], ["paused", "paused while we wait for you"],
-    ["awaiting_schedule", "to be scheduled"], ["pending", "not started"], ["met", "target met"], ["cancelled", "no target"]]) {
-    if (states.includes(state)) return words;
-  }
-  return "no target";
+  const clocks = (sla && sla.clocks) || {};
+  const all = Object.values(clocks);
+  if (!all.length) return "no target";
+  if (all.some((c) => c.breached)) return "target missed";
+  const main = clocks.resolution || all[0];
+  return CLOCK_WORDS[main.state] || String(main.state || "no target");
 }
 
 // When the ticket is due: its resolution clock's due time, else its nearest deadline (ISO).
@@ -175,6 +178,8 @@ export function dueAt(ticket) {
   return ticket.next_deadline || null;
 }
 
+// A requester's moves in their words (the word of the move, from GET tickets/{n}/moves).
 export const MOVE_WORDS = {
-  cancel: "Cancel this ticket", confirm: "Yes, it is resolved", reopen: "No, reopen it", close: "Close",
+  cancel: "Cancel this ticket", confirm: "Yes, it is resolved", close: "Yes, it is resolved",
+  reopen: "No, reopen it", rework: "Rework the change",
 };

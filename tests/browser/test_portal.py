@@ -4,6 +4,8 @@ they typed shows as text; axe-core finds no serious or critical violation on any
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,15 @@ from tests.browser.conftest import PageProblems, dump, serious_violations, sign_
 pytestmark = pytest.mark.browser
 
 XSS_TITLE = "<img src=x onerror=alert(1)> printer on fire"
+
+
+def _api(base: str, method: str, path: str, token: str | None, body: Any = None) -> Any:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    with urllib.request.urlopen(urllib.request.Request(base + path, data, headers, method=method), timeout=30) as r:
+        return json.loads(r.read())
 
 
 def _axe_clean(page: Any, where: str) -> None:
@@ -60,6 +71,22 @@ def test_a_requester_opens_one_ticket_of_each_process_and_works_on_them(
     tab.get_by_label("Your reply").fill("It stopped smoking; still no prints.")
     tab.get_by_role("button", name="Send reply").click()
     tab.locator(".message .body", has_text="It stopped smoking; still no prints.").wait_for()
+
+    # Contesting how it is filed puts it back in triage.
+    tab.get_by_text("This ticket is filed wrongly").click()
+    tab.get_by_label("What is wrong with how it is filed?").fill("This is the plotter, not a printer.")
+    tab.get_by_role("button", name="Ask the desk to check").click()
+    tab.locator(".facts", has_text="being checked by the service desk").wait_for()
+
+    # An agent resolves it (over the API); the requester confirms on the page.
+    agent = _api(desk_url, "POST", "session/local", None, {"user": "ann", "role": "agent"})["token"]
+    version = _api(desk_url, "GET", f"tickets/{incident}", agent)["version"]
+    _api(desk_url, "POST", f"tickets/{incident}/transitions", agent, {"to": "resolve", "version": version})
+    tab.reload()
+    tab.get_by_role("button", name="Yes, it is resolved").click()
+    tab.locator("form:has(#move-reason) button[type=submit]").click()
+    tab.locator(".facts", has_text="closed").wait_for()
+    assert tab.get_by_label("Your reply").count() == 0
 
     # A service request: a bad form first (the API's 400 shown at the field), then a good one.
     tab.goto(desk_url + "#/new/service_request")

@@ -76,7 +76,8 @@ class PassingClock:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """moto in-process, with the dev stage's tables created and the default documents seeded."""
+    """moto in-process, with the dev stage's tables and attachments bucket created and the
+    default documents seeded (as ``make run`` starts)."""
     from moto import mock_aws
 
     from scripts.moto_tuning import cheap_transaction_snapshots
@@ -94,6 +95,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         from chalicelib.storage.tables import create_tables
         wiring.install(wiring.bootstrap(clock=PassingClock(BEFORE_OFFICE_HOURS)))
         create_tables(get_settings(), client("dynamodb"))
+        from chalicelib.storage.attachments import create_bucket, s3_client
+
+        create_bucket(s3_client(get_settings()), get_settings().attachments_bucket, get_settings().region)
         seed_defaults(wiring.desk().config_service)
         yield
         reset_caches()

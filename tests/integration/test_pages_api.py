@@ -138,13 +138,12 @@ def test_the_moves_offered_come_from_the_lifecycle(client: Any) -> None:
 
 
 def _bucket() -> Any:
+    """The attachments bucket the ``aws`` fixture created, and its client."""
     from chalicelib.config import get_settings
-    from chalicelib.storage.attachments import create_bucket, s3_client
+    from chalicelib.storage.attachments import s3_client
 
     settings = get_settings()
-    s3 = s3_client(settings)
-    create_bucket(s3, settings.attachments_bucket, settings.region)
-    return s3, settings.attachments_bucket
+    return s3_client(settings), settings.attachments_bucket
 
 
 def test_attachments_go_to_s3_and_only_who_sees_the_ticket_gets_them(client: Any) -> None:

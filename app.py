@@ -11,6 +11,8 @@ from chalicelib.api.admin import admin_blueprint
 from chalicelib.api.auth import auth_blueprint
 from chalicelib.api.changes import changes_blueprint
 from chalicelib.api.common import ACCEPTED_CONTENT_TYPES, json_response
+from chalicelib.api.pages import pages_blueprint
+from chalicelib.api.portal import portal_blueprint
 from chalicelib.api.problems import problems_blueprint
 from chalicelib.api.reports import reports_blueprint
 from chalicelib.api.tickets import tickets_blueprint
@@ -28,6 +30,8 @@ app.register_blueprint(admin_blueprint)
 app.register_blueprint(reports_blueprint)
 app.register_blueprint(action_links_blueprint)
 app.register_blueprint(problems_blueprint)
+app.register_blueprint(pages_blueprint)
+app.register_blueprint(portal_blueprint)
 
 
 @app.middleware("http")

@@ -18,6 +18,7 @@ MODULES = [
     "bench.bench_problems",
     "bench.bench_reports",
     "bench.bench_package",
+    "bench.bench_pages",
 ]
 
 

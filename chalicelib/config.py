@@ -107,6 +107,14 @@ class Settings:
     ``PROBLEM_GATE_PRIORITIES``     incident priorities that close only once a linked problem is
                                     addressed (comma-separated); default ``P1,P2``.
     ``ROOT_CAUSE_CATEGORIES``       the categories a problem's root causes take (comma-separated).
+    ``ATTACHMENTS_BUCKET``          the S3 bucket of ticket attachments; default ``desk-<stage>-attachments``.
+    ``S3_ENDPOINT``                 S3 endpoint URL; unset on AWS (``make run`` points it at moto).
+    ``ATTACHMENT_MAX_BYTES``        the largest file one upload may carry; default 10485760 (10 MiB).
+    ``COGNITO_DOMAIN``              the Cognito hosted UI's base URL (``https://<prefix>.auth.<region>.
+                                    amazoncognito.com`` or a custom domain); the pages sign in there
+                                    (authorization code with PKCE) on a stage not marked local.
+    ``COGNITO_CLIENT_ID``           the user pool app client the pages sign in with (public, no secret).
+    ``COGNITO_SCOPES``              the scopes asked for; default ``openid email profile``.
     """
 
     stage: str
@@ -170,6 +178,12 @@ class Settings:
     rollups_table: str = "desk-dev-rollups"
     #: A clock paused longer than this share of its target is listed by pause governance.
     pause_governance_share: float = 0.5
+    attachments_bucket: str = "desk-dev-attachments"
+    s3_endpoint: str | None = None
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    cognito_domain: str = ""
+    cognito_client_id: str = ""
+    cognito_scopes: str = "openid email profile"
 
 
 def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -277,6 +291,12 @@ def get_settings() -> Settings:
         root_cause_categories=_env_list("ROOT_CAUSE_CATEGORIES", ()),
         rollups_table=_table(stage, "ROLLUPS_TABLE", "rollups"),
         pause_governance_share=_env_float("PAUSE_GOVERNANCE_SHARE", 0.5),
+        attachments_bucket=_env("ATTACHMENTS_BUCKET") or f"desk-{stage}-attachments",
+        s3_endpoint=_env("S3_ENDPOINT") or None,
+        attachment_max_bytes=_env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
+        cognito_domain=_env("COGNITO_DOMAIN").rstrip("/"),
+        cognito_client_id=_env("COGNITO_CLIENT_ID"),
+        cognito_scopes=_env("COGNITO_SCOPES", "openid email profile"),
     )
     return check_token_settings(settings, on_lambda=bool(_env("AWS_LAMBDA_FUNCTION_NAME")))
 

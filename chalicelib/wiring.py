@@ -25,6 +25,7 @@ from chalicelib.config import Settings, get_settings
 if TYPE_CHECKING:
     from chalicelib.domain.similarity import ServiceTerms
     from chalicelib.services.action_links import ActionLinks
+    from chalicelib.services.attachments import Attachments, ObjectStore
     from chalicelib.services.candidates import CandidateFinder, CandidateStore
     from chalicelib.services.change_timers import ChangeTimers
     from chalicelib.services.changes import ChangeService, SlotIndex
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from chalicelib.services.links import LinkService
     from chalicelib.services.notices import NoticeFactory
     from chalicelib.services.patrol import AutoCloser, Claims, MorningPatrol
+    from chalicelib.services.portal import KnownBroken
     from chalicelib.services.ports import Clock, ConfigRepository, TicketRepository, TicketSearch
     from chalicelib.services.problem_timers import ProblemTimers
     from chalicelib.services.problems import ProblemService
@@ -84,6 +86,7 @@ class Desk:
         dynamodb_client: Any = None,
         health_probes: Mapping[str, Probe] | None = None,
         rollups: Any = None,
+        attachment_store: ObjectStore | None = None,
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or real_now
@@ -103,6 +106,7 @@ class Desk:
         self._dynamodb_client = dynamodb_client
         self._health_probes = health_probes
         self._rollups = rollups
+        self._attachment_store = attachment_store
 
     def now(self) -> datetime:
         return self.clock()
@@ -200,6 +204,41 @@ class Desk:
 
             repository = DynamoConfigRepository()
         return ConfigService(repository, self.clock, cache_seconds=self.settings.config_cache_seconds)
+
+    @cached_property
+    def attachments(self) -> Attachments:
+        """Ticket attachments in the ``ATTACHMENTS_BUCKET`` (or the given ``attachment_store``)."""
+        from chalicelib.services.attachments import Attachments
+
+        store = self._attachment_store
+        if store is None:
+            from chalicelib.storage.attachments import S3ObjectStore, s3_client
+
+            store = S3ObjectStore(s3_client(self.settings), self.settings.attachments_bucket)
+        return Attachments(
+            store, self.ticket_service.get_ticket, self.clock, max_bytes=self.settings.attachment_max_bytes
+        )
+
+    def catalog_services(self) -> list[Any]:
+        """The latest version of every catalog service document, parsed."""
+        from chalicelib.services.configuration import SERVICE
+
+        return self.config_service.parsed_latest(SERVICE)
+
+    def _known_errors_now(self) -> list[Any]:
+        index = self.problem_service.known_errors
+        return index.current() if index is not None else []
+
+    @cached_property
+    def known_broken(self) -> KnownBroken:
+        """The portal banner's one data source; each kind of known trouble is one source here."""
+        from chalicelib.services.portal import KnownBroken, known_errors, major_incidents
+
+        sources = [
+            major_incidents(self.tickets, self.catalog_services),
+            known_errors(self._known_errors_now, self.catalog_services),
+        ]
+        return KnownBroken(sources, self.clock, cache_seconds=self.settings.config_cache_seconds)
 
     @cached_property
     def directory(self) -> Directory:

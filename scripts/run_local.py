@@ -64,6 +64,7 @@ def local_environment(port: int, aws_endpoint: str, data_dir: Path) -> dict[str,
         "DYNAMODB_ENDPOINT": aws_endpoint,
         "SNS_ENDPOINT": aws_endpoint,
         "SQS_ENDPOINT": aws_endpoint,
+        "S3_ENDPOINT": aws_endpoint,
         "POWERTOOLS_TRACE_DISABLED": "true",
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "DESK_LOCAL": "true",
@@ -159,6 +160,9 @@ def main() -> int:
 
     settings = get_settings()
     create_tables(settings, client("dynamodb"))
+    from chalicelib.storage.attachments import create_bucket, s3_client
+
+    create_bucket(s3_client(settings), settings.attachments_bucket, settings.region)
     restored = restore_snapshot(snapshot_dir)
     os.environ.update(create_messaging(settings, client("sqs"), client("sns")))
     get_settings.cache_clear()

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -69,7 +76,8 @@ class PassingClock:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """moto in-process, with the dev stage's tables created and the default documents seeded."""
+    """moto in-process, with the dev stage's tables and attachments bucket created and the
+    default documents seeded (as ``make run`` starts)."""
     from moto import mock_aws
 
     from scripts.moto_tuning import cheap_transaction_snapshots
@@ -87,6 +95,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         from chalicelib.storage.tables import create_tables
         wiring.install(wiring.bootstrap(clock=PassingClock(BEFORE_OFFICE_HOURS)))
         create_tables(get_settings(), client("dynamodb"))
+        from chalicelib.storage.attachments import create_bucket, s3_client
+
+        create_bucket(s3_client(get_settings()), get_settings().attachments_bucket, get_settings().region)
         seed_defaults(wiring.desk().config_service)
         yield
         reset_caches()
@@ -133,3 +144,69 @@ def token_for(user: str, role: str, **claims: Any) -> str:
 
 def auth(user: str = "alice", role: str = "requester", **claims: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {token_for(user, role, **claims)}", "Content-Type": "application/json"}
+
+
+@dataclass(frozen=True)
+class LocalDesk:
+    """A desk started as ``make run`` starts it: its URL (no trailing slash), data directory and
+    the environment it was started with (no AWS, JWT or local-desk variables of the tests)."""
+
+    url: str
+    data_dir: Path
+    env: dict[str, str]
+    first_lines: tuple[str, ...]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def local_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalDesk]:
+    """One local desk (``scripts/run_local.py`` without the scheduler, ``chalice local
+    --no-autoreload``) for every end-to-end and browser test of the session. Its output is read
+    on a thread to the end, so a chatty server never blocks on a full pipe."""
+    port = free_port()
+    data_dir = tmp_path_factory.mktemp("desk-data")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "DYNAMODB_", "SNS_", "SQS_", "S3_", "JWT_", "DESK_LOCAL"))
+    }
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "run_local.py"), "--port", str(port), "--data-dir", str(data_dir),
+         "--no-scheduler", "--snapshot-seconds", "100000"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if not ready.is_set():
+                lines.append(line)
+                if line.startswith("agent token: "):
+                    ready.set()
+        ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    ready.wait(120)
+    if not lines or not lines[-1].startswith("agent token: "):
+        os.killpg(proc.pid, signal.SIGTERM)
+        pytest.fail("the local desk did not start:\n" + "".join(lines))
+    try:
+        yield LocalDesk(f"http://127.0.0.1:{port}", data_dir, env, tuple(lines))
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)

@@ -117,9 +117,12 @@ def cloudformation_template() -> dict[str, Any]:
         },
     }
     resources.update(messaging_resources())
+    from chalicelib.storage.attachments import bucket_resource
+
+    resources.update(bucket_resource())
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": "Service desk tables, queues and topics for one stage",
+        "Description": "Service desk tables, queues, topics and attachments bucket for one stage",
         "Parameters": {"Stage": {"Type": "String", "AllowedValues": ["dev", "staging", "prod"]}},
         "Resources": resources,
         "Outputs": {

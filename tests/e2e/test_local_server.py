@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import LocalDesk
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,47 +25,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    port = _free_port()
-    data_dir = tmp_path_factory.mktemp("desk-data")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("AWS_", "DYNAMODB_", "SNS_", "SQS_", "JWT_", "DESK_LOCAL"))
-    }
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "run_local.py"), "--port", str(port), "--data-dir", str(data_dir)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    info: dict[str, str] = {"url": f"http://127.0.0.1:{port}"}
-    lines: list[str] = []
-    deadline = time.monotonic() + 120
-    assert proc.stdout is not None
-    while time.monotonic() < deadline and "token" not in info:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if line.startswith("agent token: "):
-            # Not a terminal: the runner prints how to get a token, never the token itself.
-            assert "eyJ" not in line
-            info["token"] = _desk_token(data_dir, env)
-    if "token" not in info:
-        os.killpg(proc.pid, signal.SIGTERM)
-        pytest.fail("the local desk did not start:\n" + "".join(lines))
-    try:
-        yield info
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+def server(local_desk: LocalDesk) -> dict[str, str]:
+    token_line = local_desk.first_lines[-1]
+    # Not a terminal: the runner prints how to get a token, never the token itself.
+    assert token_line.startswith("agent token: ") and "eyJ" not in token_line
+    return {"url": local_desk.url, "token": _desk_token(local_desk.data_dir, local_desk.env)}
 
 
 def _desk_token(data_dir: Path, env: dict[str, str]) -> str:

@@ -32,8 +32,9 @@ CUES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "low",
         (
             r"not (?:really )?urgent", r"no rush", r"no hurry", r"when(?:ever)? you (?:have|get) (?:the )?time",
-            r"low priority", r"(?:it )?can wait", r"not critical", r"nicht (?:so )?dringend", r"keine eile", r"eilt nicht",
-            r"hat zeit", r"bei gelegenheit", r"wenn (?:ihr|du|sie) zeit (?:habt|hast|haben)",
+            r"low priority", r"(?:it )?can wait", r"not critical",
+            r"nicht (?:so )?dringend", r"keine eile", r"eilt nicht", r"hat zeit", r"bei gelegenheit",
+            r"wenn (?:ihr|du|sie) zeit (?:habt|hast|haben)",
         ),
     ),
     (

@@ -1,4 +1,4 @@
-"""Ticket text classification: a small multinomial logistic regression in pure Python. Pure, no I/O.
+"""Ticket text classification: features, linear models, prediction and scores in pure Python. Pure, no I/O.
 
 One model predicts one labelled column (ticket type, support group, priority...). Text is normalised
 for English and German (case folding, umlauts spelled out, accents stripped), cut into word tokens,
@@ -12,11 +12,17 @@ and turned into sparse features:
   but they multiply the features per text and so the training time.
 
 Features seen in fewer than ``min_df`` training texts are dropped, values are ``(1 + log tf) * idf``,
-and each text's vector is scaled to unit length. Training is stochastic gradient descent on the
-softmax loss with L2 weight decay; to stay fast in pure Python it skips negligible per-class updates
-and lets texts the model already fits sit out an epoch. A temperature fitted on a held-out slice of
-the training data calibrates the confidences. Weights are quantised and stored sparsely, which keeps
-a model trained on tens of thousands of tickets well under a megabyte.
+and each text's vector is scaled to unit length.
+
+The desk's models are trained by :mod:`chalicelib.linear_training` (scikit-learn's linear SVM, exported
+into this module's format, with a top-label confidence calibration; see :func:`top_label_confidence`).
+This module keeps what the API needs without numpy: featurising, prediction with its explanation, the
+model format and the scores (accuracy, macro-F1, the expected calibration error, the coverage table),
+and a pure-Python trainer, :func:`train`, for a machine without scikit-learn: stochastic gradient
+descent on the softmax loss with L2 weight decay; to stay fast in pure Python it skips negligible
+per-class updates and lets texts the model already fits sit out an epoch. A temperature fitted on a
+held-out slice of the training data calibrates its confidences. Weights are quantised to thousandths
+and stored sparsely.
 """
 
 from __future__ import annotations

@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 #: The features of a linear model: those of the usual TF-IDF baseline (word 1-2 grams, sublinear tf,
 #: no stop-word list: "hi" and "thanks" tell a request from an incident) with the desk's normalisation.
 LINEAR_FEATURES = FeatureConfig(bigrams=True, affix=0, min_df=1, stop_words=False, max_features=2_000_000)
-#: At most this many weights are kept (the largest); about 2.5 MB of model at worst.
-MAX_ENTRIES = 500_000
+#: At most this many weights are kept (the largest): about 2.5 MB of model (93 labels, 40,000 tickets).
+MAX_ENTRIES = 1_000_000
 #: Cross-validation folds for the calibration.
 CALIBRATION_FOLDS = 5
 #: Above this many training texts the calibration uses one fold (see ``_out_of_fold_scores``).

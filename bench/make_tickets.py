@@ -1111,12 +1111,20 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+#: Exponent of the Zipf weights of the sub-groups inside a group.
+SUBGROUP_ZIPF = 1.5
+SUBGROUP_NAMES: tuple[str, ...] = tuple(
+    f"{g.name}-{k + 1:02d}" for g in GROUPS for k in range(min(len(g.en.things), len(g.de.things)))
+)
+
+
 class TicketGenerator:
     """Draws tickets one by one from a seeded random source."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, subgroups: bool = False) -> None:
         self.rng = random.Random(seed)
         self.group_weights = [g.weight for g in GROUPS]
+        self.subgroups = subgroups
 
     def _fill(self, template: str, slots: dict[str, str]) -> str:
         if "{" not in template:
@@ -1149,7 +1157,16 @@ class TicketGenerator:
             "date": f"{rng.randrange(1, 29):02d}.{rng.randrange(1, 13):02d}.",
             "ref": str(rng.randrange(10**5, 10**7)),
         }
-        thing = rng.choice(lang.things)
+        queue = group.name
+        if self.subgroups:
+            # One support group per thing a group looks after (the n-th English and n-th German thing
+            # share one), drawn with Zipf weights: a few busy groups and a long tail of quiet ones.
+            count = min(len(group.en.things), len(group.de.things))
+            position = rng.choices(range(count), weights=[1.0 / (k + 1) ** SUBGROUP_ZIPF for k in range(count)])[0]
+            thing = lang.things[position]
+            queue = f"{group.name}-{position + 1:02d}"
+        else:
+            thing = rng.choice(lang.things)
         roll = rng.random()
         if roll < VAGUE_SHARE:
             thing = rng.choice(DE_VAGUE if german else EN_VAGUE)
@@ -1211,10 +1228,10 @@ class TicketGenerator:
             subject = subject.upper()
         if rng.random() < 0.03:
             subject = ""
-        labels = {"type": kind, "queue": group.name, "priority": PRIORITY_MATRIX[(impact, urgency)]}
+        labels = {"type": kind, "queue": queue, "priority": PRIORITY_MATRIX[(impact, urgency)]}
         for column, choices in (
             ("type", TYPES),
-            ("queue", tuple(g.name for g in GROUPS)),
+            ("queue", SUBGROUP_NAMES if self.subgroups else tuple(g.name for g in GROUPS)),
             ("priority", PRIORITIES),
         ):
             if rng.random() < LABEL_NOISE:
@@ -1226,9 +1243,10 @@ class TicketGenerator:
             yield self.ticket()
 
 
-def generate(rows: int, seed: int) -> list[dict[str, str]]:
-    """``rows`` tickets as dicts with the keys of :data:`COLUMNS`."""
-    return list(TicketGenerator(seed).tickets(rows))
+def generate(rows: int, seed: int, subgroups: bool = False) -> list[dict[str, str]]:
+    """``rows`` tickets as dicts with the keys of :data:`COLUMNS`; with ``subgroups`` the queue is
+    one of :data:`SUBGROUP_NAMES` (93 groups, most of them under 1 % of the tickets)."""
+    return list(TicketGenerator(seed, subgroups).tickets(rows))
 
 
 def write_csv(tickets: Sequence[dict[str, str]], out: TextIO) -> None:
@@ -1242,8 +1260,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", default="-", help="CSV file to write, '-' for stdout")
+    parser.add_argument("--subgroups", action="store_true", help="93 support groups with a long tail")
     args = parser.parse_args(argv)
-    tickets = generate(args.rows, args.seed)
+    tickets = generate(args.rows, args.seed, args.subgroups)
     if args.out == "-":
         write_csv(tickets, sys.stdout)
     else:

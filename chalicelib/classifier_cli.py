@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from chalicelib import linear_training
 from chalicelib.domain.classifier import (
     DEFAULT_THRESHOLDS,
     Model,
@@ -143,7 +144,10 @@ def _cmd_train(args: argparse.Namespace, out: TextIO) -> int:
         raise InputProblem(f"{args.csv} has no row with a {args.label_column!r} label")
     started = time.perf_counter()
     trained_at = datetime.now(UTC).replace(microsecond=0).isoformat()
-    model = train(texts, labels, version=args.version, trained_at=trained_at)
+    if args.trainer == "linear" and not linear_training.available():
+        raise InputProblem("--trainer linear needs scikit-learn (pip install -r requirements-dev.txt)")
+    trainer = train if args.trainer == "sgd" or not linear_training.available() else linear_training.train_linear
+    model = trainer(texts, labels, version=args.version, trained_at=trained_at)
     seconds = time.perf_counter() - started
     data = dumps_model(model)
     try:
@@ -153,7 +157,7 @@ def _cmd_train(args: argparse.Namespace, out: TextIO) -> int:
     print(
         f"trained {args.label_column!r} on {len(texts)} rows ({skipped} skipped: empty label), "
         f"{len(model.labels)} classes, {seconds:.1f} s, model {len(data)} bytes, "
-        f"version {model.model_version} -> {args.model_out}",
+        f"version {model.model_version}, trainer {model.training.get('trainer', 'sgd')} -> {args.model_out}",
         file=out,
     )
     return 0
@@ -227,6 +231,13 @@ def _add_subcommands(parser: argparse.ArgumentParser) -> None:
     train_cmd.add_argument("--label-column", required=True, help="the column to predict (type, queue, ...)")
     train_cmd.add_argument("--model-out", required=True, help="file to write the model to")
     train_cmd.add_argument("--version", default=None, help="model version (default: a content hash)")
+    train_cmd.add_argument(
+        "--trainer",
+        choices=("auto", "linear", "sgd"),
+        default="auto",
+        help="linear: scikit-learn's linear SVM exported to the desk's format; sgd: the pure-Python "
+        "trainer; auto (default): linear where scikit-learn is installed, else sgd",
+    )
     train_cmd.set_defaults(handler=_run(_cmd_train))
 
     predict_cmd = commands.add_parser("predict", help="write each row's predicted label and confidence")

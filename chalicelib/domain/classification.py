@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 #: Where a classified value came from; ``correction`` is a person's correction after intake.
-Source = Literal["requester", "rule", "model", "catalog", "default", "correction"]
+Source = Literal["requester", "rule", "words", "model", "catalog", "default", "correction"]
 #: The classified fields, by the ticket attribute they set (``type`` is the process).
 SLOTS: dict[str, str] = {
     "type": "process",

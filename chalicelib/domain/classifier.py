@@ -1,4 +1,4 @@
-"""Ticket text classification: a small multinomial logistic regression in pure Python. Pure, no I/O.
+"""Ticket text classification: features, linear models, prediction and scores in pure Python. Pure, no I/O.
 
 One model predicts one labelled column (ticket type, support group, priority...). Text is normalised
 for English and German (case folding, umlauts spelled out, accents stripped), cut into word tokens,
@@ -12,11 +12,17 @@ and turned into sparse features:
   but they multiply the features per text and so the training time.
 
 Features seen in fewer than ``min_df`` training texts are dropped, values are ``(1 + log tf) * idf``,
-and each text's vector is scaled to unit length. Training is stochastic gradient descent on the
-softmax loss with L2 weight decay; to stay fast in pure Python it skips negligible per-class updates
-and lets texts the model already fits sit out an epoch. A temperature fitted on a held-out slice of
-the training data calibrates the confidences. Weights are quantised and stored sparsely, which keeps
-a model trained on tens of thousands of tickets well under a megabyte.
+and each text's vector is scaled to unit length.
+
+The desk's models are trained by :mod:`chalicelib.linear_training` (scikit-learn's linear SVM, exported
+into this module's format, with a top-label confidence calibration; see :func:`top_label_confidence`).
+This module keeps what the API needs without numpy: featurising, prediction with its explanation, the
+model format and the scores (accuracy, macro-F1, the expected calibration error, the coverage table),
+and a pure-Python trainer, :func:`train`, for a machine without scikit-learn: stochastic gradient
+descent on the softmax loss with L2 weight decay; to stay fast in pure Python it skips negligible
+per-class updates and lets texts the model already fits sit out an epoch. A temperature fitted on a
+held-out slice of the training data calibrates its confidences. Weights are quantised to thousandths
+and stored sparsely.
 """
 
 from __future__ import annotations
@@ -34,7 +40,9 @@ from dataclasses import asdict, dataclass, field, replace
 from operator import itemgetter, mul
 from typing import Any
 
-FORMAT = "desk-text-classifier/1"
+FORMAT = "desk-text-classifier/2"
+#: Formats :func:`loads_model` reads: version 1 had no confidence calibration.
+READABLE_FORMATS = frozenset({"desk-text-classifier/1", FORMAT})
 
 #: Thresholds for the accuracy-against-coverage table.
 DEFAULT_THRESHOLDS: tuple[float, ...] = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
@@ -117,6 +125,10 @@ class Model:
     trained_at: str | None = None
     #: Training facts: row count, per-label counts, epochs...
     training: Mapping[str, Any] = field(default_factory=dict)
+    #: Top-label calibration ``(a, b, c)``: the confidence of the best label is
+    #: ``sigmoid(a * top score + b * (top score - second score) + c)`` (see :func:`top_label_confidence`);
+    #: ``None`` keeps the temperature-scaled softmax probability.
+    calibration: tuple[float, float, float] | None = None
 
     def predict(self, text: str) -> Prediction:
         return predict(self, text)
@@ -149,6 +161,9 @@ class Evaluation:
     macro_f1: float
     coverage: tuple[CoveragePoint, ...]
     count: int
+    #: Expected calibration error of the confidences (10 equal-width bins), see
+    #: :func:`expected_calibration_error`.
+    ece: float = 0.0
 
 
 # --- text to features ---------------------------------------------------------------------------
@@ -213,7 +228,7 @@ def extract_features(
     return feats
 
 
-def _vector(counts: Mapping[str, int], idf: Mapping[str, float]) -> dict[str, float]:
+def tfidf_vector(counts: Mapping[str, int], idf: Mapping[str, float]) -> dict[str, float]:
     """Unit-length ``(1 + log tf) * idf`` vector over the features known to the model."""
     vec: dict[str, float] = {}
     for feat, count in counts.items():
@@ -325,7 +340,7 @@ def train(
     spare = len(kept)
     docs: list[tuple[itemgetter[Any], list[int], list[float]]] = []
     for c in counts:
-        vec = _vector(c, idf)
+        vec = tfidf_vector(c, idf)
         idx = [index[f] for f in vec]
         vals = list(vec.values())
         if len(idx) < 2:
@@ -400,16 +415,21 @@ def train(
             "features": len(rows),
             "epochs": epochs,
             "calibration_rows": len(held),
+            "trainer": "sgd",
         },
     )
     temperature = 1.0
     if held:
         held_ids = sorted(held)
         idf_view = _idf_of(model)
-        logits = [_logits(model, _vector(extract_features(texts[i], config), idf_view)) for i in held_ids]
+        logits = [_logits(model, tfidf_vector(extract_features(texts[i], config), idf_view)) for i in held_ids]
         temperature = round(_fit_temperature(logits, [y[i] for i in held_ids]), 4)
-    model = replace(model, temperature=temperature)
-    content_hash = hashlib.sha256(_payload_bytes(model)).hexdigest()[:16]
+    return versioned(replace(model, temperature=temperature), version)
+
+
+def versioned(model: Model, version: str | None = None) -> Model:
+    """``model`` with ``model_version`` set to ``version`` or, without one, to a hash of its content."""
+    content_hash = hashlib.sha256(_payload_bytes(replace(model, model_version=""))).hexdigest()[:16]
     return replace(model, model_version=version or f"sha256-{content_hash}")
 
 
@@ -463,6 +483,8 @@ def _explain(model: Model, vec: Mapping[str, float], sources: Mapping[str, str],
                 own = w
         contribution = value * (own - total / n_classes)
         word = sources.get(feat, feat[2:])
+        if all(part in STOP_WORDS for part in word.split(" ")):
+            continue  # a model may weigh "hi" or "bitte", but they explain nothing to a reader
         credit[word] = credit.get(word, 0.0) + contribution
     best = sorted((c for c in credit.items() if c[1] >= 0.005), key=lambda c: (-c[1], c[0]))[:top]
     if not best:
@@ -473,17 +495,38 @@ def _explain(model: Model, vec: Mapping[str, float], sources: Mapping[str, str],
 def predict(model: Model, text: str) -> Prediction:
     """The most probable label of ``text`` with its confidence and the words behind it."""
     sources: dict[str, str] = {}
-    vec = _vector(extract_features(text or "", model.config, sources), _idf_of(model))
+    vec = tfidf_vector(extract_features(text or "", model.config, sources), _idf_of(model))
     scores = _logits(model, vec)
     probs = _softmax([s / model.temperature for s in scores])
     best = max(range(len(probs)), key=lambda i: (probs[i], -i))
     ranked = sorted(range(len(probs)), key=lambda i: (-probs[i], i))[:3]
+    if model.calibration is not None and len(scores) > 1:
+        probs = _recalibrated(probs, best, top_label_confidence(model.calibration, scores))
     return Prediction(
         label=model.labels[best],
         confidence=min(1.0, max(0.0, probs[best])),
         explanation=_explain(model, vec, sources, best),
         ranking=tuple((model.labels[i], round(probs[i], 4)) for i in ranked),
     )
+
+
+def top_label_confidence(calibration: Sequence[float], scores: Sequence[float]) -> float:
+    """The calibrated probability that the best-scoring label is right: a logistic function of the
+    top score and its margin over the second (a linear SVM's scores are margins, not probabilities;
+    this maps them to how often such a margin was right on texts the model had not seen)."""
+    first, second = sorted(scores, reverse=True)[:2]
+    a, b, c = calibration
+    z = a * first + b * (first - second) + c
+    return 1.0 / (1.0 + math.exp(-z)) if z > -500 else 0.0
+
+
+def _recalibrated(probs: list[float], best: int, confidence: float) -> list[float]:
+    """``probs`` with the best label's probability set to ``confidence`` and the others sharing the
+    rest in their old proportions."""
+    rest = 1.0 - probs[best]
+    out = [(p / rest) * (1.0 - confidence) if rest > 0 else 0.0 for p in probs]
+    out[best] = confidence
+    return out
 
 
 def predict_many(model: Model, texts: Iterable[str]) -> list[Prediction]:
@@ -551,13 +594,31 @@ def evaluation_of(
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
 ) -> Evaluation:
     per_class = classification_report(truth, predicted)
+    correct = [t == p for t, p in zip(truth, predicted, strict=True)]
     return Evaluation(
         per_class=per_class,
-        accuracy=_ratio(sum(t == p for t, p in zip(truth, predicted, strict=True)), len(truth)),
+        accuracy=_ratio(sum(correct), len(truth)),
         macro_f1=_ratio(sum(m.f1 for m in per_class), len(per_class)),
         coverage=coverage_curve(truth, predicted, confidences, thresholds),
         count=len(truth),
+        ece=expected_calibration_error(confidences, correct),
     )
+
+
+def expected_calibration_error(confidences: Sequence[float], correct: Sequence[bool], bins: int = 10) -> float:
+    """How far confidences are from the accuracy they promise: tickets are put in ``bins``
+    equal-width confidence bins, and the gaps between each bin's mean confidence and its accuracy
+    are averaged, weighted by the bin's share of tickets (0 is perfect; 0 for no tickets)."""
+    if len(confidences) != len(correct):
+        raise ValueError(f"{len(confidences)} confidences but {len(correct)} outcomes")
+    sums: dict[int, list[float]] = {}
+    for confidence, right in zip(confidences, correct, strict=True):
+        slot = sums.setdefault(min(bins - 1, max(0, math.ceil(confidence * bins) - 1)), [0.0, 0.0, 0.0])
+        slot[0] += confidence
+        slot[1] += 1.0 if right else 0.0
+        slot[2] += 1.0
+    total = len(confidences)
+    return sum(abs(c - r) / total for c, r, _ in sums.values()) if total else 0.0
 
 
 def format_evaluation(evaluation: Evaluation) -> str:
@@ -570,6 +631,7 @@ def format_evaluation(evaluation: Evaluation) -> str:
     lines.append(f"tickets   {evaluation.count}")
     lines.append(f"accuracy  {evaluation.accuracy:.3f}")
     lines.append(f"macro-F1  {evaluation.macro_f1:.3f}")
+    lines.append(f"ECE       {evaluation.ece:.3f}")
     lines.append("")
     lines.append("threshold  coverage  accuracy  tickets")
     for point in evaluation.coverage:
@@ -591,6 +653,7 @@ def _payload(model: Model) -> dict[str, Any]:
         "labels": list(model.labels),
         "config": asdict(model.config),
         "temperature": model.temperature,
+        "calibration": list(model.calibration) if model.calibration is not None else None,
         "bias": list(model.bias),
         "training": dict(model.training),
         "features": features,
@@ -617,7 +680,7 @@ def loads_model(data: bytes) -> Model:
         raw = json.loads(gzip.decompress(data))
     except (OSError, EOFError, ValueError) as exc:
         raise ValueError(f"not a classifier model: {exc}") from exc
-    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+    if not isinstance(raw, dict) or raw.get("format") not in READABLE_FORMATS:
         raise ValueError(f"not a classifier model (expected format {FORMAT!r})")
     try:
         rows: dict[str, tuple[float, tuple[tuple[int, float], ...]]] = {}
@@ -631,8 +694,16 @@ def loads_model(data: bytes) -> Model:
             bias=tuple(float(b) for b in raw["bias"]),
             rows=rows,
             temperature=float(raw["temperature"]),
+            calibration=_calibration(raw.get("calibration")),
             trained_at=raw.get("trained_at"),
             training=raw.get("training") or {},
         )
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise ValueError(f"damaged classifier model: {exc}") from exc
+
+
+def _calibration(raw: Any) -> tuple[float, float, float] | None:
+    if raw is None:
+        return None
+    a, b, c = (float(x) for x in raw)
+    return (a, b, c)

@@ -16,8 +16,10 @@ Per field:
 * **process** (ticket type): the requester's choice is kept. A confident disagreement (a rule setting
   another type, or else the type model at or above the threshold predicting another type) is flagged
   for triage: ``"requester chose service_request, model says incident (0.91: words 'outage' ...)"``.
-* **impact**, **urgency**: the requester's value is kept when given. When left out, a rule or a
-  confident model fills it in; otherwise the impact falls back to the chosen service's
+* **impact**, **urgency**: the requester's value is kept when given. When left out, a rule, then
+  the requester's words (:mod:`chalicelib.domain.requester_words`: "the whole office", "alle
+  Benutzer", "sofort"; source ``words``, the matched words in the explanation), then a confident
+  model fills it in; otherwise the impact falls back to the chosen service's
   ``default_impact`` (source ``catalog``) and anything still open to
   :data:`~chalicelib.domain.ticket.DEFAULT_LEVEL` ("medium", source ``default``). Both fallbacks are
   listed in ``defaulted`` for the Service Manager to review (seed 000: "If business need is not
@@ -51,6 +53,7 @@ from chalicelib.domain.catalog.matching import match_service
 from chalicelib.domain.catalog.text import FoldedText
 from chalicelib.domain.classification import Classification, FieldPrediction, Source
 from chalicelib.domain.instants import is_aware, iso
+from chalicelib.domain.requester_words import WORDS_CONFIDENCE, levels_in
 from chalicelib.domain.ticket import DEFAULT_LEVEL, LEVELS, TICKET_TYPES
 from chalicelib.domain.validation import Problems
 
@@ -298,6 +301,9 @@ def _level(
     rule = _rule_candidate(fired, name)
     if rule is not None:
         candidates.append(rule)
+    stated = levels_in(text).get(name)
+    if stated is not None:
+        candidates.append(_Candidate(stated.level, WORDS_CONFIDENCE, stated.explanation, "words"))
     model, note = _model_candidate(models, name, text, LEVELS)
     if note:
         notes.append(note)

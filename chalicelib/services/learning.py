@@ -17,7 +17,8 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any, Protocol
 
-from chalicelib.domain.classifier import Model, dumps_model, evaluate, loads_model, train
+from chalicelib import linear_training
+from chalicelib.domain.classifier import Model, dumps_model, evaluate, loads_model
 from chalicelib.observability import logger
 from chalicelib.services.ports import Clock
 
@@ -68,14 +69,38 @@ def holdout(keys: Sequence[str], every: int = HOLDOUT_EVERY) -> set[int]:
     return set(ranked[: len(keys) // every])
 
 
-class Learning:
-    """Retrains the field models from the stored examples (see :meth:`retrain`)."""
+#: Trains a model: ``(texts, labels, version=..., trained_at=...) -> Model``.
+Trainer = Callable[..., Model]
 
-    def __init__(self, examples: ExampleSource, models: ModelStore, clock: Clock, *, min_examples: int = 20) -> None:
+#: Why a retrain does nothing where scikit-learn is missing (the API's Lambda package).
+NO_TRAINER = (
+    "scikit-learn is not installed here; the daily retrain runs in the retrain image (infra/retrain)"
+)
+
+
+class Learning:
+    """Retrains the field models from the stored examples (see :meth:`retrain`).
+
+    The models are trained with ``trainer``, by default scikit-learn's linear SVM exported to the
+    desk's format (:mod:`chalicelib.linear_training`). Where scikit-learn is not installed and no
+    trainer is given, :meth:`retrain` trains nothing and says so: the API's Lambda package does not
+    carry scikit-learn, and a weaker model must not replace the retrain image's.
+    """
+
+    def __init__(
+        self,
+        examples: ExampleSource,
+        models: ModelStore,
+        clock: Clock,
+        *,
+        min_examples: int = 20,
+        trainer: Trainer | None = None,
+    ) -> None:
         self.examples = examples
         self.models = models
         self.clock = clock
         self.min_examples = min_examples
+        self.trainer = trainer
 
     def retrain(self) -> dict[str, Any]:
         """Train and store a model for every field with at least ``min_examples`` labelled examples and
@@ -83,6 +108,9 @@ class Learning:
         examples of the field), ``labels`` and, with enough data, ``accuracy``/``macro_f1`` on the
         held-out tenth (the stored model is the one scored, trained on the other nine tenths). A field
         left out carries ``skipped`` (the reason) and ``version``/``model_version`` ``None``."""
+        if self.trainer is None and not linear_training.available():
+            logger.warning("retrain skipped", extra={"reason": NO_TRAINER})
+            return {field: {"version": None, "model_version": None, "skipped": NO_TRAINER} for field in FIELDS}
         rows = list(self.examples.all())
         trained_at = self.clock().astimezone(UTC).replace(microsecond=0).isoformat()
         report: dict[str, Any] = {}
@@ -124,7 +152,8 @@ class Learning:
                 held = set()  # the rest would teach a single label: train on everything, unscored
         train_texts = [t for i, t in enumerate(texts) if i not in held]
         train_labels = [y for i, y in enumerate(labels) if i not in held]
-        model = train(train_texts, train_labels, version=None, trained_at=trained_at)
+        trainer = self.trainer or linear_training.train_linear
+        model = trainer(train_texts, train_labels, version=None, trained_at=trained_at)
 
         evaluation: dict[str, Any] | None = None
         if held:

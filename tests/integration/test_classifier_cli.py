@@ -274,3 +274,30 @@ def test_registers_under_the_desk_command(tmp_path: Path, export: Path) -> None:
         main(["classifier", "evaluate", "--model", str(out), "--csv", str(export), "--label-column", "queue"])
         == 0
     )
+
+
+def _train(export: Path, out: Path, *extra: str) -> int:
+    return main(["train", "--csv", str(export), "--label-column", "queue", "--model-out", str(out), *extra])
+
+
+def test_train_uses_the_linear_trainer_where_scikit_learn_is_installed(
+    tmp_path: Path, export: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _train(export, tmp_path / "auto.model") == 0
+    assert "trainer linear-svm" in capsys.readouterr().err
+    assert loads_model((tmp_path / "auto.model").read_bytes()).training["trainer"].startswith("linear-svm")
+    assert _train(export, tmp_path / "sgd.model", "--trainer", "sgd") == 0
+    assert "trainer sgd" in capsys.readouterr().err
+    assert loads_model((tmp_path / "sgd.model").read_bytes()).training["trainer"] == "sgd"
+
+
+def test_without_scikit_learn_auto_falls_back_and_linear_is_refused(
+    tmp_path: Path, export: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib import linear_training
+
+    monkeypatch.setattr(linear_training, "available", lambda: False)
+    assert _train(export, tmp_path / "auto.model") == 0
+    assert "trainer sgd" in capsys.readouterr().err
+    assert _train(export, tmp_path / "linear.model", "--trainer", "linear") == 2
+    assert "--trainer linear needs scikit-learn" in capsys.readouterr().err

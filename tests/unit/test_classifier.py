@@ -242,7 +242,7 @@ def test_model_round_trips_through_bytes(model: Model) -> None:
 
 def test_artefact_is_versioned_gzip_json(model: Model) -> None:
     raw = json.loads(gzip.decompress(dumps_model(model)))
-    assert raw["format"] == "desk-text-classifier/1"
+    assert raw["format"] == "desk-text-classifier/2"
     assert raw["model_version"] == "test-1"
     assert raw["labels"] == ["mail", "network", "printing"]
     assert raw["config"]["min_df"] == 2

@@ -87,7 +87,7 @@ def cloudformation_template() -> dict[str, Any]:
         logical, suffix = LOGICAL[model]
         spec = model_spec(model)
         props: dict[str, Any] = {
-            "TableName": {"Fn::Sub": f"desk-${{Stage}}-{suffix}"},
+            "TableName": {"Fn::Sub": f"desk-${{Stage}}-{suffix.replace('_', '-')}"},
             "BillingMode": "PAY_PER_REQUEST",
             "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
             "KeySchema": spec["KeySchema"],
@@ -95,7 +95,12 @@ def cloudformation_template() -> dict[str, Any]:
         }
         if spec["GlobalSecondaryIndexes"]:
             props["GlobalSecondaryIndexes"] = spec["GlobalSecondaryIndexes"]
-        resources[logical] = {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "Properties": props}
+        resources[logical] = {
+            "Type": "AWS::DynamoDB::Table",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": props,
+        }
     resources["IdempotencyTable"] = {
         "Type": "AWS::DynamoDB::Table",
         "Properties": {

@@ -53,7 +53,7 @@ def table_variables(resources: dict[str, Any]) -> dict[str, Any]:
     """``TICKETS_TABLE`` -> ``{"Ref": "TicketsTable"}``, for every table of the template."""
     out = {}
     for logical, resource in resources.items():
-        if resource["Type"] == "AWS::DynamoDB::Table":
+        if resource.get("Type") == "AWS::DynamoDB::Table":
             var = re.sub(r"(?<!^)(?=[A-Z])", "_", logical.removesuffix("Table")).upper() + "_TABLE"
             out[var] = {"Ref": logical}
     return out
@@ -81,8 +81,8 @@ def _arn(key: str) -> Any:
         return {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${EmailIdentity}"}
     if key == "AlertsTopic":
         return {"Ref": "AlertsTopic"}
-    if key == "NoticesQueue":
-        return {"Fn::GetAtt": ["NoticesQueue", "Arn"]}
+    if key in ("NoticesQueue", "NoticesDeadLetterQueue"):
+        return {"Fn::GetAtt": [key, "Arn"]}
     table, _, index = key.partition("/")
     if index:
         return {"Fn::Sub": f"${{{table}.Arn}}/index/{index}"}

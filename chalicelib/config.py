@@ -107,6 +107,12 @@ class Settings:
     ``PROBLEM_GATE_PRIORITIES``     incident priorities that close only once a linked problem is
                                     addressed (comma-separated); default ``P1,P2``.
     ``ROOT_CAUSE_CATEGORIES``       the categories a problem's root causes take (comma-separated).
+    ``DESK_SECRETS_PATH``           SSM path of the stage's secrets (``/desk/<stage>/``, set by the
+                                    template): the HS256 secret, Slack webhook, action-link and cursor
+                                    keys are read from there once per container (``chalicelib.secrets``).
+    ``JWT_HS256_ALLOWED``           ``true`` lets a stage other than dev verify HS256 tokens with the
+                                    secret stored under its path; without it such a stage refuses to start.
+    ``CORS_ORIGINS``                browser origins allowed to call the API (comma-separated); none: no CORS.
     """
 
     stage: str
@@ -167,6 +173,20 @@ class Settings:
     problem_gate_priorities: tuple[str, ...] = ("P1", "P2")
     #: Empty: the domain's default categories (``chalicelib.domain.problem.DEFAULT_ROOT_CAUSE_CATEGORIES``).
     root_cause_categories: tuple[str, ...] = ()
+    #: The SSM path of the stage's secrets (``chalicelib.secrets``); empty: none stored.
+    secrets_path: str = ""
+    #: The HS256 secret came from the stage's secrets store (not from the environment).
+    jwt_secret_stored: bool = False
+    #: ``JWT_HS256_ALLOWED``: a stage other than dev may verify HS256 tokens with its stored secret.
+    jwt_hs256_allowed: bool = False
+    #: ``CORS_ORIGINS``: the browser origins the API answers cross-origin requests from.
+    cors_origins: tuple[str, ...] = ()
+
+    @property
+    def hs256_accepted(self) -> bool:
+        """Whether HS256 tokens are verified: on a local desk, or with the stage's stored secret
+        (once :func:`check_token_settings` has let it through)."""
+        return bool(self.jwt_hs256_secret) and (self.local or self.jwt_secret_stored)
 
 
 def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -189,12 +209,19 @@ MIN_HS256_SECRET_LENGTH = 32
 
 
 def check_token_settings(settings: Settings, *, on_lambda: bool = False) -> Settings:
-    """Refuse token settings that would let anyone forge a token: an HS256 secret on a stage not
-    marked local (``DESK_LOCAL``), a short one, a stage marked local running on AWS Lambda
+    """Refuse token settings that would let anyone forge a token: an HS256 secret in the
+    environment of a stage not marked local (``DESK_LOCAL``), a stored one on a stage other than
+    dev without ``JWT_HS256_ALLOWED``, a short one, a stage marked local running on AWS Lambda
     (``on_lambda``), or a lifetime cap that is not positive."""
     if settings.local and on_lambda:
         raise RuntimeError("DESK_LOCAL=true on AWS Lambda: a deployed stage is never local; remove the variable")
-    if settings.jwt_hs256_secret and not settings.local:
+    if settings.jwt_hs256_secret and settings.jwt_secret_stored and not settings.local:
+        if settings.stage != "dev" and not settings.jwt_hs256_allowed:
+            raise RuntimeError(
+                f"stage {settings.stage!r} holds an HS256 secret: a stage other than dev verifies RS256 tokens "
+                "(JWT_JWKS_URL) unless JWT_HS256_ALLOWED=true says HS256 is meant"
+            )
+    elif settings.jwt_hs256_secret and not settings.local:
         raise RuntimeError(
             f"JWT_HS256_SECRET is set on stage {settings.stage!r}, which is not marked local "
             "(DESK_LOCAL=true): HS256 tokens are accepted only by a desk on a developer's machine; "
@@ -272,7 +299,14 @@ def get_settings() -> Settings:
         change_review_days=_env_int("CHANGE_REVIEW_DAYS", 5),
         problem_gate_priorities=_env_list("PROBLEM_GATE_PRIORITIES", ("P1", "P2")),
         root_cause_categories=_env_list("ROOT_CAUSE_CATEGORIES", ()),
+        secrets_path=_env("DESK_SECRETS_PATH"),
+        jwt_hs256_allowed=_env_bool("JWT_HS256_ALLOWED"),
+        cors_origins=_env_list("CORS_ORIGINS", ()),
     )
+    if settings.secrets_path:
+        from chalicelib.secrets import with_secrets
+
+        settings = with_secrets(settings)
     return check_token_settings(settings, on_lambda=bool(_env("AWS_LAMBDA_FUNCTION_NAME")))
 
 

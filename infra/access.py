@@ -28,7 +28,7 @@ _RELAY: Grants = {
     "NoticesQueue": _g("sqs:SendMessage"),
 }
 #: Reading secrets from the stage's SSM path (the authorizer's JWT secret, the channels').
-_SECRETS: Grants = {"Secrets": _g("ssm:GetParameter", "ssm:GetParameters")}
+_SECRETS: Grants = {"Secrets": _g("ssm:GetParametersByPath")}
 
 
 def _merge(*parts: Grants) -> Grants:
@@ -65,10 +65,11 @@ API: Grants = _merge(
     _SECRETS,
 )
 
-#: Function (the template's logical id) -> what it may do.
-ACCESS: dict[str, Grants] = {
+#: Function (the template's logical id) -> what it may do (besides the secrets every function
+#: reads when its settings are built: :data:`_SECRETS`, added below).
+_ACCESS: dict[str, Grants] = {
     "APIHandler": API,
-    "DeskAuthorizer": _SECRETS,
+    "DeskAuthorizer": _SECRETS,  # its settings, like every function's, hold the stage's secrets
     # A due clock: the ticket and its new events written, the notices claimed and kept, an
     # escalation's reassignment counted in the group's workload.
     "SlaSweep": _merge(_CONFIG, _RELAY, {
@@ -109,6 +110,8 @@ ACCESS: dict[str, Grants] = {
         "NoticesDeadLetterQueue": _g("sqs:SendMessage"),
     },
 }
+
+ACCESS: dict[str, Grants] = {function: _merge(grants, _SECRETS) for function, grants in _ACCESS.items()}
 
 #: Functions whose every grant a tour must use (the API's routes are too many for one tour; its
 #: grants are checked for wildcards and for covering what its tour calls).

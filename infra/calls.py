@@ -55,7 +55,7 @@ def calls_of(service: str, operation: str, params: Mapping[str, Any]) -> list[Ca
         sender = str(params.get("Source", ""))
         return [Call(f"ses:{operation}", "identity", sender.rsplit("@", 1)[-1])]
     if service == "ssm":
-        names = params.get("Names") or [params.get("Name", "")]
+        names = params.get("Names") or [params.get("Name") or params.get("Path", "")]
         return [Call(f"ssm:{operation}", "parameter", str(n)) for n in names]
     if service == "secretsmanager":
         return [Call(f"secretsmanager:{operation}", "secret", str(params.get("SecretId", "")))]

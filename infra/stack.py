@@ -76,7 +76,7 @@ def environment(resources: dict[str, Any]) -> dict[str, Any]:
 def _arn(key: str) -> Any:
     """The ARN a grant's key names."""
     if key == "Secrets":
-        return {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/desk/${Stage}/*"}
+        return {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/desk/${Stage}"}
     if key == "EmailIdentity":
         return {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${EmailIdentity}"}
     if key == "AlertsTopic":

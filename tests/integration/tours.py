@@ -69,8 +69,8 @@ def schedule_tour(name: str) -> Tour:
         clock.advance(days=8 if name == "auto_close" else 1)
         event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={},
                                                 resources=[])
-        _cold_container(clock)
         with record_calls() as log:
+            _cold_container(clock)  # the container's init is the function's too
             app.handler_map[name](event, None)
         return log.actions()
 
@@ -78,9 +78,14 @@ def schedule_tour(name: str) -> Tour:
 
 
 def _cold_container(clock: Any) -> None:
-    """A fresh desk, as a new Lambda container has: nothing cached from the set-up."""
+    """A fresh desk, as a new Lambda container has: nothing cached from the set-up, its settings
+    (and the stage's secrets) read again."""
     from chalicelib import wiring
+    from chalicelib.config import get_settings
+    from chalicelib.secrets import forget_provider
 
+    get_settings.cache_clear()
+    forget_provider()
     wiring.install(wiring.bootstrap(clock=clock))
 
 
@@ -117,8 +122,8 @@ def notifier_tour(client: Any, clock: Any) -> set[Call]:
              "deliver_after": (clock() + timedelta(hours=1)).isoformat()}
     failing = {**json.loads(bodies[0]), "notice_id": "tour:failing", "channel": "slack"}
     records = [(b, "1") for b in bodies] + [(json.dumps(later), "1"), (json.dumps(failing), "5")]
-    _cold_container(clock)
     with record_calls() as log:
+        _cold_container(clock)
         for body, attempt in records:
             event = client.events.generate_sqs_event(message_bodies=[body])
             event["Records"][0]["attributes"]["ApproximateReceiveCount"] = attempt

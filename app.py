@@ -11,6 +11,7 @@ from chalicelib.api.admin import admin_blueprint
 from chalicelib.api.auth import auth_blueprint
 from chalicelib.api.changes import changes_blueprint
 from chalicelib.api.common import ACCEPTED_CONTENT_TYPES, json_response
+from chalicelib.api.openapi import openapi_blueprint
 from chalicelib.api.problems import problems_blueprint
 from chalicelib.api.reports import reports_blueprint
 from chalicelib.api.tickets import tickets_blueprint
@@ -28,6 +29,7 @@ app.register_blueprint(admin_blueprint)
 app.register_blueprint(reports_blueprint)
 app.register_blueprint(action_links_blueprint)
 app.register_blueprint(problems_blueprint)
+app.register_blueprint(openapi_blueprint)
 
 
 @app.middleware("http")

@@ -11,6 +11,7 @@ from chalicelib.api.admin import admin_blueprint
 from chalicelib.api.auth import auth_blueprint
 from chalicelib.api.changes import changes_blueprint
 from chalicelib.api.common import ACCEPTED_CONTENT_TYPES, json_response
+from chalicelib.api.hardening import admit, register_preflights, secure
 from chalicelib.api.openapi import openapi_blueprint
 from chalicelib.api.problems import problems_blueprint
 from chalicelib.api.reports import reports_blueprint
@@ -34,12 +35,13 @@ app.register_blueprint(openapi_blueprint)
 
 @app.middleware("http")
 def observe_request(event: Any, get_response: Any) -> Response:
-    """Correlate every log line of a request with API Gateway's request id."""
+    """Correlate every log line of a request with API Gateway's request id; hold the caller to the
+    stage's rate limits; add the security headers and CORS (``chalicelib.api.hardening``)."""
     request_id = (event.context or {}).get("requestId")
     logger.set_correlation_id(request_id)
     logger.append_keys(path=event.path, method=event.method)
-    response: Response = get_response(event)
-    return response
+    response: Response = admit(event) or get_response(event)
+    return secure(response, event)
 
 
 @app.route("/health", methods=["GET"], content_types=ACCEPTED_CONTENT_TYPES)
@@ -100,6 +102,9 @@ def deliver_notices(event: SQSEvent) -> None:
         attempt = int(record.to_dict().get("attributes", {}).get("ApproximateReceiveCount", "1"))
         notifier.deliver(notice_from_message(record.body), attempt)
 
+
+# Every path answers a configured origin's CORS preflight (after every route is registered).
+register_preflights(app)
 
 # Lambda runs this import as the container's init, with a full CPU: do there what every first
 # request would otherwise pay for (``chalicelib.warmup``).

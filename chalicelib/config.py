@@ -12,8 +12,11 @@ for ``make run``.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+
+from chalicelib.domain.errors import ValidationFailed
+from chalicelib.domain.rate_limits import RateLimits, parse_limit, parse_route_limits
 
 
 def _env(name: str, default: str = "") -> str:
@@ -113,6 +116,11 @@ class Settings:
     ``JWT_HS256_ALLOWED``           ``true`` lets a stage other than dev verify HS256 tokens with the
                                     secret stored under its path; without it such a stage refuses to start.
     ``CORS_ORIGINS``                browser origins allowed to call the API (comma-separated); none: no CORS.
+    ``RATE_LIMIT_WRITES``           requests one caller may make to one writing route (POST, PUT, PATCH,
+                                    DELETE) per window: ``N`` (per minute) or ``N/SECONDS``; ``0`` or
+                                    unset: unlimited. Counted in the counters table (one more write a request).
+    ``RATE_LIMIT_READS``            the same for the reading routes; unset: unlimited.
+    ``RATE_LIMITS``                 per-route limits over those: ``POST /tickets=10,GET /tickets=120/60``.
     """
 
     stage: str
@@ -181,6 +189,8 @@ class Settings:
     jwt_hs256_allowed: bool = False
     #: ``CORS_ORIGINS``: the browser origins the API answers cross-origin requests from.
     cors_origins: tuple[str, ...] = ()
+    #: ``RATE_LIMIT_WRITES``, ``RATE_LIMIT_READS``, ``RATE_LIMITS``: requests per caller and route.
+    rate_limits: RateLimits = field(default_factory=RateLimits)
 
     @property
     def hs256_accepted(self) -> bool:
@@ -232,6 +242,17 @@ def check_token_settings(settings: Settings, *, on_lambda: bool = False) -> Sett
     if settings.token_max_seconds <= 0:
         raise RuntimeError("TOKEN_MAX_SECONDS must be a positive number of seconds")
     return settings
+
+
+def _rate_limits() -> RateLimits:
+    try:
+        return RateLimits(
+            writes=parse_limit(_env("RATE_LIMIT_WRITES"), "RATE_LIMIT_WRITES"),
+            reads=parse_limit(_env("RATE_LIMIT_READS"), "RATE_LIMIT_READS"),
+            routes=parse_route_limits(_env("RATE_LIMITS")),
+        )
+    except ValidationFailed as exc:  # a deployment mistake: say which variable
+        raise RuntimeError(f"environment variable {exc.errors[0]['field']}: {exc.errors[0]['reason']}") from exc
 
 
 def _table(stage: str, var: str, suffix: str) -> str:
@@ -302,6 +323,7 @@ def get_settings() -> Settings:
         secrets_path=_env("DESK_SECRETS_PATH"),
         jwt_hs256_allowed=_env_bool("JWT_HS256_ALLOWED"),
         cors_origins=_env_list("CORS_ORIGINS", ()),
+        rate_limits=_rate_limits(),
     )
     if settings.secrets_path:
         from chalicelib.secrets import with_secrets

@@ -147,10 +147,16 @@ def describe(app: Chalice) -> dict[str, Any]:
     """The OpenAPI 3.1 document of every route of ``app``."""
     components: dict[str, Any] = {"Error": ERROR_SCHEMA}
     paths: dict[str, Any] = {}
+    taken: set[str] = set()
     for path, methods in sorted(app.routes.items()):
-        paths[path] = {
-            method.lower(): _operation(path, method, entry, components) for method, entry in sorted(methods.items())
-        }
+        paths[path] = {}
+        for method, entry in sorted(methods.items()):
+            operation = _operation(path, method, entry, components)
+            if operation["operationId"] in taken:  # one view on many paths (the CORS preflights)
+                words = [w.strip("{}") for w in path.split("/") if w]
+                operation["operationId"] = "_".join([operation["operationId"], *words])
+            taken.add(operation["operationId"])
+            paths[path][method.lower()] = operation
     return {
         "openapi": "3.1.0",
         "info": {"title": "Service desk API", "version": "1.0"},

@@ -44,6 +44,9 @@ LOGICAL = {
     ProblemCandidateModel: ("ProblemCandidatesTable", "problem_candidates"),
 }
 
+#: Tables whose items expire: the counters' rate-limit windows (``chalicelib.storage.rate_counters``).
+TTL_ATTRIBUTES = {"CountersTable": "expires"}
+
 #: Powertools' idempotency table (its default attribute names).
 IDEMPOTENCY_SPEC: dict[str, Any] = {
     "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
@@ -95,6 +98,8 @@ def cloudformation_template() -> dict[str, Any]:
         }
         if spec["GlobalSecondaryIndexes"]:
             props["GlobalSecondaryIndexes"] = spec["GlobalSecondaryIndexes"]
+        if logical in TTL_ATTRIBUTES:
+            props["TimeToLiveSpecification"] = {"AttributeName": TTL_ATTRIBUTES[logical], "Enabled": True}
         resources[logical] = {
             "Type": "AWS::DynamoDB::Table",
             "DeletionPolicy": "Retain",

@@ -17,7 +17,7 @@ from chalicelib.api.problems import problems_blueprint
 from chalicelib.api.reports import reports_blueprint
 from chalicelib.api.tickets import tickets_blueprint
 from chalicelib.config import notices_queue_name
-from chalicelib.observability import logger
+from chalicelib.observability import logger, record_sweep_lag
 from chalicelib.storage.aws import RETRY_AFTER_UNAVAILABLE
 from chalicelib.warmup import warm_up
 from chalicelib.wiring import desk
@@ -62,6 +62,7 @@ def health() -> Response:
 def sla_sweep(event: CloudWatchEvent) -> dict[str, Any]:
     """Every minute: fire due warnings, breaches and escalation steps, then hand notices to the queue."""
     report = desk().sla_sweep.run()
+    record_sweep_lag(report.lag_seconds)
     relayed = desk().outbox_relay.relay()
     return {**report.to_dict(), "queued": relayed.queued, "delivered_inline": relayed.delivered_inline}
 

@@ -18,6 +18,7 @@ import re
 import sys
 from typing import Any
 
+from chalicelib.observability import SERVICE, SWEEP_LAG_METRIC
 from chalicelib.storage.tables import cloudformation_template
 from infra.access import ACCESS, Grants
 
@@ -131,7 +132,7 @@ def function_resources(resources: dict[str, Any]) -> dict[str, Any]:
 
 
 def _alarm(description: str, namespace: str, metric: str, dimensions: list[dict[str, Any]], statistic: str,
-           threshold: float, periods: int = 1) -> dict[str, Any]:
+           threshold: float, periods: int = 1, missing: str = "notBreaching") -> dict[str, Any]:
     return {
         "Type": "AWS::CloudWatch::Alarm",
         "Properties": {
@@ -144,7 +145,7 @@ def _alarm(description: str, namespace: str, metric: str, dimensions: list[dict[
             "EvaluationPeriods": periods,
             "Threshold": threshold,
             "ComparisonOperator": "GreaterThanThreshold",
-            "TreatMissingData": "notBreaching",
+            "TreatMissingData": missing,
             "AlarmActions": [{"Ref": "AlertsTopic"}],
         },
     }
@@ -159,8 +160,8 @@ def operations_resources() -> dict[str, Any]:
                                          "AWS/SQS", "ApproximateNumberOfMessagesVisible", dlq, "Maximum", 0),
         "Api5xxAlarm": _alarm("The API answered 5xx", "AWS/ApiGateway", "5XXError", api, "Sum", API_5XX_THRESHOLD),
         "SweepLagAlarm": _alarm(
-            "The SLA sweep left a due deadline unhandled for more than 5 minutes", "ServiceDesk", "SweepLagSeconds",
-            [{"Name": "service", "Value": "service-desk"}], "Maximum", 300, 2),
+            "The SLA sweep left a due deadline unhandled for more than 5 minutes, or stopped running",
+            "ServiceDesk", SWEEP_LAG_METRIC, [{"Name": "service", "Value": SERVICE}], "Maximum", 300, 2, "breaching"),
     }
     for logical in function_names():
         out[f"{logical}ThrottlesAlarm"] = _alarm(
@@ -175,7 +176,7 @@ def operations_resources() -> dict[str, Any]:
 
 def dashboard_body() -> str:
     """The dashboard's JSON (a ``Fn::Sub`` string): API answers, the functions, the notice queues
-    and the desk's own EMF metrics."""
+    and the desk's own EMF metric (the sweep lag)."""
     fn = [["AWS/Lambda", m, "FunctionName", f"desk-${{Stage}}-{h.replace('_', '-')}"]
           for h in function_names().values() for m in ("Errors", "Throttles")]
     widgets = [
@@ -184,9 +185,9 @@ def dashboard_body() -> str:
         ("Functions: errors and throttles", fn),
         ("Notices", [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", f"desk-${{Stage}}-{q}"]
                      for q in ("notices", "notices-dlq")]),
-        ("Sweep lag (s)", [["ServiceDesk", "SweepLagSeconds", "service", "service-desk", {"stat": "Maximum"}]]),
-        ("Tickets", [["ServiceDesk", m, "service", "service-desk", {"stat": "Sum"}]
-                     for m in ("TicketsOpened", "SlaAlerts", "NoticesDelivered")]),
+        ("Sweep lag (s)", [["ServiceDesk", SWEEP_LAG_METRIC, "service", SERVICE, {"stat": "Maximum"}]]),
+        ("Sweep duration (ms)", [["AWS/Lambda", "Duration", "FunctionName", "desk-${Stage}-sla-sweep",
+                                  {"stat": "Maximum"}]]),
     ]
     body = {"widgets": [
         {"type": "metric", "x": (i % 2) * 12, "y": (i // 2) * 6, "width": 12, "height": 6,

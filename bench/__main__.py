@@ -17,6 +17,7 @@ MODULES = [
     "bench.bench_changes",
     "bench.bench_problems",
     "bench.bench_package",
+    "bench.bench_cost",
 ]
 
 

@@ -176,7 +176,7 @@ def operations_resources() -> dict[str, Any]:
 
 def dashboard_body() -> str:
     """The dashboard's JSON (a ``Fn::Sub`` string): API answers, the functions, the notice queues
-    and the desk's own EMF metric (the sweep lag)."""
+    and the desk's own EMF metrics (the sweep lag, the tickets opened)."""
     fn = [["AWS/Lambda", m, "FunctionName", f"desk-${{Stage}}-{h.replace('_', '-')}"]
           for h in function_names().values() for m in ("Errors", "Throttles")]
     widgets = [
@@ -186,6 +186,9 @@ def dashboard_body() -> str:
         ("Notices", [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", f"desk-${{Stage}}-{q}"]
                      for q in ("notices", "notices-dlq")]),
         ("Sweep lag (s)", [["ServiceDesk", SWEEP_LAG_METRIC, "service", SERVICE, {"stat": "Maximum"}]]),
+        ("Tickets opened", [[{"expression": "SUM(SEARCH('{ServiceDesk,priority,service,type} "
+                                            "MetricName=\"TicketsOpened\"', 'Sum', 300))",
+                              "label": "tickets opened", "id": "opened"}]]),
         ("Sweep duration (ms)", [["AWS/Lambda", "Duration", "FunctionName", "desk-${Stage}-sla-sweep",
                                   {"stat": "Maximum"}]]),
     ]

@@ -81,6 +81,16 @@ def _calls(function: Any) -> tuple[str | None, str | None, list[int]]:
     return body, query, statuses
 
 
+def _answers_html(function: Any) -> bool:
+    """Whether the module of a view function answers HTML (its pages, or a JSON route's
+    browser-facing answers): its operations then declare ``text/html`` beside JSON."""
+    module = inspect.getmodule(inspect.unwrap(function))
+    try:
+        return module is not None and "text/html" in inspect.getsource(module)
+    except (OSError, TypeError):
+        return False
+
+
 def _model(name: str) -> Any:
     from chalicelib.api import schemas
 
@@ -127,12 +137,11 @@ def _operation(path: str, method: str, entry: Any, components: dict[str, Any]) -
             "description": f"a JSON object of at most {MAX_BODY_BYTES} bytes",
             "content": {"application/json": {"schema": {"type": "object"}}},
         }
+    html = {"text/html": {"schema": {"type": "string"}}} if _answers_html(entry.view_function) else {}
     success = sorted(set(statuses)) or [200]
-    responses: dict[str, Any] = {
-        str(status): {"description": "the answer", "content": {"application/json": {"schema": {}}}}
-        for status in success if status < 400
-    } or {"200": {"description": "the answer", "content": {"application/json": {"schema": {}}}}}
-    error = {"content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}}}
+    answer = {"description": "the answer", "content": {"application/json": {"schema": {}}, **html}}
+    responses: dict[str, Any] = {str(status): answer for status in success if status < 400} or {"200": answer}
+    error = {"content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}, **html}}
     for status, description in _ERRORS.items():
         if status == "401" and entry.authorizer is None:
             continue

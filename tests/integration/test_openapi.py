@@ -58,3 +58,13 @@ def test_bodies_and_queries_come_from_the_pydantic_models() -> None:
     listing = {p["name"]: p for p in document["paths"]["/tickets"]["get"]["parameters"]}
     assert listing["q"]["in"] == "query"
     assert document["components"]["schemas"]["Error"]["required"] == ["error", "message"]
+
+
+def test_routes_answering_html_declare_it() -> None:
+    from app import app
+
+    link = describe(app)["paths"]["/links/{token}"]["get"]["responses"]
+    assert set(link["200"]["content"]) == {"application/json", "text/html"}
+    assert set(link["403"]["content"]) == {"application/json", "text/html"}
+    ticket = describe(app)["paths"]["/tickets/{number}"]["get"]["responses"]
+    assert set(ticket["200"]["content"]) == {"application/json"}

@@ -14,7 +14,7 @@ from chalice.app import Chalice, Request, Response
 
 from chalicelib.api.common import error_response, json_response
 from chalicelib.config import get_settings
-from chalicelib.domain.errors import Forbidden, StorageUnavailable
+from chalicelib.domain.errors import Forbidden, StorageUnavailable, ValidationFailed
 from chalicelib.domain.rate_limits import TooManyRequests
 from chalicelib.observability import logger
 
@@ -27,6 +27,8 @@ SECURITY_HEADERS = {
 CORS_ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key"
 CORS_EXPOSED_HEADERS = "Location, Retry-After"
 CORS_MAX_AGE_SECONDS = 600
+#: The longest a path parameter may be (ticket numbers, names, signed link tokens of ~300).
+MAX_PATH_PARAMETER_LENGTH = 500
 
 
 def _context(request: Request) -> dict[str, Any]:
@@ -43,8 +45,17 @@ def caller_key(request: Request) -> str:
 
 
 def admit(request: Request) -> Response | None:
-    """None when the request is within its limits, else the 429 answer."""
+    """None when the request is within its limits, else the answer refusing it: a ``400`` for a
+    path parameter longer than :data:`MAX_PATH_PARAMETER_LENGTH`, a ``429`` over a rate limit."""
     from chalicelib.wiring import desk
+
+    too_long = [
+        {"field": name, "reason": f"longer than {MAX_PATH_PARAMETER_LENGTH} characters"}
+        for name, value in sorted((request.uri_params or {}).items())
+        if len(str(value)) > MAX_PATH_PARAMETER_LENGTH
+    ]
+    if too_long:
+        return error_response(ValidationFailed(too_long))
 
     route = _context(request).get("resourcePath") or request.path
     try:

@@ -19,11 +19,10 @@ from typing import Any
 from chalice.app import Blueprint, Chalice, Response
 
 from chalicelib.api.common import MAX_BODY_BYTES, json_response
+from chalicelib.api.hardening import MAX_PATH_PARAMETER_LENGTH
 
 openapi_blueprint = Blueprint(__name__)
 
-#: The longest a path parameter may be (ticket numbers, names, link tokens).
-MAX_PATH_PARAMETER_LENGTH = 200
 REF = "#/components/schemas/{model}"
 
 ERROR_SCHEMA: dict[str, Any] = {
@@ -32,7 +31,7 @@ ERROR_SCHEMA: dict[str, Any] = {
     "required": ["error", "message"],
     "properties": {
         "error": {"type": "string", "maxLength": 100},
-        "message": {"type": "string", "maxLength": 2000},
+        "message": {"type": "string"},
         "field": {"type": "string", "maxLength": 200},
         "errors": {
             "type": "array",

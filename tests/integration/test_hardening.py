@@ -89,3 +89,10 @@ def test_one_requester_flooding_intake_gets_429_with_retry_after(client: Any, co
     assert client.http.get("/tickets", headers=auth()).status_code == 200  # another route
     configured.advance(seconds=30)
     assert _open(client).status_code == 201  # the next window
+
+
+def test_a_path_parameter_over_its_stated_limit_is_refused_naming_it(client: Any) -> None:
+    r = client.http.get("/tickets/" + "9" * 501, headers=auth("ann", "agent"))
+    assert r.status_code == 400
+    assert json.loads(r.body)["errors"] == [{"field": "number", "reason": "longer than 500 characters"}]
+    assert client.http.get("/tickets/" + "9" * 500, headers=auth("ann", "agent")).status_code in (400, 404)

@@ -40,7 +40,7 @@ def test_a_new_route_appears_without_anything_else_to_write() -> None:
     assert _operations(document) == {("/things/{name}", "DELETE")}
     operation = document["paths"]["/things/{name}"]["delete"]
     assert operation["summary"] == "Delete a thing."
-    assert operation["parameters"][0]["schema"]["maxLength"] == 200
+    assert operation["parameters"][0]["schema"]["maxLength"] == 500
     assert "401" not in operation["responses"]  # no authorizer, no 401
 
 

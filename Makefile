@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck unit soak bench clean
+.PHONY: install run test lint typecheck unit soak bench clean package deploy
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 typecheck: install
-	$(VENV)/bin/mypy app.py chalicelib tests scripts bench
+	$(VENV)/bin/mypy app.py chalicelib tests scripts bench infra
 
 # Every test but the soak tier (pyproject's addopts), the end-to-end ones included.
 unit: install
@@ -53,3 +53,22 @@ RUN_DATA ?= .run
 .PHONY: reset
 reset:
 	rm -rf $(RUN_DATA)
+
+# One stack per stage (dev, staging, prod). `make package` builds build/$(STAGE)/template.json and
+# deployment.zip offline; `make deploy` uploads the package to ARTIFACT_BUCKET and deploys the stack
+# (the only step that needs AWS credentials). Extra parameters: PARAMS="EmailSender=desk@example.com ...".
+STAGE ?= dev
+ARTIFACT_BUCKET ?=
+PARAMS ?=
+
+package: install
+	$(PY) -m infra.package --stage $(STAGE)
+
+deploy: package
+	@test -n "$(ARTIFACT_BUCKET)" || { echo "set ARTIFACT_BUCKET=<an S3 bucket for the package>"; exit 2; }
+	aws cloudformation package --template-file build/$(STAGE)/template.json --s3-bucket $(ARTIFACT_BUCKET) \
+	    --s3-prefix desk-$(STAGE) --use-json --output-template-file build/$(STAGE)/packaged.json
+	aws cloudformation deploy --template-file build/$(STAGE)/packaged.json --stack-name desk-$(STAGE) \
+	    --s3-bucket $(ARTIFACT_BUCKET) --s3-prefix desk-$(STAGE) \
+	    --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
+	    $(if $(PARAMS),--parameter-overrides $(PARAMS))

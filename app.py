@@ -11,13 +11,15 @@ from chalicelib.api.admin import admin_blueprint
 from chalicelib.api.auth import auth_blueprint
 from chalicelib.api.changes import changes_blueprint
 from chalicelib.api.common import ACCEPTED_CONTENT_TYPES, json_response
+from chalicelib.api.hardening import admit, register_preflights, secure
+from chalicelib.api.openapi import openapi_blueprint
 from chalicelib.api.pages import pages_blueprint
 from chalicelib.api.portal import portal_blueprint
 from chalicelib.api.problems import problems_blueprint
 from chalicelib.api.reports import reports_blueprint
 from chalicelib.api.tickets import tickets_blueprint
 from chalicelib.config import events_stream_arn, notices_queue_name
-from chalicelib.observability import logger
+from chalicelib.observability import logger, record_sweep_lag
 from chalicelib.storage.aws import RETRY_AFTER_UNAVAILABLE
 from chalicelib.warmup import warm_up
 from chalicelib.wiring import desk
@@ -32,16 +34,18 @@ app.register_blueprint(action_links_blueprint)
 app.register_blueprint(problems_blueprint)
 app.register_blueprint(pages_blueprint)
 app.register_blueprint(portal_blueprint)
+app.register_blueprint(openapi_blueprint)
 
 
 @app.middleware("http")
 def observe_request(event: Any, get_response: Any) -> Response:
-    """Correlate every log line of a request with API Gateway's request id."""
+    """Correlate every log line of a request with API Gateway's request id; hold the caller to the
+    stage's rate limits; add the security headers and CORS (``chalicelib.api.hardening``)."""
     request_id = (event.context or {}).get("requestId")
     logger.set_correlation_id(request_id)
     logger.append_keys(path=event.path, method=event.method)
-    response: Response = get_response(event)
-    return response
+    response: Response = admit(event) or get_response(event)
+    return secure(response, event)
 
 
 @app.route("/health", methods=["GET"], content_types=ACCEPTED_CONTENT_TYPES)
@@ -62,6 +66,7 @@ def health() -> Response:
 def sla_sweep(event: CloudWatchEvent) -> dict[str, Any]:
     """Every minute: fire due warnings, breaches and escalation steps, then hand notices to the queue."""
     report = desk().sla_sweep.run()
+    record_sweep_lag(report.lag_seconds)
     relayed = desk().outbox_relay.relay()
     return {**report.to_dict(), "queued": relayed.queued, "delivered_inline": relayed.delivered_inline}
 
@@ -121,6 +126,9 @@ def apply_events_to_rollups(event: DynamoDBEvent) -> dict[str, int]:
 
     return desk().rollups.apply(latest_seqs(record.keys for record in event if record.event_name == "INSERT"))
 
+
+# Every path answers a configured origin's CORS preflight (after every route is registered).
+register_preflights(app)
 
 # Lambda runs this import as the container's init, with a full CPU: do there what every first
 # request would otherwise pay for (``chalicelib.warmup``).

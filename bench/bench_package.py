@@ -1,8 +1,8 @@
 """The Lambda deployment package: its zipped and unzipped size, and what takes the room.
 
-Built with ``chalice package --stage dev`` (Chalice fetches manylinux wheels for ``requirements.txt``
-from PyPI). The build runs on a copy of the app's sources in a temporary directory, so Chalice's
-package cache (``.chalice/deployments/``) is not written into the working tree. If Chalice cannot
+Built as ``make package`` builds it (:mod:`infra.package`: ``chalice package --stage dev``, which
+fetches manylinux wheels for ``requirements.txt``, then the runtime's own boto3/botocore left out),
+into a temporary directory. If Chalice cannot
 build the package here, the fallback installs ``requirements.txt`` with pip into a temporary target,
 adds ``app.py`` and ``chalicelib/``, and zips that; ``method`` says which one ran (1 = chalice
 package, 2 = pip fallback). AWS Lambda's limits (50 MB zipped upload, 250 MB unzipped) are reported
@@ -11,7 +11,6 @@ alongside as reference figures.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -27,40 +26,16 @@ MB = 1024 * 1024
 LAMBDA_ZIPPED_LIMIT_MB = 50.0
 LAMBDA_UNZIPPED_LIMIT_MB = 250.0
 LARGEST = 5
-#: What the deployment package is built from: the app, its package and the stage configuration.
-SOURCES = ("app.py", "chalicelib", "requirements.txt", ".chalice/config.json")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache", ".pytest_cache")
 
 
-def _copy_sources(target: Path) -> None:
-    target.mkdir(parents=True)
-    for name in SOURCES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=IGNORED)
-        else:
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    for policy in (ROOT / ".chalice").glob("policy-*.json"):
-        shutil.copy2(policy, target / ".chalice" / policy.name)
-
-
 def _chalice_package(work: Path) -> Path:
-    """``deployment.zip`` from ``chalice package``; raises CalledProcessError if Chalice fails."""
-    source = work / "app"
-    _copy_sources(source)
-    chalice = Path(sys.executable).with_name("chalice")
-    env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
-    out = work / "package"
-    subprocess.run(
-        [str(chalice), "package", "--stage", "dev", str(out)],
-        cwd=source,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return out / "deployment.zip"
+    """``deployment.zip`` as ``make package`` builds it (``chalice package``, then trimmed of the
+    runtime's boto3/botocore); raises CalledProcessError if Chalice fails."""
+    from infra.package import build
+
+    built = build("dev", work / "package")
+    return Path(str(built["package"]))
 
 
 def _pip_package(work: Path) -> Path:

@@ -12,8 +12,11 @@ for ``make run``.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+
+from chalicelib.domain.errors import ValidationFailed
+from chalicelib.domain.rate_limits import RateLimits, parse_limit, parse_route_limits
 
 
 def _env(name: str, default: str = "") -> str:
@@ -115,6 +118,17 @@ class Settings:
                                     (authorization code with PKCE) on a stage not marked local.
     ``COGNITO_CLIENT_ID``           the user pool app client the pages sign in with (public, no secret).
     ``COGNITO_SCOPES``              the scopes asked for; default ``openid email profile``.
+    ``DESK_SECRETS_PATH``           SSM path of the stage's secrets (``/desk/<stage>/``, set by the
+                                    template): the HS256 secret, Slack webhook, action-link and cursor
+                                    keys are read from there once per container (``chalicelib.secrets``).
+    ``JWT_HS256_ALLOWED``           ``true`` lets a stage other than dev verify HS256 tokens with the
+                                    secret stored under its path; without it such a stage refuses to start.
+    ``CORS_ORIGINS``                browser origins allowed to call the API (comma-separated); none: no CORS.
+    ``RATE_LIMIT_WRITES``           requests one caller may make to one writing route (POST, PUT, PATCH,
+                                    DELETE) per window: ``N`` (per minute) or ``N/SECONDS``; ``0`` or
+                                    unset: unlimited. Counted in the counters table (one more write a request).
+    ``RATE_LIMIT_READS``            the same for the reading routes; unset: unlimited.
+    ``RATE_LIMITS``                 per-route limits over those: ``POST /tickets=10,GET /tickets=120/60``.
     """
 
     stage: str
@@ -184,6 +198,22 @@ class Settings:
     cognito_domain: str = ""
     cognito_client_id: str = ""
     cognito_scopes: str = "openid email profile"
+    #: The SSM path of the stage's secrets (``chalicelib.secrets``); empty: none stored.
+    secrets_path: str = ""
+    #: The HS256 secret came from the stage's secrets store (not from the environment).
+    jwt_secret_stored: bool = False
+    #: ``JWT_HS256_ALLOWED``: a stage other than dev may verify HS256 tokens with its stored secret.
+    jwt_hs256_allowed: bool = False
+    #: ``CORS_ORIGINS``: the browser origins the API answers cross-origin requests from.
+    cors_origins: tuple[str, ...] = ()
+    #: ``RATE_LIMIT_WRITES``, ``RATE_LIMIT_READS``, ``RATE_LIMITS``: requests per caller and route.
+    rate_limits: RateLimits = field(default_factory=RateLimits)
+
+    @property
+    def hs256_accepted(self) -> bool:
+        """Whether HS256 tokens are verified: on a local desk, or with the stage's stored secret
+        (once :func:`check_token_settings` has let it through)."""
+        return bool(self.jwt_hs256_secret) and (self.local or self.jwt_secret_stored)
 
 
 def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -206,12 +236,19 @@ MIN_HS256_SECRET_LENGTH = 32
 
 
 def check_token_settings(settings: Settings, *, on_lambda: bool = False) -> Settings:
-    """Refuse token settings that would let anyone forge a token: an HS256 secret on a stage not
-    marked local (``DESK_LOCAL``), a short one, a stage marked local running on AWS Lambda
+    """Refuse token settings that would let anyone forge a token: an HS256 secret in the
+    environment of a stage not marked local (``DESK_LOCAL``), a stored one on a stage other than
+    dev without ``JWT_HS256_ALLOWED``, a short one, a stage marked local running on AWS Lambda
     (``on_lambda``), or a lifetime cap that is not positive."""
     if settings.local and on_lambda:
         raise RuntimeError("DESK_LOCAL=true on AWS Lambda: a deployed stage is never local; remove the variable")
-    if settings.jwt_hs256_secret and not settings.local:
+    if settings.jwt_hs256_secret and settings.jwt_secret_stored and not settings.local:
+        if settings.stage != "dev" and not settings.jwt_hs256_allowed:
+            raise RuntimeError(
+                f"stage {settings.stage!r} holds an HS256 secret: a stage other than dev verifies RS256 tokens "
+                "(JWT_JWKS_URL) unless JWT_HS256_ALLOWED=true says HS256 is meant"
+            )
+    elif settings.jwt_hs256_secret and not settings.local:
         raise RuntimeError(
             f"JWT_HS256_SECRET is set on stage {settings.stage!r}, which is not marked local "
             "(DESK_LOCAL=true): HS256 tokens are accepted only by a desk on a developer's machine; "
@@ -222,6 +259,17 @@ def check_token_settings(settings: Settings, *, on_lambda: bool = False) -> Sett
     if settings.token_max_seconds <= 0:
         raise RuntimeError("TOKEN_MAX_SECONDS must be a positive number of seconds")
     return settings
+
+
+def _rate_limits() -> RateLimits:
+    try:
+        return RateLimits(
+            writes=parse_limit(_env("RATE_LIMIT_WRITES"), "RATE_LIMIT_WRITES"),
+            reads=parse_limit(_env("RATE_LIMIT_READS"), "RATE_LIMIT_READS"),
+            routes=parse_route_limits(_env("RATE_LIMITS")),
+        )
+    except ValidationFailed as exc:  # a deployment mistake: say which variable
+        raise RuntimeError(f"environment variable {exc.errors[0]['field']}: {exc.errors[0]['reason']}") from exc
 
 
 def _table(stage: str, var: str, suffix: str) -> str:
@@ -297,7 +345,15 @@ def get_settings() -> Settings:
         cognito_domain=_env("COGNITO_DOMAIN").rstrip("/"),
         cognito_client_id=_env("COGNITO_CLIENT_ID"),
         cognito_scopes=_env("COGNITO_SCOPES", "openid email profile"),
+        secrets_path=_env("DESK_SECRETS_PATH"),
+        jwt_hs256_allowed=_env_bool("JWT_HS256_ALLOWED"),
+        cors_origins=_env_list("CORS_ORIGINS", ()),
+        rate_limits=_rate_limits(),
     )
+    if settings.secrets_path:
+        from chalicelib.secrets import with_secrets
+
+        settings = with_secrets(settings)
     return check_token_settings(settings, on_lambda=bool(_env("AWS_LAMBDA_FUNCTION_NAME")))
 
 

@@ -78,3 +78,18 @@ def record_ticket_opened(ticket_type: str, priority: str) -> None:
     ) as metric:
         metric.add_dimension(name="type", value=ticket_type)
         metric.add_dimension(name="priority", value=priority)
+
+
+#: The metric the sweep-lag alarm and the dashboard read (``infra.stack``).
+SWEEP_LAG_METRIC = "SweepLagSeconds"
+
+
+def record_sweep_lag(seconds: float) -> None:
+    """Emit how long the oldest due deadline waited for this sweep (an EMF line, every run, 0 when
+    none was due: a sweep that stops running leaves the metric missing, which the alarm treats as
+    breaching)."""
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    with single_metric(name=SWEEP_LAG_METRIC, unit=MetricUnit.Seconds, value=seconds,
+                       namespace="ServiceDesk") as metric:
+        metric.add_dimension("service", SERVICE)

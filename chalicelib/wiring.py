@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from chalicelib.services.problem_timers import ProblemTimers
     from chalicelib.services.problems import ProblemService
     from chalicelib.services.queues import QueueService
+    from chalicelib.services.rate_limits import RateLimiter
     from chalicelib.services.reports import MeasureCalculator, ReportService, RollupKeeper, RollupRebuild
     from chalicelib.services.sla import SlaClockKeeper
     from chalicelib.services.steering import SteeringReports
@@ -112,6 +113,19 @@ class Desk:
         return self.clock()
 
     # -- adapters (the real ones unless given) -------------------------------------------------
+
+    @cached_property
+    def rate_limiter(self) -> RateLimiter:
+        """The stage's rate limits, counted in the counters table."""
+        from chalicelib.services.rate_limits import RateLimiter
+        from chalicelib.storage.rate_counters import DynamoRateCounters
+
+        dynamodb = self._dynamodb_client
+        if dynamodb is None:
+            from chalicelib.storage.aws import client
+
+            dynamodb = client("dynamodb")
+        return RateLimiter(DynamoRateCounters(self.settings, dynamodb), self.clock, self.settings.rate_limits)
 
     @cached_property
     def tickets(self) -> TicketRepository:

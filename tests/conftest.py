@@ -35,9 +35,11 @@ def stage_environment(stage: str = "dev") -> dict[str, str]:
 def reset_caches() -> None:
     from chalicelib import wiring
     from chalicelib.config import get_settings
+    from chalicelib.secrets import forget_provider
     from chalicelib.storage import aws
 
     get_settings.cache_clear()
+    forget_provider()
     aws.reset_clients()
     wiring.install(None)
 

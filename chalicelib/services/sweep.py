@@ -72,6 +72,9 @@ class SweepReport:
     retries: int = 0
     tickets_read: int = 0
     fired: list[str] = field(default_factory=list)
+    #: How long the oldest due deadline had waited when the sweep found it (0: none was due):
+    #: the sweep lag its alarm watches.
+    lag_seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,6 +109,8 @@ class SlaSweep:
         report = SweepReport()
         for due in self.index.due(now):
             report.due += 1
+            if due.ticket.next_deadline is not None:
+                report.lag_seconds = max(report.lag_seconds, (now - due.ticket.next_deadline).total_seconds())
             self._sweep_ticket(due, now, report)
         logger.info("sla sweep", extra=report.to_dict())
         return report

@@ -80,7 +80,7 @@ def _decode(token: str, settings: Settings) -> dict[str, Any]:
         if alg == "RS256" and settings.jwt_jwks_url:
             key = _jwks_client(settings.jwt_jwks_url).get_signing_key_from_jwt(token).key
             claims: dict[str, Any] = jwt.decode(token, key, algorithms=["RS256"], options=options, **kwargs)
-        elif alg == "HS256" and settings.local and settings.jwt_hs256_secret:
+        elif alg == "HS256" and settings.hs256_accepted:
             claims = jwt.decode(token, settings.jwt_hs256_secret, algorithms=["HS256"], options=options, **kwargs)
         else:
             raise Unauthorized(f"tokens signed with {alg} are not accepted here")

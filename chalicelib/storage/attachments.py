@@ -70,6 +70,11 @@ CORS_RULES = [
 ]
 
 
+def _cfn_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in rule.items() if k != "MaxAgeSeconds"}
+    return {**out, "MaxAge": rule["MaxAgeSeconds"]} if "MaxAgeSeconds" in rule else out
+
+
 def bucket_resource() -> dict[str, Any]:
     """The attachments bucket of one stage, for the infra template: private, encrypted, CORS for
     the pages' uploads."""
@@ -77,6 +82,7 @@ def bucket_resource() -> dict[str, Any]:
         "AttachmentsBucket": {
             "Type": "AWS::S3::Bucket",
             "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
             "Properties": {
                 "BucketName": {"Fn::Sub": "desk-${Stage}-attachments"},
                 "PublicAccessBlockConfiguration": {
@@ -88,7 +94,8 @@ def bucket_resource() -> dict[str, Any]:
                 "BucketEncryption": {
                     "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
                 },
-                "CorsConfiguration": {"CorsRules": CORS_RULES},
+                # CloudFormation names the S3 API's MaxAgeSeconds MaxAge.
+                "CorsConfiguration": {"CorsRules": [_cfn_rule(rule) for rule in CORS_RULES]},
             },
         }
     }

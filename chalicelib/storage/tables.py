@@ -52,6 +52,9 @@ STREAMS: dict[type[Model], dict[str, Any]] = {
     EventModel: {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
 }
 
+#: Tables whose items expire: the counters' rate-limit windows (``chalicelib.storage.rate_counters``).
+TTL_ATTRIBUTES = {"CountersTable": "expires"}
+
 #: Powertools' idempotency table (its default attribute names).
 IDEMPOTENCY_SPEC: dict[str, Any] = {
     "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
@@ -95,7 +98,7 @@ def cloudformation_template() -> dict[str, Any]:
         logical, suffix = LOGICAL[model]
         spec = model_spec(model)
         props: dict[str, Any] = {
-            "TableName": {"Fn::Sub": f"desk-${{Stage}}-{suffix}"},
+            "TableName": {"Fn::Sub": f"desk-${{Stage}}-{suffix.replace('_', '-')}"},
             "BillingMode": "PAY_PER_REQUEST",
             "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
             "KeySchema": spec["KeySchema"],
@@ -105,7 +108,14 @@ def cloudformation_template() -> dict[str, Any]:
             props["GlobalSecondaryIndexes"] = spec["GlobalSecondaryIndexes"]
         if model in STREAMS:
             props["StreamSpecification"] = {"StreamViewType": STREAMS[model]["StreamViewType"]}
-        resources[logical] = {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "Properties": props}
+        if logical in TTL_ATTRIBUTES:
+            props["TimeToLiveSpecification"] = {"AttributeName": TTL_ATTRIBUTES[logical], "Enabled": True}
+        resources[logical] = {
+            "Type": "AWS::DynamoDB::Table",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": props,
+        }
     resources["IdempotencyTable"] = {
         "Type": "AWS::DynamoDB::Table",
         "Properties": {

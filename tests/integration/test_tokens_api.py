@@ -92,7 +92,7 @@ def test_the_command_line_finds_the_project_configuration_from_anywhere(
     monkeypatch.chdir(tmp_path)
     root = Path(__file__).resolve().parents[2]
     assert project_root() == root
-    assert load_stage_environment("dev")["TICKETS_TABLE"] == "desk-dev-tickets"
+    assert load_stage_environment("dev")["DESK_STAGE"] == "dev"
     assert default_data_dir() == root / ".run"
 
 

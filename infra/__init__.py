@@ -1,0 +1,1 @@
+"""The stack of one stage: its CloudFormation template, its IAM policies and its packaging."""

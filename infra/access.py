@@ -1,0 +1,125 @@
+"""What each deployed function may do: the resources of the stack it touches and the actions it
+calls on them, the one declaration its IAM policy is generated from (:mod:`infra.stack`).
+
+Keys are the template's logical ids: a table (``TicketsTable``), one of its indexes
+(``TicketsTable/by_deadline``), the notice queue, the alerts topic, the SES identity
+(``EmailIdentity``, a stack parameter) and the stage's secrets (``Secrets``: its SSM parameter
+path). ``tests/integration/test_least_privilege.py`` runs each function on moto, records the
+calls it makes (:mod:`infra.calls`) and fails when a call is not granted here, when a grant
+of a scheduled function or the notifier goes unused, or when a policy holds a wildcard.
+"""
+
+from __future__ import annotations
+
+Grants = dict[str, frozenset[str]]
+
+
+def _g(*actions: str) -> frozenset[str]:
+    return frozenset(actions)
+
+
+#: Reading the configuration documents (a cold container reads them once per cache period).
+_CONFIG: Grants = {"ConfigTable": _g("dynamodb:GetItem"), "ConfigTable/by_kind": _g("dynamodb:Query")}
+#: Handing notices to the queue: the outbox's pending ones, claimed once, then sent.
+_RELAY: Grants = {
+    "OutboxTable": _g("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+    "OutboxTable/by_pending": _g("dynamodb:Query"),
+    "ClaimsTable": _g("dynamodb:PutItem"),
+    "NoticesQueue": _g("sqs:SendMessage"),
+}
+#: Reading secrets from the stage's SSM path (the authorizer's JWT secret, the channels').
+_SECRETS: Grants = {"Secrets": _g("ssm:GetParametersByPath")}
+
+
+def _merge(*parts: Grants) -> Grants:
+    out: dict[str, frozenset[str]] = {}
+    for part in parts:
+        for key, actions in part.items():
+            out[key] = out.get(key, frozenset()) | actions
+    return out
+
+
+_EVERY_TABLE_ACTION = _g(
+    "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query",
+    "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem",
+)
+
+def _every_table_and_index() -> Grants:
+    """Every table of the stage with the item actions, and each of its indexes with Query."""
+    from chalicelib.storage.models import ALL_MODELS
+    from chalicelib.storage.tables import LOGICAL, model_spec
+
+    grants: dict[str, frozenset[str]] = {"IdempotencyTable": _EVERY_TABLE_ACTION}
+    for model in ALL_MODELS:
+        logical = LOGICAL[model][0]
+        grants[logical] = _EVERY_TABLE_ACTION
+        for index in model_spec(model)["GlobalSecondaryIndexes"]:
+            grants[f"{logical}/{index['IndexName']}"] = _g("dynamodb:Query")
+    return grants
+
+
+#: The API serves every route, so it reaches every table and every index.
+API: Grants = _merge(
+    _every_table_and_index(),
+    {"NoticesQueue": _g("sqs:SendMessage", "sqs:GetQueueAttributes")},
+    _SECRETS,
+)
+
+#: Function (the template's logical id) -> what it may do (besides the secrets every function
+#: reads when its settings are built: :data:`_SECRETS`, added below).
+_ACCESS: dict[str, Grants] = {
+    "APIHandler": API,
+    "DeskAuthorizer": _SECRETS,  # its settings, like every function's, hold the stage's secrets
+    # A due clock: the ticket and its new events written, the notices claimed and kept, an
+    # escalation's reassignment counted in the group's workload.
+    "SlaSweep": _merge(_CONFIG, _RELAY, {
+        "TicketsTable/by_deadline": _g("dynamodb:Query"),
+        "TicketsTable": _g("dynamodb:PutItem"),
+        "EventsTable": _g("dynamodb:BatchGetItem", "dynamodb:PutItem"),
+        "CountersTable": _g("dynamodb:UpdateItem"),
+    }),
+    "ProblemCandidates": {
+        "ConfigTable/by_kind": _g("dynamodb:Query"),
+        "TicketsTable/by_type": _g("dynamodb:Query"),
+        "ProblemCandidatesTable": _g("dynamodb:GetItem", "dynamodb:PutItem"),
+    },
+    "MorningPatrol": _merge(
+        _RELAY,
+        {"TicketsTable/by_status": _g("dynamodb:Query"), "ProblemCandidatesTable/by_state": _g("dynamodb:Query")},
+    ),
+    # Closing a ticket writes it with its events and notices, and keeps it as a labelled example.
+    "AutoClose": _merge(_CONFIG, {
+        "ConfigTable": _g("dynamodb:GetItem", "dynamodb:Query"),
+        "TicketsTable/by_status": _g("dynamodb:Query"),
+        "TicketsTable": _g("dynamodb:GetItem", "dynamodb:PutItem"),
+        "EventsTable": _g("dynamodb:PutItem", "dynamodb:Query"),
+        "OutboxTable": _g("dynamodb:PutItem"),
+        "ExamplesTable": _g("dynamodb:PutItem"),
+    }),
+    "RetrainClassifier": {
+        "ExamplesTable": _g("dynamodb:Query"),
+        "ConfigTable": _g("dynamodb:Query", "dynamodb:PutItem"),
+    },
+    # Deferring a notice past quiet hours sends it back to its queue; the last failed attempt
+    # puts it on the dead-letter queue, found from the queue's redrive policy.
+    "DeliverNotices": {
+        "OutboxTable": _g("dynamodb:GetItem", "dynamodb:UpdateItem"),
+        "AlertsTopic": _g("sns:Publish"),
+        "EmailIdentity": _g("ses:SendEmail"),
+        "NoticesQueue": _g("sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"),
+        "NoticesDeadLetterQueue": _g("sqs:SendMessage"),
+    },
+}
+
+#: The weekly steering report and the rollups kept from the events stream read across the desk's
+#: tables (the report also keeps and sends itself). They have no tour of their own yet, so they
+#: hold the tables' item actions, as the API does, rather than a list no run has checked.
+_ACCESS["SteeringReport"] = _merge(_every_table_and_index(), {"NoticesQueue": _g("sqs:SendMessage")})
+_ACCESS["ApplyEventsToRollups"] = _every_table_and_index()
+
+ACCESS: dict[str, Grants] = {function: _merge(grants, _SECRETS) for function, grants in _ACCESS.items()}
+
+#: Functions whose every grant a tour must use (the API's routes are too many for one tour; its
+#: grants are checked for wildcards and for covering what its tour calls; the two above have no
+#: tour yet).
+STRICT = frozenset(ACCESS) - {"APIHandler", "DeskAuthorizer", "SteeringReport", "ApplyEventsToRollups"}

@@ -1,0 +1,234 @@
+"""The CloudFormation template of one stage, merged into Chalice's with ``--merge-template``.
+
+One source of truth: the tables, queues and topic come from the PynamoDB models
+(:func:`chalicelib.storage.tables.cloudformation_template`), the functions from the app's own
+registrations, each function's policy from :mod:`infra.access`. On top of Chalice's output the
+template adds, for every function, its environment (table names, the queue, the topic and the
+secrets' path, all as references to the stack's own resources, never typed by hand), a name,
+a log group, and a role holding only its grants; then the alarms and the dashboard.
+
+``python -m infra.stack --stage prod`` prints the merge template.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from typing import Any
+
+from chalicelib.observability import SERVICE, SWEEP_LAG_METRIC
+from chalicelib.storage.tables import cloudformation_template
+from infra.access import ACCESS, Grants
+
+STAGES = ("dev", "staging", "prod")
+#: Log retention of every function's log group.
+LOG_RETENTION_DAYS = 30
+#: Actions that take no resource-level permission (IAM requires ``"Resource": "*"``).
+RESOURCELESS_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+#: 5xx answers of the API in five minutes that raise the alarm.
+API_5XX_THRESHOLD = 5
+
+
+def function_names() -> dict[str, str]:
+    """Each function's logical id -> the handler name it has in the app (``APIHandler`` -> ``api``)."""
+    from chalice.utils import to_cfn_resource_name
+
+    from app import app
+
+    names = {"APIHandler": "api"}
+    for auth in app.builtin_auth_handlers:
+        names[to_cfn_resource_name(auth.name)] = auth.name
+    for source in app.event_sources:
+        names[to_cfn_resource_name(source.name)] = source.name
+    return names
+
+
+def role_name(logical: str) -> str:
+    """Chalice's name for a function's role (``APIHandler``'s is ``ApiHandlerRole``)."""
+    return "ApiHandlerRole" if logical == "APIHandler" else f"{logical}Role"
+
+
+def table_variables(resources: dict[str, Any]) -> dict[str, Any]:
+    """``TICKETS_TABLE`` -> ``{"Ref": "TicketsTable"}``, for every table of the template."""
+    out = {}
+    for logical, resource in resources.items():
+        if resource.get("Type") == "AWS::DynamoDB::Table":
+            var = re.sub(r"(?<!^)(?=[A-Z])", "_", logical.removesuffix("Table")).upper() + "_TABLE"
+            out[var] = {"Ref": logical}
+    return out
+
+
+def environment(resources: dict[str, Any]) -> dict[str, Any]:
+    """What every function reads from its environment, wired to the stack's own resources."""
+    return {
+        **table_variables(resources),
+        "NOTICES_QUEUE_URL": {"Ref": "NoticesQueue"},
+        "NOTICES_QUEUE_NAME": {"Fn::GetAtt": ["NoticesQueue", "QueueName"]},
+        "ALERTS_TOPIC_ARN": {"Ref": "AlertsTopic"},
+        "DESK_SECRETS_PATH": {"Fn::Sub": "/desk/${Stage}/"},
+        "EMAIL_SENDER": {"Ref": "EmailSender"},
+        "PUBLIC_URL": {"Fn::If": ["HasPublicUrl", {"Ref": "PublicUrl"}, {"Ref": "AWS::NoValue"}]},
+        "CORS_ORIGINS": {"Ref": "CorsOrigins"},
+    }
+
+
+def _arn(key: str) -> Any:
+    """The ARN a grant's key names."""
+    if key == "Secrets":
+        return {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/desk/${Stage}"}
+    if key == "EmailIdentity":
+        return {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${EmailIdentity}"}
+    if key == "AlertsTopic":
+        return {"Ref": "AlertsTopic"}
+    if key in ("NoticesQueue", "NoticesDeadLetterQueue"):
+        return {"Fn::GetAtt": [key, "Arn"]}
+    table, _, index = key.partition("/")
+    if index:
+        return {"Fn::Sub": f"${{{table}.Arn}}/index/{index}"}
+    return {"Fn::GetAtt": [table, "Arn"]}
+
+
+def policy(logical: str, grants: Grants) -> dict[str, Any]:
+    """A function's policy: one statement per set of actions, naming only the resources granted."""
+    by_actions: dict[tuple[str, ...], list[Any]] = {}
+    for key in sorted(grants):
+        by_actions.setdefault(tuple(sorted(grants[key])), []).append(_arn(key))
+    statements: list[dict[str, Any]] = [
+        {"Effect": "Allow", "Action": list(actions), "Resource": resources}
+        for actions, resources in sorted(by_actions.items())
+    ]
+    statements.append({
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": {"Fn::GetAtt": [f"{logical}LogGroup", "Arn"]},
+    })
+    statements.append({"Effect": "Allow", "Action": list(RESOURCELESS_ACTIONS), "Resource": "*"})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def function_resources(resources: dict[str, Any]) -> dict[str, Any]:
+    """Per function: its name, environment and log group, and its role's policy."""
+    env = environment(resources)
+    out: dict[str, Any] = {}
+    for logical, handler in function_names().items():
+        name = {"Fn::Sub": f"desk-${{Stage}}-{handler.replace('_', '-')}"}
+        out[logical] = {"Properties": {"FunctionName": name, "Environment": {"Variables": env}}}
+        out[f"{logical}LogGroup"] = {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {
+                "LogGroupName": {"Fn::Sub": f"/aws/lambda/desk-${{Stage}}-{handler.replace('_', '-')}"},
+                "RetentionInDays": LOG_RETENTION_DAYS,
+            },
+        }
+        out[role_name(logical)] = {
+            "Properties": {
+                "Policies": [{"PolicyName": f"{logical}Access", "PolicyDocument": policy(logical, ACCESS[logical])}]
+            }
+        }
+    out["RestAPI"] = {"Properties": {"Name": {"Fn::Sub": "desk-${Stage}"}}}
+    return out
+
+
+def _alarm(description: str, namespace: str, metric: str, dimensions: list[dict[str, Any]], statistic: str,
+           threshold: float, periods: int = 1, missing: str = "notBreaching") -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmDescription": description,
+            "Namespace": namespace,
+            "MetricName": metric,
+            "Dimensions": dimensions,
+            "Statistic": statistic,
+            "Period": 300,
+            "EvaluationPeriods": periods,
+            "Threshold": threshold,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "TreatMissingData": missing,
+            "AlarmActions": [{"Ref": "AlertsTopic"}],
+        },
+    }
+
+
+def operations_resources() -> dict[str, Any]:
+    """Alarms (to the alerts topic) and the stage's dashboard."""
+    dlq = [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["NoticesDeadLetterQueue", "QueueName"]}}]
+    api = [{"Name": "ApiName", "Value": {"Fn::Sub": "desk-${Stage}"}}]
+    out: dict[str, Any] = {
+        "NoticesDeadLetterAlarm": _alarm("A notice could not be delivered and waits in the dead-letter queue",
+                                         "AWS/SQS", "ApproximateNumberOfMessagesVisible", dlq, "Maximum", 0),
+        "Api5xxAlarm": _alarm("The API answered 5xx", "AWS/ApiGateway", "5XXError", api, "Sum", API_5XX_THRESHOLD),
+        "SweepLagAlarm": _alarm(
+            "The SLA sweep left a due deadline unhandled for more than 5 minutes, or stopped running",
+            "ServiceDesk", SWEEP_LAG_METRIC, [{"Name": "service", "Value": SERVICE}], "Maximum", 300, 2, "breaching"),
+    }
+    for logical in function_names():
+        out[f"{logical}ThrottlesAlarm"] = _alarm(
+            f"{logical} was throttled", "AWS/Lambda", "Throttles",
+            [{"Name": "FunctionName", "Value": {"Ref": logical}}], "Sum", 0)
+    out["Dashboard"] = {
+        "Type": "AWS::CloudWatch::Dashboard",
+        "Properties": {"DashboardName": {"Fn::Sub": "desk-${Stage}"}, "DashboardBody": {"Fn::Sub": dashboard_body()}},
+    }
+    return out
+
+
+def dashboard_body() -> str:
+    """The dashboard's JSON (a ``Fn::Sub`` string): API answers, the functions, the notice queues
+    and the desk's own EMF metrics (the sweep lag, the tickets opened)."""
+    fn = [["AWS/Lambda", m, "FunctionName", f"desk-${{Stage}}-{h.replace('_', '-')}"]
+          for h in function_names().values() for m in ("Errors", "Throttles")]
+    widgets = [
+        ("API answers", [["AWS/ApiGateway", m, "ApiName", "desk-${Stage}"] for m in ("Count", "4XXError", "5XXError")]),
+        ("API latency", [["AWS/ApiGateway", "Latency", "ApiName", "desk-${Stage}", {"stat": "p99"}]]),
+        ("Functions: errors and throttles", fn),
+        ("Notices", [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", f"desk-${{Stage}}-{q}"]
+                     for q in ("notices", "notices-dlq")]),
+        ("Sweep lag (s)", [["ServiceDesk", SWEEP_LAG_METRIC, "service", SERVICE, {"stat": "Maximum"}]]),
+        ("Tickets opened", [[{"expression": "SUM(SEARCH('{ServiceDesk,priority,service,type} "
+                                            "MetricName=\"TicketsOpened\"', 'Sum', 300))",
+                              "label": "tickets opened", "id": "opened"}]]),
+        ("Sweep duration (ms)", [["AWS/Lambda", "Duration", "FunctionName", "desk-${Stage}-sla-sweep",
+                                  {"stat": "Maximum"}]]),
+    ]
+    body = {"widgets": [
+        {"type": "metric", "x": (i % 2) * 12, "y": (i // 2) * 6, "width": 12, "height": 6,
+         "properties": {"title": title, "metrics": metrics, "region": "${AWS::Region}", "period": 300}}
+        for i, (title, metrics) in enumerate(widgets)
+    ]}
+    return json.dumps(body)
+
+
+def merge_template(stage: str) -> dict[str, Any]:
+    """The template ``chalice package --stage <stage> --merge-template`` merges into its own."""
+    if stage not in STAGES:
+        raise ValueError(f"stage must be one of {', '.join(STAGES)}, got {stage!r}")
+    template = cloudformation_template()
+    template["Description"] = f"Service desk, stage {stage}: data, API, functions, alarms, dashboard"
+    template["Parameters"] = {
+        "Stage": {"Type": "String", "AllowedValues": [stage], "Default": stage},
+        "EmailSender": {"Type": "String", "Default": "", "Description": "SES sender of requester notices"},
+        "EmailIdentity": {"Type": "String", "Default": "example.com",
+                          "Description": "the SES identity (domain or address) the sender belongs to"},
+        "PublicUrl": {"Type": "String", "Default": "", "Description": "base of the links sent in notices"},
+        "CorsOrigins": {"Type": "String", "Default": "", "Description": "browser origins allowed (comma-separated)"},
+    }
+    template["Conditions"] = {"HasPublicUrl": {"Fn::Not": [{"Fn::Equals": [{"Ref": "PublicUrl"}, ""]}]}}
+    resources = template["Resources"]
+    resources.update(function_resources(resources))
+    resources.update(operations_resources())
+    return template
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stage", required=True, choices=STAGES)
+    args = parser.parse_args(argv)
+    json.dump(merge_template(args.stage), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,122 @@
+"""Every function's policy in the template names only what it uses: the tables, indexes, queue,
+topic and secrets it calls, with the actions it calls (recorded from the code on moto), and no
+wildcard but where IAM allows no resource."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from infra.access import ACCESS, STRICT
+from infra.calls import Call
+from infra.stack import RESOURCELESS_ACTIONS, function_names, merge_template, role_name
+from tests.integration.tours import Tour, api_tour, notifier_tour, schedule_tour
+from tests.unit.fakes import FakeClock
+
+#: Importing the app (to list its functions) happens on moto, as in every test here.
+pytestmark = pytest.mark.usefixtures("aws")
+
+MONDAY_9AM_CHICAGO = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
+
+TOURS: dict[str, Tour] = {
+    "APIHandler": api_tour,
+    "SlaSweep": schedule_tour("sla_sweep"),
+    "ProblemCandidates": schedule_tour("problem_candidates"),
+    "MorningPatrol": schedule_tour("morning_patrol"),
+    "AutoClose": schedule_tour("auto_close"),
+    "RetrainClassifier": schedule_tour("retrain_classifier"),
+    "DeliverNotices": notifier_tour,
+}
+
+
+@pytest.fixture
+def clock(client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
+    """The dev stage on moto with its queue, topic and SES identity, every channel on."""
+    from chalicelib import wiring
+    from chalicelib.config import get_settings
+    from chalicelib.storage.aws import client as aws_client
+    from chalicelib.storage.tables import create_messaging
+
+    for name, value in create_messaging(get_settings(), aws_client("sqs"), aws_client("sns")).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("NOTIFY_CHANNELS", "outbox,sns,email")
+    monkeypatch.setenv("EMAIL_SENDER", "desk@example.com")
+    monkeypatch.setenv("DESK_SECRETS_PATH", "/desk/dev/")
+    aws_client("ssm").put_parameter(Name="/desk/dev/cursor-secret", Value="c" * 40, Type="SecureString")
+    get_settings.cache_clear()
+    aws_client("ses").verify_email_identity(EmailAddress="desk@example.com")
+    fake = FakeClock(MONDAY_9AM_CHICAGO)
+    wiring.install(wiring.bootstrap(clock=fake))
+    yield fake
+    wiring.install(None)
+
+
+def _logical(call: Call) -> tuple[str, str]:
+    """A recorded call as (grant key, action): the dev stage's names mapped to logical ids."""
+    from chalicelib.storage.tables import LOGICAL
+
+    tables = {f"desk-dev-{suffix.replace('_', '-')}": logical for logical, suffix in LOGICAL.values()}
+    tables["desk-dev-idempotency"] = "IdempotencyTable"
+    if call.kind in ("table", "index"):
+        table, _, index = call.name.partition("/")
+        key = tables[table] + (f"/{index}" if index else "")
+    elif call.kind == "queue":
+        key = "NoticesDeadLetterQueue" if call.name.endswith("-dlq") else "NoticesQueue"
+    else:
+        key = { "topic": "AlertsTopic", "identity": "EmailIdentity",
+               "parameter": "Secrets", "secret": "Secrets"}[call.kind]
+    return key, call.action
+
+
+def _granted(grants: dict[str, frozenset[str]]) -> set[tuple[str, str]]:
+    return {(key, action) for key, actions in grants.items() for action in actions}
+
+
+def test_every_function_of_the_app_has_its_access_declared() -> None:
+    assert set(function_names()) == set(ACCESS)
+
+
+@pytest.mark.parametrize("function", sorted(TOURS))
+def test_a_function_calls_only_what_it_is_granted(function: str, client: Any, clock: FakeClock) -> None:
+    used = {_logical(call) for call in TOURS[function](client, clock)}
+    granted = _granted(ACCESS[function])
+    assert used - granted == set(), f"{function} calls what its policy does not grant: {sorted(used - granted)}"
+    if function in STRICT:
+        assert granted - used == set(), f"{function} is granted what it never calls: {sorted(granted - used)}"
+
+
+def _statements() -> Iterator[tuple[str, dict[str, Any]]]:
+    resources = merge_template("prod")["Resources"]
+    for logical in function_names():
+        for policy in resources[role_name(logical)]["Properties"]["Policies"]:
+            for statement in policy["PolicyDocument"]["Statement"]:
+                yield logical, statement
+
+
+def test_no_policy_holds_a_wildcard() -> None:
+    for function, statement in _statements():
+        actions = statement["Action"]
+        assert all("*" not in action for action in actions), (function, actions)
+        if statement["Resource"] == "*":
+            assert set(actions) <= set(RESOURCELESS_ACTIONS), (function, actions)
+        else:
+            text = json.dumps(statement["Resource"])
+            assert "*" not in text, (function, text)
+
+
+def test_every_grant_names_a_resource_of_the_stack() -> None:
+    resources = merge_template("prod")["Resources"]
+    for function, grants in ACCESS.items():
+        for key in grants:
+            base = key.partition("/")[0]
+            assert base in resources or base in ("Secrets", "EmailIdentity"), (function, key)
+
+
+def test_the_sweep_is_refused_what_it_does_not_need() -> None:
+    granted = _granted(ACCESS["SlaSweep"])
+    assert ("TicketsTable", "dynamodb:Scan") not in granted
+    assert not any(key.startswith("ExamplesTable") for key, _ in granted)

@@ -1,0 +1,88 @@
+"""The stage templates ``make package`` builds: valid for CloudFormation (cfn-lint, offline),
+every function wired to the stack's own resources, nothing typed by hand."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.config import get_settings
+from chalicelib.storage.tables import stage_tables
+from infra.package import build, trim
+from infra.stack import STAGES, function_names, merge_template, table_variables
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.usefixtures("aws")
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each stage's template as ``chalice package --merge-template`` builds it (no package)."""
+    out = tmp_path_factory.mktemp("build")
+    return {stage: Path(build(stage, out / stage, template_only=True)["template"]) for stage in STAGES}
+
+
+def test_every_stage_template_passes_cfn_lint(templates: dict[str, Path]) -> None:
+    from cfnlint.api import lint_file
+
+    for stage, path in templates.items():
+        matches = lint_file(path)
+        assert matches == [], f"{stage}: " + "\n".join(str(m) for m in matches)
+
+
+def _resources(path: Path) -> dict[str, Any]:
+    return dict(json.loads(path.read_text())["Resources"])
+
+
+def test_every_function_reads_the_stacks_own_tables_queue_and_topic(templates: dict[str, Path]) -> None:
+    resources = _resources(templates["prod"])
+    tables = table_variables(resources)
+    assert len(tables) == len(stage_tables(get_settings()))  # every table the desk knows
+    for logical in function_names():
+        variables = resources[logical]["Properties"]["Environment"]["Variables"]
+        for name, ref in tables.items():
+            assert variables[name] == ref, (logical, name)
+        assert variables["NOTICES_QUEUE_URL"] == {"Ref": "NoticesQueue"}
+        assert variables["ALERTS_TOPIC_ARN"] == {"Ref": "AlertsTopic"}
+        assert variables["DESK_STAGE"] == "prod"
+        assert "JWT_HS256_SECRET" not in variables and "DESK_LOCAL" not in variables
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_stack_names_its_tables_as_the_settings_do(stage: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the environment the template gives, a stage's settings still find its tables
+    (the command line's ``--stage``): the same names on both sides."""
+    for name in table_variables(merge_template(stage)["Resources"]):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DESK_STAGE", stage)
+    get_settings.cache_clear()
+    declared = {
+        r["Properties"]["TableName"]["Fn::Sub"].replace("${Stage}", stage)
+        for r in merge_template(stage)["Resources"].values()
+        if r.get("Type") == "AWS::DynamoDB::Table"
+    }
+    assert declared == set(stage_tables(get_settings()).values())
+    get_settings.cache_clear()
+
+
+def test_the_stage_configuration_holds_no_secret_and_no_resource_name() -> None:
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    for stage in config["stages"].values():
+        variables = stage.get("environment_variables", {})
+        assert not {n for n in variables if n.endswith(("_TABLE", "_SECRET", "_ARN", "_URL")) and variables[n]}
+        assert not {n for n in variables if "SECRET" in n or "WEBHOOK" in n or n == "NOTICES_QUEUE_NAME"}
+
+
+def test_the_package_leaves_the_runtimes_sdk_out(tmp_path: Path) -> None:
+    source, target = tmp_path / "in.zip", tmp_path / "out.zip"
+    with zipfile.ZipFile(source, "w") as bundle:
+        for name in ("botocore/client.py", "botocore-1.44.8.dist-info/METADATA", "boto3/__init__.py",
+                     "jmespath/lexer.py", "pynamodb/models.py", "chalicelib/app.py", "botocore_extra.py"):
+            bundle.writestr(name, "x")
+    assert trim(source, target) == ["boto3", "botocore", "botocore-1.44.8.dist-info", "jmespath"]
+    with zipfile.ZipFile(target) as bundle:
+        assert sorted(bundle.namelist()) == ["botocore_extra.py", "chalicelib/app.py", "pynamodb/models.py"]

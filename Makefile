@@ -33,9 +33,10 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy app.py chalicelib tests scripts bench infra
 
-# Every test but the soak tier (pyproject's addopts), the end-to-end ones included.
+# Every test but the soak tier (pyproject's addopts), the end-to-end ones included, on two
+# workers (pytest-xdist): the machine's two cores.
 unit: install
-	$(VENV)/bin/pytest --durations=10
+	$(VENV)/bin/pytest -n 2 --durations=10
 
 soak: install
 	$(VENV)/bin/pytest -m soak --durations=10

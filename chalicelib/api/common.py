@@ -68,6 +68,16 @@ def _header(request: Request, name: str) -> str | None:
     return value if value is None else str(value)
 
 
+def body_bytes(request: Request) -> bytes:
+    """The request's body as bytes; a body handed over as text with a lone surrogate (which no
+    UTF-8 encodes) is a :class:`ValidationFailed` on ``body``, never a 500."""
+    try:
+        raw = request.raw_body or b""
+    except UnicodeEncodeError:
+        raise ValidationFailed([{"field": "body", "reason": "not valid UTF-8"}]) from None
+    return raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+
+
 def read_json(request: Request) -> Any:
     """The request's JSON body, or :class:`ValidationFailed` naming what is wrong with it."""
     content_type = (_header(request, "content-type") or "").split(";")[0].strip().lower()
@@ -75,12 +85,7 @@ def read_json(request: Request) -> Any:
         raise ValidationFailed(
             [{"field": "Content-Type", "reason": f"must be application/json, got {content_type or 'nothing'}"}]
         )
-    try:
-        raw = request.raw_body or b""
-    except UnicodeEncodeError:  # a body handed over as text with a lone surrogate
-        raise ValidationFailed([{"field": "body", "reason": "not valid UTF-8"}]) from None
-    if isinstance(raw, str):
-        raw = raw.encode("utf-8", "surrogatepass")
+    raw = body_bytes(request)
     if len(raw) > MAX_BODY_BYTES:
         raise ValidationFailed([{"field": "body", "reason": f"larger than {MAX_BODY_BYTES} bytes"}])
     if not raw.strip():

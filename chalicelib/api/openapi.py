@@ -90,6 +90,13 @@ def _answers_html(function: Any) -> bool:
         return False
 
 
+def _answer_types(function: Any) -> tuple[str, ...]:
+    """The media types a view function's module declares it answers with besides JSON
+    (``ANSWER_TYPES``: the pages' files, their plain-text 404, the favicon)."""
+    module = inspect.getmodule(inspect.unwrap(function))
+    return tuple(getattr(module, "ANSWER_TYPES", ()))
+
+
 def _model(name: str) -> Any:
     from chalicelib.api import schemas
 
@@ -137,6 +144,7 @@ def _operation(path: str, method: str, entry: Any, components: dict[str, Any]) -
             "content": {"application/json": {"schema": {"type": "object"}}},
         }
     html = {"text/html": {"schema": {"type": "string"}}} if _answers_html(entry.view_function) else {}
+    html.update({media: {"schema": {"type": "string"}} for media in _answer_types(entry.view_function)})
     success = sorted(set(statuses)) or [200]
     answer = {"description": "the answer", "content": {"application/json": {"schema": {}}, **html}}
     responses: dict[str, Any] = {str(status): answer for status in success if status < 400} or {"200": answer}

@@ -39,6 +39,9 @@ TEXT_TYPES = {
     ".svg": "image/svg+xml; charset=utf-8",
     ".html": "text/html; charset=utf-8",
 }
+#: Every media type this module answers with (the API description declares them for its routes):
+#: the files, a missing one's plain-text 404 and the empty favicon.
+ANSWER_TYPES = (*sorted({t.split(";")[0] for t in TEXT_TYPES.values()}), "text/plain", "image/x-icon")
 _FILE_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{0,80}$")
 _SAFE_BASE = re.compile(r"^/[A-Za-z0-9/_.~-]*$")
 BASE_MARK = "{{base}}"

@@ -10,6 +10,7 @@ from chalicelib.api.auth import desk_authorizer
 from chalicelib.api.common import (
     ACCEPTED_CONTENT_TYPES,
     answers_errors,
+    body_bytes,
     caller,
     count_param,
     json_response,
@@ -32,7 +33,7 @@ def _request() -> Request:
 
 def _object(request: Request, *, optional: bool = False) -> dict[str, Any]:
     """The JSON object body (an empty body is ``{}`` when ``optional``)."""
-    if optional and not (request.raw_body or b""):
+    if optional and not body_bytes(request):
         return {}
     body = read_json(request)
     return dict(check.require_mapping(body, "body"))

@@ -32,10 +32,10 @@ def server(local_desk: LocalDesk) -> dict[str, str]:
     return {"url": local_desk.url, "token": _desk_token(local_desk.data_dir, local_desk.env)}
 
 
-def _desk_token(data_dir: Path, env: dict[str, str]) -> str:
+def _desk_token(data_dir: Path, env: dict[str, str], role: str = "agent") -> str:
     """``desk token`` run from outside the project finds the local desk's secret."""
     done = subprocess.run(
-        [sys.executable, "-m", "chalicelib.cli", "token", "--user", "agent.e2e", "--role", "agent",
+        [sys.executable, "-m", "chalicelib.cli", "token", "--user", f"{role}.e2e", "--role", role,
          "--data-dir", str(data_dir)],
         cwd=data_dir,
         env=env,

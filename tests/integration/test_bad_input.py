@@ -270,3 +270,11 @@ def test_pages_stop_at_their_byte_budget_and_the_cursor_goes_on(client: Any, mon
 def test_reading_routes_ignore_the_content_type(client: Any, path: str) -> None:
     headers = {**manager(), "Content-Type": "image/png"}
     assert client.http.get(path, headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/tickets/{number}/problem-from", "/tickets"])
+def test_a_body_with_a_lone_surrogate_is_a_400_on_a_route_whose_body_is_optional_too(client: Any, path: str) -> None:
+    number = _open(client).json_body["number"]
+    raw = '{"title": "lone \ud800 surrogate"}'  # text no UTF-8 encodes, as a fuzzer sends it
+    r = client.http.post(path.format(number=number), headers=auth("ann", "agent"), body=raw)
+    assert _refused(r, "body")["errors"][0]["reason"] == "not valid UTF-8"

@@ -41,7 +41,8 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         while "agent token: " not in log.read_text():
             assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
             time.sleep(0.5)
-        yield {"url": f"http://127.0.0.1:{port}", "token": _desk_token(data_dir, env)}
+        # An administrator: every route is theirs to call, so no operation answers only 403.
+        yield {"url": f"http://127.0.0.1:{port}", "token": _desk_token(data_dir, env, "admin")}
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

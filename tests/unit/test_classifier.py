@@ -253,10 +253,12 @@ def test_artefact_is_versioned_gzip_json(model: Model) -> None:
     [
         b"",
         b"not gzip",
-        gzip.compress(b"{not json"),
-        gzip.compress(b'{"format": "something-else"}'),
-        gzip.compress(b'{"format": "desk-text-classifier/1"}'),
+        gzip.compress(b"{not json", mtime=0),
+        gzip.compress(b'{"format": "something-else"}', mtime=0),
+        gzip.compress(b'{"format": "desk-text-classifier/1"}', mtime=0),
     ],
+    # Fixed ids: the two test workers must collect the same tests.
+    ids=["empty", "not-gzip", "not-json", "another-format", "no-model"],
 )
 def test_anything_but_a_model_is_refused(data: bytes) -> None:
     with pytest.raises(ValueError, match="classifier model"):

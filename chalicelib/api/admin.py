@@ -1,8 +1,9 @@
 """Admin routes for versioned configuration documents, and the SLA policy preview.
 
-Each document kind gets the same five routes under its collection path:
+Each document kind gets the same four routes under its collection path:
 ``GET``/``POST /admin/<collection>``, ``GET``/``PUT /admin/<collection>/{name}``
-(``?version=N`` reads an older version; ``PUT`` stores the next version).
+(``?version=N`` reads an older version; ``PUT`` stores the next version). ``GET /admin/kinds``
+tells the caller which kinds there are and which of them their role may edit.
 """
 
 from __future__ import annotations
@@ -121,6 +122,23 @@ for _collection in COLLECTIONS:
     _register(_collection)
 
 
+@bp.route("/admin/kinds", methods=["GET"], authorizer=desk_authorizer, name="list_document_kinds")
+@answers_errors
+def list_document_kinds() -> Response:
+    """The kinds of configuration document: ``collection`` (the path under ``/admin/``), ``kind``,
+    ``label``, and whether the caller's role may create and update them (``editable``)."""
+    from chalicelib.services.configuration import KINDS
+
+    who = caller(_request())
+    who.require(*STAFF_ROLES)
+    config = desk().config_service
+    kinds = [
+        {"collection": collection, "kind": kind, "label": KINDS[kind].label, "editable": config.may_edit(kind, who)}
+        for collection, kind in COLLECTIONS.items()
+    ]
+    return json_response({"kinds": kinds})
+
+
 @bp.route("/oncall", methods=["GET"], authorizer=desk_authorizer)
 @answers_errors
 def who_is_on_call() -> Response:
@@ -167,4 +185,4 @@ def preview_policy() -> Response:
     }
     now = desk().now()
     opened_at = accepted_instant(body.opened_at, "opened_at", now) if body.opened_at is not None else now
-    return json_response(desk().clock_keeper.preview(facts, opened_at))
+    return json_response(desk().clock_keeper.preview(facts, opened_at, body.policy))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -181,6 +181,8 @@ class PreviewBody(Strict):
     vip: bool = False
     business_unit: Name | None = None
     opened_at: AwareDatetime | None = None
+    #: A policy document to preview instead of the stored policies (a draft, before it is stored).
+    policy: dict[str, Any] | None = None
 
 
 class DueDateBody(Strict):

@@ -228,6 +228,10 @@ class ConfigService:
             raise NotFound(f"no {kind.label} {name}{suffix}", field="name")
         return doc
 
+    def may_edit(self, kind_name: str, caller: Identity) -> bool:
+        """Whether ``caller``'s role may create and update documents of ``kind_name``."""
+        return caller.role in self._kind(kind_name).editors
+
     def list_documents(self, kind_name: str) -> list[StoredDocument]:
         return self.repository.list_latest(self._kind(kind_name).name)
 

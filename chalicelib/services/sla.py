@@ -19,7 +19,7 @@ from chalicelib.domain.processes import phase_of
 from chalicelib.domain.sla.calendar import BusinessCalendar
 from chalicelib.domain.sla.clocks import TicketClocks
 from chalicelib.domain.sla.policy import SlaPolicy, TicketFacts, select_policy
-from chalicelib.domain.sla.replay import compute_clocks, preview
+from chalicelib.domain.sla.replay import compute_clocks, preview, preview_policy
 from chalicelib.domain.ticket import Ticket
 from chalicelib.services.configuration import CALENDAR, SLA_POLICY, ConfigService
 
@@ -131,7 +131,21 @@ class SlaClockKeeper:
 
     # -- preview --------------------------------------------------------------------------
 
-    def preview(self, facts: dict[str, Any], opened_at: datetime) -> dict[str, Any]:
+    def preview(
+        self, facts: dict[str, Any], opened_at: datetime, draft: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The policy the stored documents choose for ``facts`` and its clocks; with ``draft``
+        (a policy document, validated as a stored one would be, its errors named under
+        ``policy.``) the clocks that policy would give, before it is stored."""
         if facts.get("priority") is None:
             raise ValidationFailed([{"field": "priority", "reason": "is required"}])
-        return preview(self.policies(), self.calendars(), TicketFacts.of(facts), opened_at)
+        calendars = self.calendars()
+        if draft is None:
+            return preview(self.policies(), calendars, TicketFacts.of(facts), opened_at)
+        try:
+            policy = SlaPolicy.from_dict(draft, known_calendars=calendars)
+        except ValidationFailed as failed:
+            raise ValidationFailed(
+                [{**problem, "field": f"policy.{problem['field']}"} for problem in failed.errors]
+            ) from None
+        return preview_policy(policy, calendars, TicketFacts.of(facts), opened_at)

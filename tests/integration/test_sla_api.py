@@ -262,3 +262,41 @@ def test_preview_answers_policy_and_targets(client: Any) -> None:
     assert r.status_code == 400 and r.json_body["field"] == "priority"
     r = _post(client, "/admin/sla-policies/preview", {"type": "incident", "priority": "P9"})
     assert r.status_code == 400 and r.json_body["field"] == "priority"
+
+
+def test_preview_of_a_draft_policy_before_it_is_stored(client: Any) -> None:
+    draft = {
+        "name": "incident-default",
+        "calendar": "office",
+        "match": {"types": ["incident"]},
+        "targets": {"*": {"first_response": {"duration": "2h"}, "resolution": {"duration": "1bd"}}},
+    }
+    body = {"type": "incident", "priority": "P3", "opened_at": "2026-11-23T15:00:00Z", "policy": draft}
+    r = _post(client, "/admin/sla-policies/preview", body, admin())
+    assert r.status_code == 200, r.body
+    assert r.json_body["policy"] == {"name": "incident-default", "version": 1, "precedence": 0, "matches": True}
+    assert r.json_body["clocks"]["first_response"]["due_at"] == "2026-11-23T17:00:00+00:00"
+    # The stored policy is unchanged: a P3 incident still gets its 4 hours.
+    stored = _post(client, "/admin/sla-policies/preview", {k: v for k, v in body.items() if k != "policy"})
+    assert stored.json_body["clocks"]["first_response"]["due_at"] == "2026-11-23T19:00:00+00:00"
+    assert client.http.get("/admin/sla-policies/incident-default", headers=admin()).json_body["version"] == 1
+    bad = {**draft, "targets": {"*": {"first_response": {"duration": "soon"}, "resolution": {"duration": "1bd"}}}}
+    r = _post(client, "/admin/sla-policies/preview", {**body, "policy": bad}, admin())
+    assert r.status_code == 400
+    assert r.json_body["field"] == "policy.targets.*.first_response.duration"
+    r = _post(client, "/admin/sla-policies/preview", {**body, "policy": "incident-default"}, admin())
+    assert r.status_code == 400 and r.json_body["field"] == "policy"
+
+
+def test_admin_kinds_say_what_the_caller_may_edit(client: Any) -> None:
+    def editable(role: str) -> dict[str, bool]:
+        r = client.http.get("/admin/kinds", headers=auth("someone", role))
+        assert r.status_code == 200, r.body
+        return {k["collection"]: k["editable"] for k in r.json_body["kinds"]}
+
+    assert all(editable("admin").values())
+    manager = editable("manager")
+    assert manager["services"] and manager["agents"] and manager["change-freezes"]
+    assert not manager["sla-policies"] and not manager["calendars"] and not manager["groups"]
+    assert not any(editable("agent")[c] for c in ("sla-policies", "calendars", "groups"))
+    assert client.http.get("/admin/kinds", headers=auth()).status_code == 403

@@ -116,3 +116,40 @@ def test_latest_is_cached_and_exact_versions_forever(config: ConfigService) -> N
     config.latest_all(CALENDAR)
     config.exact(CALENDAR, "office", 1)
     assert repo.reads == reads
+
+
+def test_may_edit_follows_each_kinds_editors(config: ConfigService) -> None:
+    import chalicelib.services.classification  # noqa: F401  (registers the catalog's kinds)
+    from chalicelib.services.configuration import AGENT as AGENT_KIND
+    from chalicelib.services.configuration import GROUP, SERVICE
+
+    manager = Identity("meg", "manager")
+    assert config.may_edit(SLA_POLICY, ADMIN) and config.may_edit(CALENDAR, ADMIN)
+    assert not config.may_edit(SLA_POLICY, manager) and not config.may_edit(GROUP, manager)
+    assert config.may_edit(SERVICE, manager) and config.may_edit(AGENT_KIND, manager)
+    assert not config.may_edit(SERVICE, AGENT)
+
+
+def test_preview_of_a_draft_names_its_problems_under_policy(config: ConfigService) -> None:
+    from datetime import UTC
+
+    from chalicelib.services.sla import SlaClockKeeper
+
+    config.create(CALENDAR, OFFICE, ADMIN)
+    keeper = SlaClockKeeper(config)
+    draft = {
+        "name": "draft",
+        "calendar": "office",
+        "targets": {"*": {"first_response": {"duration": "2h"}, "resolution": {"duration": "1bd"}}},
+    }
+    monday = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # 09:00 in Chicago
+    answer = keeper.preview({"type": "incident", "priority": "P3"}, monday, draft)
+    assert answer["policy"]["name"] == "draft" and answer["policy"]["matches"] is True
+    assert answer["clocks"]["first_response"]["due_at"] == "2026-11-23T17:00:00+00:00"
+    # Nothing is stored: the stored policies (none) choose nothing for the same ticket.
+    assert keeper.preview({"type": "incident", "priority": "P3"}, monday)["policy"] is None
+    bad = {**draft, "calendar": "moon", "targets": {"*": {"first_response": {"duration": "soon"}}}}
+    with pytest.raises(ValidationFailed) as caught:
+        keeper.preview({"type": "incident", "priority": "P3"}, monday, bad)
+    fields = {problem["field"] for problem in caught.value.errors}
+    assert {"policy.calendar", "policy.targets.*.first_response.duration"} <= fields

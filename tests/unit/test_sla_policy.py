@@ -22,7 +22,7 @@ from chalicelib.domain.sla.policy import (
     check_policy_calendars,
     select_policy,
 )
-from chalicelib.domain.sla.replay import preview
+from chalicelib.domain.sla.replay import preview, preview_policy
 
 
 def minimal_doc(**changes: Any) -> dict[str, Any]:
@@ -371,3 +371,33 @@ def test_preview_scheduled_and_no_match(calendars: dict[str, BusinessCalendar]) 
     with pytest.raises(ValidationFailed) as caught:
         preview([policy], calendars, {"type": "incident"}, monday)
     assert fields_of(caught.value) == {"priority"}
+
+
+def test_preview_policy_previews_a_draft_whatever_its_match(calendars: dict[str, BusinessCalendar]) -> None:
+    draft = SlaPolicy.from_dict(
+        minimal_doc(
+            match={"types": ["service_request"]},
+            targets={"*": {"first_response": {"duration": "30m"}, "resolution": {"duration": "4h", "calendar": "24x7"}}},
+        )
+    )
+    saturday = datetime(2025, 3, 8, 16, 0, tzinfo=UTC)  # 10:00 in Chicago: the office is closed
+    answer = preview_policy(draft, calendars, {"type": "incident", "priority": "P3"}, saturday)
+    assert answer["policy"] == {"name": "basic", "version": 1, "precedence": 0, "matches": False}
+    # Monday 08:00 CDT = 13:00 UTC, plus 30 min on the office calendar; 4 h straight on 24x7.
+    assert answer["clocks"]["first_response"]["due_at"] == "2025-03-10T13:30:00+00:00"
+    assert answer["clocks"]["resolution"]["due_at"] == "2025-03-08T20:00:00+00:00"
+    assert answer["clocks"]["resolution"]["calendar"] == "24x7"
+    matched = preview_policy(draft, calendars, {"type": "service_request", "priority": "P3"}, saturday)
+    assert matched["policy"]["matches"] is True
+    json.dumps(answer)
+
+
+def test_preview_policy_refuses_a_calendar_it_does_not_know(calendars: dict[str, BusinessCalendar]) -> None:
+    draft = SlaPolicy.from_dict(minimal_doc(calendar="office-berlin"))
+    monday = datetime(2025, 3, 3, 15, 0, tzinfo=UTC)
+    with pytest.raises(ValidationFailed) as caught:
+        preview_policy(draft, calendars, {"type": "incident", "priority": "P2"}, monday)
+    assert caught.value.errors == [{"field": "calendar", "reason": "unknown calendar 'office-berlin'"}]
+    with pytest.raises(ValidationFailed) as bad:
+        preview_policy(draft, calendars, {"type": "incident", "priority": "P0"}, monday)
+    assert fields_of(bad.value) == {"priority"}

@@ -387,14 +387,26 @@ def preview(
 
     ``next_update`` starts at the first response, so it has a target but no due instant here.
     """
-    ticket = TicketFacts.of(facts)
-    if ticket.priority not in PRIORITIES:
-        raise ValidationFailed([{"field": "priority", "reason": "must be one of P1..P5"}])
-    require_aware(opened_at, "opened_at")
+    ticket = _preview_facts(facts, opened_at)
     policy = select_policy(policies, ticket)
-    base: dict[str, Any] = {"facts": ticket.to_dict(), "opened_at": iso(opened_at)}
     if policy is None:
-        return {**base, "policy": None, "clocks": {}}
+        return {"facts": ticket.to_dict(), "opened_at": iso(opened_at), "policy": None, "clocks": {}}
+    return preview_policy(policy, calendars, ticket, opened_at)
+
+
+def preview_policy(
+    policy: SlaPolicy,
+    calendars: Mapping[str, BusinessCalendar],
+    facts: TicketFacts | Mapping[str, Any],
+    opened_at: datetime,
+) -> dict[str, Any]:
+    """The clocks ``policy`` would give a ticket with ``facts`` opened at ``opened_at``, whether or
+    not its ``match`` selects such a ticket (``policy.matches`` says; a draft is previewed before
+    it is stored). A calendar the policy names must be among ``calendars``."""
+    ticket = _preview_facts(facts, opened_at)
+    missing = sorted(policy.calendars_used() - set(calendars))
+    if missing:
+        raise ValidationFailed([{"field": "calendar", "reason": f"unknown calendar {missing[0]!r}"}])
     event = TicketEvent(
         ticket="preview",
         seq=1,
@@ -417,7 +429,21 @@ def preview(
             "warning_at": [iso(at) for at in clock.warning_at],
         }
     return {
-        **base,
-        "policy": {"name": policy.name, "version": policy.version, "precedence": policy.precedence},
+        "facts": ticket.to_dict(),
+        "opened_at": iso(opened_at),
+        "policy": {
+            "name": policy.name,
+            "version": policy.version,
+            "precedence": policy.precedence,
+            "matches": policy.matches(ticket),
+        },
         "clocks": clocks,
     }
+
+
+def _preview_facts(facts: TicketFacts | Mapping[str, Any], opened_at: datetime) -> TicketFacts:
+    ticket = TicketFacts.of(facts)
+    if ticket.priority not in PRIORITIES:
+        raise ValidationFailed([{"field": "priority", "reason": "must be one of P1..P5"}])
+    require_aware(opened_at, "opened_at")
+    return ticket

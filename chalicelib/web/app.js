@@ -5,14 +5,22 @@
 import { html, render, useState, useEffect, api, session, claimsOf, fieldError, formError } from "./client.js";
 import { authorizeUrl, finishSignIn } from "./auth.js";
 import { StartPage, NewTicketPage, MyTicketsPage, TicketPage } from "./portal.js";
+import { AdminHome, AdminList, AdminNew, AdminDocument } from "./admin.js";
 
 const EVERYONE = ["requester", "agent", "manager", "admin"];
+// The admin pages: admins edit; managers read (and edit what the API lets them: GET admin/kinds).
+const ADMINS = ["admin", "manager"];
+const ADMIN_KINDS = "(services|groups|agents|calendars|sla-policies)";
 
 export const ROUTES = [
   { pattern: /^(#?\/?|#\/signin)$/, roles: EVERYONE, view: StartPage, title: "Start" },
   { pattern: /^#\/new\/(incident|service_request|change_request)$/, roles: EVERYONE, view: NewTicketPage, title: "New ticket" },
   { pattern: /^#\/tickets$/, roles: EVERYONE, view: MyTicketsPage, title: "My tickets" },
   { pattern: /^#\/tickets\/([A-Z]{3}-\d{1,9})$/, roles: EVERYONE, view: TicketPage, title: "Ticket" },
+  { pattern: /^#\/admin$/, roles: ADMINS, view: AdminHome, title: "Administration" },
+  { pattern: new RegExp(`^#/admin/${ADMIN_KINDS}$`), roles: ADMINS, view: AdminList, title: "Administration" },
+  { pattern: new RegExp(`^#/admin/new/${ADMIN_KINDS}$`), roles: ADMINS, view: AdminNew, title: "Administration" },
+  { pattern: new RegExp(`^#/admin/${ADMIN_KINDS}/([^/]+)(?:/v(\\d+))?$`), roles: ADMINS, view: AdminDocument, title: "Administration" },
 ];
 
 function route(hash, role) {
@@ -98,6 +106,7 @@ function Shell({ who, children, onSignOut }) {
       <nav aria-label="Main">
         <a href="#/">Start</a>
         <a href="#/tickets">My tickets</a>
+        ${ADMINS.includes(who.role) && html`<a href="#/admin">Administration</a>`}
       </nav>
       <span class="who">${who.user} (${who.role})</span>
       <button type="button" class="link" onClick=${onSignOut}>Sign out</button>

@@ -365,6 +365,9 @@ export function AdminNew({ params }) {
   return html`<${DocumentForm} collection=${collection} doc=${null} editable=${true} />`;
 }
 
+// What the last save stored, shown once by the page it leads to (a new document's own page).
+let justSaved = "";
+
 export function AdminDocument({ params }) {
   const [collection, encoded, asked] = params;
   const name = decodeURIComponent(encoded);
@@ -372,7 +375,7 @@ export function AdminDocument({ params }) {
   const [doc, setDoc] = useState(null);
   const [latest, setLatest] = useState(null);
   const [error, setError] = useState(null);
-  const [loads, setLoads] = useState(0);
+  const [status, setStatus] = useState(() => { const said = justSaved; justSaved = ""; return said; });
   useEffect(() => {
     (async () => {
       try {
@@ -383,14 +386,15 @@ export function AdminDocument({ params }) {
         setError(err);
       }
     })();
-  }, [collection, name, asked, loads]);
+  }, [collection, name, asked]);
   const section = SECTIONS[collection];
   if (error) return html`<${AdminNav} current=${collection} /><h1>${section.one} ${name}</h1><p class="error" role="alert">${String(error.message || error)}</p>`;
   if (!doc || !kinds) return html`<p class="loading">Loading…</p>`;
   const old = doc.version !== latest.version;
   const editable = Boolean(kinds[collection] && kinds[collection].editable) && !old;
-  return html`<${DocumentForm} key=${`${doc.version}-${loads}`} collection=${collection} doc=${doc} latest=${latest} editable=${editable}
-    onSaved=${() => { location.hash = pageOf(collection, name); setLoads((n) => n + 1); }} />`;
+  const saved = (stored) => { setDoc(stored); setLatest(stored); setStatus(`Saved as version ${stored.version}.`); };
+  return html`<${DocumentForm} key=${doc.version} collection=${collection} doc=${doc} latest=${latest} editable=${editable}
+    status=${status} onSaved=${saved} />`;
 }
 
 function Versions({ collection, doc, latest }) {
@@ -404,29 +408,29 @@ function Versions({ collection, doc, latest }) {
   </nav>`;
 }
 
-function DocumentForm({ collection, doc, latest, editable, onSaved }) {
+function DocumentForm({ collection, doc, latest, editable, status, onSaved }) {
   const section = SECTIONS[collection];
   const creating = doc === null;
   const [values, setValues] = useState(() => formValues(section, doc || {}));
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
-  const [status, setStatus] = useState(creating ? "" : (sessionStorage.getItem("desk.admin.saved") || ""));
-  useEffect(() => { sessionStorage.removeItem("desk.admin.saved"); }, []);
   const set = (path, value) => setValues((v) => ({ ...v, [path]: value }));
   const draft = () => documentOf(section, doc, values);
   async function submit(event) {
     event.preventDefault();
     setBusy(true);
     setError(null);
-    setStatus("");
     try {
       const body = draft();
       const saved = creating
         ? await api("POST", `admin/${collection}`, body)
         : await api("PUT", docPath(collection, doc.name), { ...body, version: doc.version });
-      sessionStorage.setItem("desk.admin.saved", `Saved as version ${saved.version}.`);
-      if (creating) location.hash = pageOf(collection, saved.name);
-      else onSaved();
+      if (creating) {
+        justSaved = `Saved as version ${saved.version}.`;
+        location.hash = pageOf(collection, saved.name);
+      } else {
+        onSaved(saved);
+      }
     } catch (err) {
       setError(err);
       setBusy(false);
@@ -440,7 +444,7 @@ function DocumentForm({ collection, doc, latest, editable, onSaved }) {
     ${!creating && html`<${Saved} doc=${doc} /><${Versions} collection=${collection} doc=${doc} latest=${latest} />`}
     ${!creating && doc.version !== latest.version && html`<p class="notice">An earlier version, kept as it was. <a href=${pageOf(collection, doc.name)}>See the latest</a>.</p>`}
     ${!creating && doc.version === latest.version && !editable && html`<p class="hint">Your role may read this, not change it.</p>`}
-    <p role="status" class="status">${status}</p>
+    <p role="status" class="status">${status || ""}</p>
     <form class="card document" onSubmit=${submit} novalidate aria-label=${title}>
       <${Fields} fields=${section.fields} values=${values} set=${set} error=${error} readOnly=${!editable} creating=${creating} />
       ${rest && html`<p class="error" role="alert">${rest}</p>`}

@@ -416,6 +416,11 @@ function DocumentForm({ collection, doc, latest, editable, status, onSaved }) {
   const [busy, setBusy] = useState(false);
   const set = (path, value) => setValues((v) => ({ ...v, [path]: value }));
   const draft = () => documentOf(section, doc, values);
+  const [refused, setRefused] = useState(0);
+  // After a refused save, the keyboard continues at the first field the API named.
+  useEffect(() => {
+    if (refused) (document.querySelector("form.document [aria-invalid=true]") || document.querySelector("form.document .error") || { focus() {} }).focus();
+  }, [refused]);
   async function submit(event) {
     event.preventDefault();
     setBusy(true);
@@ -434,6 +439,7 @@ function DocumentForm({ collection, doc, latest, editable, status, onSaved }) {
     } catch (err) {
       setError(err);
       setBusy(false);
+      setRefused((n) => n + 1);
     }
   }
   const paths = leaves(section.fields).map((f) => f.path).concat(section.fields.filter((f) => f.fields || f.targets).map((f) => f.path));
@@ -447,7 +453,7 @@ function DocumentForm({ collection, doc, latest, editable, status, onSaved }) {
     <p role="status" class="status">${status || ""}</p>
     <form class="card document" onSubmit=${submit} novalidate aria-label=${title}>
       <${Fields} fields=${section.fields} values=${values} set=${set} error=${error} readOnly=${!editable} creating=${creating} />
-      ${rest && html`<p class="error" role="alert">${rest}</p>`}
+      ${rest && html`<p class="error" role="alert" tabindex="-1">${rest}</p>`}
       ${editable && html`<button type="submit" disabled=${busy}>${creating ? `Save ${section.one}` : `Save as version ${doc.version + 1}`}</button>`}
     </form>
     ${collection === "sla-policies" && html`<${PolicyPreview} draft=${draft} onPolicyError=${setError} />`}`;

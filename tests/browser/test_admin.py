@@ -3,8 +3,8 @@ each saved as a new version with who saved it; a value the API refuses is shown 
 the policy's preview shows due times; a manager reads what they may not change; axe-core finds
 no serious or critical violation; the pages fit 360 px.
 
-The documents edited here are made for these tests (a service and a policy matching only the
-business unit ``browser-tests``), so the desk the other browser tests share is not changed for
+The documents edited here are made for these tests (a service, a calendar and a policy matching
+only the business unit ``browser-tests``), so the desk the other browser tests share is not changed for
 them."""
 
 from __future__ import annotations
@@ -25,6 +25,11 @@ SERVICE = {
     "title": "Lobby visitor kiosk",
     "description": "The sign-in kiosk at reception.",
     "support_group": "facilities",
+}
+CALENDAR = {
+    "name": "browser-tests-calendar",
+    "timezone": "America/Chicago",
+    "weekly_hours": {d: [["08:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
 }
 POLICY = {
     "name": "browser-tests-policy",
@@ -55,6 +60,7 @@ def documents(desk_url: str) -> dict[str, str]:
     admin = _token(desk_url, "setup.admin", "admin")
     _api(desk_url, "POST", "admin/services", admin, SERVICE)
     _api(desk_url, "POST", "admin/sla-policies", admin, POLICY)
+    _api(desk_url, "POST", "admin/calendars", admin, CALENDAR)
     return {"admin": admin}
 
 
@@ -132,6 +138,8 @@ def test_values_the_api_refuses_are_shown_at_their_fields(
     tab.get_by_label("Time zone").fill("Mars/Olympus")
     tab.get_by_role("button", name="Save as version 2").click()
     tab.get_by_text("Please correct the fields marked below.").wait_for()
+    # The keyboard continues at the first field refused.
+    assert tab.evaluate("() => document.activeElement.id") == "f-timezone"
     assert "25:00" in _error_of(tab, "Monday") and "not a time" in _error_of(tab, "Monday")
     assert "unknown time zone 'Mars/Olympus'" in _error_of(tab, "Time zone")
     assert tab.get_by_label("Tuesday").get_attribute("aria-invalid") == "false"
@@ -148,6 +156,33 @@ def test_values_the_api_refuses_are_shown_at_their_fields(
     tab.get_by_text("Please correct the fields marked below.").wait_for()
     assert "non-empty" in _error_of(tab, "Title")
     assert _error_of(tab, "Name")
+    assert not problems.errors and not problems.dialogs, problems.errors + problems.dialogs
+
+
+def test_an_admin_edits_a_calendars_hours_holidays_and_zone(
+    desk_url: str, documents: dict[str, str], chicago_page: tuple[Any, PageProblems]
+) -> None:
+    tab, problems = chicago_page
+    sign_in(tab, desk_url, "ada.admin", "admin")
+    tab.goto(desk_url + "#/admin/calendars/browser-tests-calendar")
+    tab.get_by_role("heading", name="Calendar browser-tests-calendar").wait_for()
+    tab.get_by_label("Time zone").fill("Europe/Berlin")
+    tab.get_by_label("Saturday").fill("09:00-12:00")
+    tab.get_by_label("Friday").fill("")
+    tab.get_by_label("Holidays", exact=True).fill("2026-12-24, 2026-12-31")
+    tab.get_by_label("Holidays every year").fill("01-01")
+    tab.get_by_role("button", name="Save as version 2").click()
+    tab.get_by_role("status").filter(has_text="Saved as version 2.").wait_for()
+    stored = _api(desk_url, "GET", "admin/calendars/browser-tests-calendar", documents["admin"])
+    assert stored["timezone"] == "Europe/Berlin" and stored["holidays"] == ["2026-12-24", "2026-12-31"]
+    assert stored["weekly_hours"]["sat"] == [["09:00", "12:00"]] and not stored["weekly_hours"].get("fri")
+    assert stored["recurring_holidays"] == ["01-01"]
+    # An agent's page: their groups, skills and capacity.
+    tab.goto(desk_url + "#/admin/agents")
+    tab.get_by_role("columnheader", name="Capacity").wait_for()
+    tab.locator("table.documents tbody a").first.click()
+    tab.get_by_label("Capacity: most open tickets at once").wait_for()
+    _axe_clean(tab, "an agent's page")
     assert not problems.errors and not problems.dialogs, problems.errors + problems.dialogs
 
 

@@ -377,7 +377,9 @@ def test_preview_policy_previews_a_draft_whatever_its_match(calendars: dict[str,
     draft = SlaPolicy.from_dict(
         minimal_doc(
             match={"types": ["service_request"]},
-            targets={"*": {"first_response": {"duration": "30m"}, "resolution": {"duration": "4h", "calendar": "24x7"}}},
+            targets={
+                "*": {"first_response": {"duration": "30m"}, "resolution": {"duration": "4h", "calendar": "24x7"}}
+            },
         )
     )
     saturday = datetime(2025, 3, 8, 16, 0, tzinfo=UTC)  # 10:00 in Chicago: the office is closed

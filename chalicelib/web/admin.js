@@ -376,6 +376,7 @@ export function AdminDocument({ params }) {
   const [latest, setLatest] = useState(null);
   const [error, setError] = useState(null);
   const [status, setStatus] = useState(() => { const said = justSaved; justSaved = ""; return said; });
+  const [reads, setReads] = useState(0);
   useEffect(() => {
     (async () => {
       try {
@@ -386,7 +387,7 @@ export function AdminDocument({ params }) {
         setError(err);
       }
     })();
-  }, [collection, name, asked]);
+  }, [collection, name, asked, reads]);
   const section = SECTIONS[collection];
   if (error) return html`<${AdminNav} current=${collection} /><h1>${section.one} ${name}</h1><p class="error" role="alert">${String(error.message || error)}</p>`;
   if (!doc || !kinds) return html`<p class="loading">Loading…</p>`;
@@ -394,7 +395,7 @@ export function AdminDocument({ params }) {
   const editable = Boolean(kinds[collection] && kinds[collection].editable) && !old;
   const saved = (stored) => { setDoc(stored); setLatest(stored); setStatus(`Saved as version ${stored.version}.`); };
   return html`<${DocumentForm} key=${doc.version} collection=${collection} doc=${doc} latest=${latest} editable=${editable}
-    status=${status} onSaved=${saved} />`;
+    status=${status} onSaved=${saved} onReload=${() => { setStatus(""); setReads((n) => n + 1); }} />`;
 }
 
 function Versions({ collection, doc, latest }) {
@@ -408,7 +409,7 @@ function Versions({ collection, doc, latest }) {
   </nav>`;
 }
 
-function DocumentForm({ collection, doc, latest, editable, status, onSaved }) {
+function DocumentForm({ collection, doc, latest, editable, status, onSaved, onReload }) {
   const section = SECTIONS[collection];
   const creating = doc === null;
   const [values, setValues] = useState(() => formValues(section, doc || {}));
@@ -454,6 +455,8 @@ function DocumentForm({ collection, doc, latest, editable, status, onSaved }) {
     <form class="card document" onSubmit=${submit} novalidate aria-label=${title}>
       <${Fields} fields=${section.fields} values=${values} set=${set} error=${error} readOnly=${!editable} creating=${creating} />
       ${rest && html`<p class="error" role="alert" tabindex="-1">${rest}</p>`}
+      ${error && error.status === 409 && !creating && html`<p>Someone saved a newer version meanwhile: your changes were not stored.
+        <button type="button" class="link" onClick=${onReload}>Load the latest version</button> and make them again.</p>`}
       ${editable && html`<button type="submit" disabled=${busy}>${creating ? `Save ${section.one}` : `Save as version ${doc.version + 1}`}</button>`}
     </form>
     ${collection === "sla-policies" && html`<${PolicyPreview} draft=${draft} onPolicyError=${setError} />`}`;

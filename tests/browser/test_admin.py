@@ -125,6 +125,20 @@ def test_an_admin_edits_a_service_as_a_new_version(
     tab.get_by_role("row", name="lobby-kiosk").filter(has_text="Lobby kiosk <b>ground floor</b>").wait_for()
     assert tab.locator("main b").count() == 0
     _axe_clean(tab, "the service catalog")
+
+    # Someone else saves version 3 while the page shows version 2: the save is refused, nothing
+    # is overwritten, and the latest version is one click away.
+    tab.get_by_role("link", name="lobby-kiosk").click()
+    tab.get_by_role("button", name="Save as version 3").wait_for()
+    current = {k: v for k, v in stored.items() if k not in ("created_at", "created_by")}
+    _api(desk_url, "PUT", "admin/services/lobby-kiosk", documents["admin"], {**current, "description": "Moved."})
+    tab.get_by_label("Description").fill("Replaced in March.")
+    tab.get_by_role("button", name="Save as version 3").click()
+    tab.get_by_text("Someone saved a newer version meanwhile").wait_for()
+    tab.get_by_role("button", name="Load the latest version").click()
+    tab.get_by_role("button", name="Save as version 4").wait_for()
+    assert tab.get_by_label("Description").input_value() == "Moved."
+    assert "Version 3, saved by setup.admin" in tab.locator(".saved").inner_text()
     assert not problems.errors and not problems.dialogs, problems.errors + problems.dialogs
 
 

@@ -179,7 +179,16 @@ function leaves(fields) {
 }
 
 function targetFields() {
-  return PRIORITY_KEYS.flatMap(([key]) => CLOCKS.map(([clock]) => ({ path: `targets.${key}.${clock}`, input: "target" })));
+  return PRIORITY_KEYS.flatMap(([key, word]) => CLOCKS.map(([clock, clockWord]) => ({
+    path: `targets.${key}.${clock}`, input: "target", label: `${clockWord} target, ${word}`,
+  })));
+}
+
+// The fields whose value differs between two versions, in the form's words.
+function changedFields(section, before, after) {
+  const a = formValues(section, before);
+  const b = formValues(section, after);
+  return leaves(section.fields).filter((f) => a[f.path] !== b[f.path]).map((f) => f.label || f.path);
 }
 
 function formValues(section, doc) {
@@ -377,12 +386,15 @@ export function AdminDocument({ params }) {
   const [error, setError] = useState(null);
   const [status, setStatus] = useState(() => { const said = justSaved; justSaved = ""; return said; });
   const [reads, setReads] = useState(0);
+  const [previous, setPrevious] = useState(null);
   useEffect(() => {
     (async () => {
       try {
         const newest = await api("GET", docPath(collection, name));
         setLatest(newest);
-        setDoc(asked && Number(asked) !== newest.version ? await api("GET", `${docPath(collection, name)}?version=${asked}`) : newest);
+        const shown = asked && Number(asked) !== newest.version ? await api("GET", `${docPath(collection, name)}?version=${asked}`) : newest;
+        setDoc(shown);
+        setPrevious(shown.version > 1 ? await api("GET", `${docPath(collection, name)}?version=${shown.version - 1}`) : null);
       } catch (err) {
         setError(err);
       }
@@ -393,8 +405,9 @@ export function AdminDocument({ params }) {
   if (!doc || !kinds) return html`<p class="loading">Loading…</p>`;
   const old = doc.version !== latest.version;
   const editable = Boolean(kinds[collection] && kinds[collection].editable) && !old;
-  const saved = (stored) => { setDoc(stored); setLatest(stored); setStatus(`Saved as version ${stored.version}.`); };
-  return html`<${DocumentForm} key=${doc.version} collection=${collection} doc=${doc} latest=${latest} editable=${editable}
+  const saved = (stored) => { setPrevious(doc); setDoc(stored); setLatest(stored); setStatus(`Saved as version ${stored.version}.`); };
+  const changed = previous && previous.version === doc.version - 1 ? changedFields(section, previous, doc) : null;
+  return html`<${DocumentForm} key=${doc.version} collection=${collection} doc=${doc} latest=${latest} editable=${editable} changed=${changed}
     status=${status} onSaved=${saved} onReload=${() => { setStatus(""); setReads((n) => n + 1); }} />`;
 }
 
@@ -409,7 +422,7 @@ function Versions({ collection, doc, latest }) {
   </nav>`;
 }
 
-function DocumentForm({ collection, doc, latest, editable, status, onSaved, onReload }) {
+function DocumentForm({ collection, doc, latest, editable, changed, status, onSaved, onReload }) {
   const section = SECTIONS[collection];
   const creating = doc === null;
   const [values, setValues] = useState(() => formValues(section, doc || {}));
@@ -449,6 +462,7 @@ function DocumentForm({ collection, doc, latest, editable, status, onSaved, onRe
   return html`<${AdminNav} current=${collection} />
     <h1>${title}</h1>
     ${!creating && html`<${Saved} doc=${doc} /><${Versions} collection=${collection} doc=${doc} latest=${latest} />`}
+    ${changed && html`<p class="changed">Changed from version ${doc.version - 1}: ${changed.length ? changed.join(", ") : "nothing in these fields"}.</p>`}
     ${!creating && doc.version !== latest.version && html`<p class="notice">An earlier version, kept as it was. <a href=${pageOf(collection, doc.name)}>See the latest</a>.</p>`}
     ${!creating && doc.version === latest.version && !editable && html`<p class="hint">Your role may read this, not change it.</p>`}
     <p role="status" class="status">${status || ""}</p>

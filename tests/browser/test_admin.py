@@ -109,6 +109,7 @@ def test_an_admin_edits_a_service_as_a_new_version(
     tab.get_by_label("Keywords").press("Enter")
     tab.get_by_role("status").filter(has_text="Saved as version 2.").wait_for()
     assert "Version 2, saved by ada.admin" in tab.locator(".saved").inner_text()
+    assert tab.locator(".changed").inner_text() == "Changed from version 1: Title, Keywords."
     assert tab.get_by_label("Title", exact=True).input_value() == "Lobby kiosk <b>ground floor</b>"
     stored = _api(desk_url, "GET", "admin/services/lobby-kiosk", documents["admin"])
     assert (stored["version"], stored["keywords"]) == (2, ["kiosk", "visitor badge"])
@@ -216,6 +217,7 @@ def test_an_admin_edits_a_policy_as_a_new_version_and_previews_its_due_times(
     tab.get_by_label("First response target, P1").fill("15m")
     tab.get_by_role("button", name="Save as version 2").click()
     tab.get_by_role("status").filter(has_text="Saved as version 2.").wait_for()
+    assert tab.locator(".changed").inner_text() == "Changed from version 1: First response target, P1."
     stored = _api(desk_url, "GET", "admin/sla-policies/browser-tests-policy", documents["admin"])
     assert stored["version"] == 2 and stored["targets"]["P1"] == {"first_response": {"duration": "15m"}}
     assert stored["match"]["business_units"] == ["browser-tests"]

@@ -101,13 +101,13 @@ export const SECTIONS = {
       NAME,
       { path: "title", label: "Title", input: "text" },
       { path: "description", label: "Description", input: "textarea" },
-      { path: "support_group", label: "Support group", input: "text", hint: "The group that works its tickets." },
+      { path: "support_group", label: "Support group", input: "text", hint: "The group that works its tickets.", suggest: "groups" },
       { path: "default_impact", label: "Default impact", input: "select", options: [["medium", "medium"], ["high", "high"], ["low", "low"]] },
       { path: "aliases", label: "Aliases", input: "list", hint: "Other names people use, separated by commas." },
       { path: "keywords", label: "Keywords", input: "list", hint: "Words in a ticket that point to this service, separated by commas." },
       { path: "patterns", label: "Patterns", input: "lines", hint: "Regular expressions, one a line." },
-      { path: "calendar", label: "Calendar", input: "optional", hint: "Empty: the desk's default." },
-      { path: "sla_policy", label: "SLA policy", input: "optional", hint: "Empty: the desk's default." },
+      { path: "calendar", label: "Calendar", input: "optional", hint: "Empty: the desk's default.", suggest: "calendars" },
+      { path: "sla_policy", label: "SLA policy", input: "optional", hint: "Empty: the desk's default.", suggest: "sla-policies" },
       { path: "supported", label: "The desk supports it", input: "check" },
       { path: "active", label: "In use (clear to retire it)", input: "check" },
     ],
@@ -120,7 +120,7 @@ export const SECTIONS = {
       { path: "title", label: "Title", input: "text" },
       { path: "lead", label: "Lead", input: "text", hint: "The user name of the group's lead." },
       { path: "tier", label: "Tier", input: "select", options: [["1", "1"], ["2", "2"]], parse: Number },
-      { path: "escalation_group", label: "Escalates to", input: "optional", hint: "Another group's name; empty: none." },
+      { path: "escalation_group", label: "Escalates to", input: "optional", hint: "Another group's name; empty: none.", suggest: "groups" },
       { path: "active", label: "In use (clear to retire it)", input: "check" },
     ],
   },
@@ -132,7 +132,7 @@ export const SECTIONS = {
       { path: "display_name", label: "Name shown", input: "text" },
       { path: "groups", label: "Groups", input: "list", hint: "Support groups, separated by commas." },
       { path: "skills", label: "Skills", input: "list", hint: "Separated by commas." },
-      { path: "shift", label: "Shift calendar", input: "text" },
+      { path: "shift", label: "Shift calendar", input: "text", suggest: "calendars" },
       { path: "max_open", label: "Capacity: most open tickets at once", input: "integer" },
       { path: "active", label: "In use (clear to retire them)", input: "check" },
     ],
@@ -142,7 +142,7 @@ export const SECTIONS = {
     columns: [["Time zone", (d) => d.timezone], ["Working days", (d) => WEEKDAYS.filter(([k]) => (d.weekly_hours || {})[k]).map(([k]) => k).join(" ")], ["Holidays of", (d) => [d.holiday_country, d.holiday_subdivision].filter(Boolean).join("-")]],
     fields: [
       NAME,
-      { path: "timezone", label: "Time zone", input: "text", hint: "An IANA name such as America/Chicago or Europe/Berlin." },
+      { path: "timezone", label: "Time zone", input: "text", hint: "An IANA name such as America/Chicago or Europe/Berlin.", suggest: "zones" },
       { group: "Business hours", hint: "Per weekday, windows of local time such as 08:00-12:00, 13:00-17:00; empty: closed.", path: "weekly_hours",
         fields: WEEKDAYS.map(([day, word]) => ({ path: `weekly_hours.${day}`, label: word, input: "windows" })) },
       { path: "holidays", label: "Holidays", input: "list", hint: "Dates YYYY-MM-DD, separated by commas." },
@@ -165,7 +165,7 @@ export const SECTIONS = {
         { path: "match.vip", label: "VIP requesters", input: "select", options: [["", "any"], ["true", "only VIPs"], ["false", "no VIPs"]], parse: (t) => (t === "" ? null : t === "true") },
       ] },
       { path: "precedence", label: "Precedence", input: "integer", hint: "Among matching policies the highest wins." },
-      { path: "calendar", label: "Calendar", input: "text", hint: "The working time the targets count." },
+      { path: "calendar", label: "Calendar", input: "text", hint: "The working time the targets count.", suggest: "calendars" },
       { path: "business_day_hours", label: "Hours in a business day", input: "hours", hint: "One number, or per calendar: office=9, 24x7=24." },
       { targets: true, path: "targets" },
       { path: "warn_at", label: "Warn at", input: "numbers", hint: "Fractions of the target, such as 0.5, 0.75." },
@@ -240,8 +240,9 @@ const idOf = (path) => "f-" + path.replace(/\*/g, "any").replace(/[^A-Za-z0-9]+/
 
 // -- the inputs --------------------------------------------------------------------------------
 
-function Input({ field, value, onChange, error, readOnly }) {
+function Input({ field, value, onChange, error, readOnly, suggestions }) {
   const id = idOf(field.path);
+  const offered = field.suggest && suggestions && suggestions[field.suggest];
   const reason = reasonsAt(error, field.path);
   const describedBy = [field.hint && id + "-hint", reason && id + "-error"].filter(Boolean).join(" ") || undefined;
   const common = { id, name: field.path, "aria-invalid": reason ? "true" : "false", "aria-describedby": describedBy, disabled: readOnly };
@@ -259,7 +260,8 @@ function Input({ field, value, onChange, error, readOnly }) {
     control = html`<textarea ...${common} rows="3" value=${value} onInput=${(e) => onChange(e.currentTarget.value)} />`;
   } else {
     control = html`<input ...${common} value=${value} autocomplete="off" inputmode=${field.input === "integer" ? "numeric" : undefined}
-      onInput=${(e) => onChange(e.currentTarget.value)} />`;
+      list=${offered ? id + "-options" : undefined} onInput=${(e) => onChange(e.currentTarget.value)} />
+      ${offered && html`<datalist id=${id + "-options"}>${offered.map((o) => html`<option key=${o} value=${o} />`)}</datalist>`}`;
   }
   return html`<div class=${reason ? "field has-error" : "field"}>
     <label for=${id}>${field.label}</label>
@@ -290,7 +292,7 @@ function TargetGrid({ values, set, error, readOnly }) {
         })}</tr>`)}</tbody></table></div></fieldset>`;
 }
 
-function Fields({ fields, values, set, error, readOnly, creating }) {
+function Fields({ fields, values, set, error, readOnly, creating, suggestions }) {
   return fields.map((field) => {
     if (field.targets) return html`<${TargetGrid} key="targets" values=${values} set=${set} error=${error} readOnly=${readOnly} />`;
     if (field.fields) {
@@ -298,15 +300,36 @@ function Fields({ fields, values, set, error, readOnly, creating }) {
       return html`<fieldset key=${field.group}><legend>${field.group}</legend>
         ${field.hint && html`<p class="hint">${field.hint}</p>`}
         ${whole && html`<p class="field-error">${whole}</p>`}
-        <${Fields} fields=${field.fields} values=${values} set=${set} error=${error} readOnly=${readOnly} /></fieldset>`;
+        <${Fields} fields=${field.fields} values=${values} set=${set} error=${error} readOnly=${readOnly} suggestions=${suggestions} /></fieldset>`;
     }
     const locked = readOnly || (field === NAME && !creating);
-    return html`<${Input} key=${field.path} field=${field} value=${values[field.path]} error=${error} readOnly=${locked}
+    return html`<${Input} key=${field.path} field=${field} value=${values[field.path]} error=${error} readOnly=${locked} suggestions=${suggestions}
       onChange=${(v) => set(field.path, v)} />`;
   });
 }
 
 // -- shared bits -------------------------------------------------------------------------------
+
+// The names an editable form's fields offer as they are typed: the stored documents of a
+// collection, or the browser's list of time zones. Offers only: the API decides what is valid.
+function useSuggestions(fields) {
+  const [offered, setOffered] = useState({});
+  const wanted = [...new Set(leaves(fields).map((f) => f.suggest).filter(Boolean))].join(" ");
+  useEffect(() => {
+    for (const source of wanted.split(" ").filter(Boolean)) {
+      if (source === "zones") {
+        const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+        setOffered((o) => ({ ...o, zones: ["UTC", ...zones] }));
+      } else {
+        api("GET", `admin/${source}`).then(
+          (a) => setOffered((o) => ({ ...o, [source]: a.items.filter((d) => d.active !== false).map((d) => d.name) })),
+          () => {},
+        );
+      }
+    }
+  }, [wanted]);
+  return offered;
+}
 
 const READER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 const docPath = (collection, name) => `admin/${collection}/${encodeURIComponent(name)}`;
@@ -430,6 +453,7 @@ function DocumentForm({ collection, doc, latest, editable, changed, status, onSa
   const [busy, setBusy] = useState(false);
   const set = (path, value) => setValues((v) => ({ ...v, [path]: value }));
   const draft = () => documentOf(section, doc, values);
+  const suggestions = useSuggestions(editable ? section.fields : []);
   const [refused, setRefused] = useState(0);
   // After a refused save, the keyboard continues at the first field the API named.
   useEffect(() => {
@@ -467,7 +491,8 @@ function DocumentForm({ collection, doc, latest, editable, changed, status, onSa
     ${!creating && doc.version === latest.version && !editable && html`<p class="hint">Your role may read this, not change it.</p>`}
     <p role="status" class="status">${status || ""}</p>
     <form class="card document" onSubmit=${submit} novalidate aria-label=${title}>
-      <${Fields} fields=${section.fields} values=${values} set=${set} error=${error} readOnly=${!editable} creating=${creating} />
+      <${Fields} fields=${section.fields} values=${values} set=${set} error=${error} readOnly=${!editable} creating=${creating}
+        suggestions=${suggestions} />
       ${rest && html`<p class="error" role="alert" tabindex="-1">${rest}</p>`}
       ${error && error.status === 409 && !creating && html`<p>Someone saved a newer version meanwhile: your changes were not stored.
         <button type="button" class="link" onClick=${onReload}>Load the latest version</button> and make them again.</p>`}

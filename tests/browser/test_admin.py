@@ -105,6 +105,9 @@ def test_an_admin_edits_a_service_as_a_new_version(
 
     # A title of markup stays text; Enter in a field saves, as a button press would.
     tab.get_by_label("Title", exact=True).fill("Lobby kiosk <b>ground floor</b>")
+    # The support group's field offers the groups there are.
+    offered = tab.get_by_label("Support group").get_attribute("list")
+    assert tab.locator(f"datalist[id='{offered}'] option[value='facilities']").count() == 1
     tab.get_by_label("Keywords").fill("kiosk, visitor badge")
     tab.get_by_label("Keywords").press("Enter")
     tab.get_by_role("status").filter(has_text="Saved as version 2.").wait_for()

@@ -394,6 +394,12 @@ export function AdminList({ params }) {
 
 export function AdminNew({ params }) {
   const [collection] = params;
+  const kinds = useKinds();
+  if (!kinds) return html`<p class="loading">Loading…</p>`;
+  if (!(kinds[collection] && kinds[collection].editable)) {
+    return html`<${AdminNav} current=${collection} /><h1>New ${SECTIONS[collection].one}</h1>
+      <p>Your role may read these, not add them. <a href=${`#/admin/${collection}`}>Back to the list</a></p>`;
+  }
   return html`<${DocumentForm} collection=${collection} doc=${null} editable=${true} />`;
 }
 

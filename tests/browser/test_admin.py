@@ -272,6 +272,10 @@ def test_a_manager_reads_policies_and_edits_only_what_the_api_lets_them(
     tab.get_by_role("link", name="New service").wait_for()
     tab.goto(desk_url + "#/admin/groups")
     tab.get_by_text("Your role may read these, not change them.").wait_for()
+    assert tab.get_by_role("link", name="New support group").count() == 0
+    tab.goto(desk_url + "#/admin/new/groups")
+    tab.get_by_text("Your role may read these, not add them.").wait_for()
+    assert tab.get_by_role("button", name="Save support group").count() == 0
 
 
 def test_a_requester_has_no_admin_pages(

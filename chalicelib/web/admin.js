@@ -232,7 +232,7 @@ function unplacedReasons(error, paths) {
   if (!(error instanceof ApiError)) return String(error.message || error);
   const problems = problemsOf(error);
   const rest = problems.filter((p) => !paths.some((path) => atPath(p.field, path)));
-  if (problems.length && !rest.length) return "Please correct the fields marked below.";
+  if (problems.length && !rest.length) return "Please correct the marked fields.";
   return rest.length ? rest.map((p) => `${p.field}: ${p.reason}`).join("; ") : error.message;
 }
 

@@ -156,7 +156,7 @@ def test_values_the_api_refuses_are_shown_at_their_fields(
     tab.get_by_label("Monday").fill("08:00-25:00")
     tab.get_by_label("Time zone").fill("Mars/Olympus")
     tab.get_by_role("button", name="Save as version 2").click()
-    tab.get_by_text("Please correct the fields marked below.").wait_for()
+    tab.get_by_text("Please correct the marked fields.").wait_for()
     # The keyboard continues at the first field refused.
     assert tab.evaluate("() => document.activeElement.id") == "f-timezone"
     assert "25:00" in _error_of(tab, "Monday") and "not a time" in _error_of(tab, "Monday")
@@ -172,9 +172,37 @@ def test_values_the_api_refuses_are_shown_at_their_fields(
     tab.get_by_label("Name", exact=True).fill("Not A Name")
     tab.get_by_label("Support group").fill("facilities")
     tab.get_by_role("button", name="Save service").click()
-    tab.get_by_text("Please correct the fields marked below.").wait_for()
+    tab.get_by_text("Please correct the marked fields.").wait_for()
     assert "non-empty" in _error_of(tab, "Title")
     assert _error_of(tab, "Name")
+    assert not problems.errors and not problems.dialogs, problems.errors + problems.dialogs
+
+
+def test_an_admin_adds_a_support_group(
+    desk_url: str, documents: dict[str, str], chicago_page: tuple[Any, PageProblems]
+) -> None:
+    tab, problems = chicago_page
+    sign_in(tab, desk_url, "ada.admin", "admin")
+    tab.goto(desk_url + "#/admin/groups")
+    tab.get_by_role("link", name="New support group").click()
+    tab.get_by_role("heading", name="New support group").wait_for()
+    tab.get_by_label("Name", exact=True).fill("browser-tests-group")
+    tab.get_by_label("Title").fill("Browser tests")
+    tab.get_by_label("Lead").fill("ben")
+    tab.get_by_label("Tier").select_option("2")
+    tab.get_by_label("Escalates to").fill("browser-tests-group")
+    tab.get_by_role("button", name="Save support group").click()
+    # A group cannot escalate to itself: the API says so at that field.
+    tab.get_by_text("Please correct the marked fields.").wait_for()
+    assert "cannot escalate to itself" in _error_of(tab, "Escalates to")
+    tab.get_by_label("Escalates to").fill("")
+    tab.get_by_role("button", name="Save support group").click()
+    tab.get_by_role("heading", name="Support group browser-tests-group").wait_for()
+    tab.get_by_role("status").filter(has_text="Saved as version 1.").wait_for()
+    stored = _api(desk_url, "GET", "admin/groups/browser-tests-group", documents["admin"])
+    assert (stored["tier"], stored["lead"], stored["escalation_group"], stored["created_by"]) == (
+        2, "ben", None, "ada.admin"
+    )
     assert not problems.errors and not problems.dialogs, problems.errors + problems.dialogs
 
 

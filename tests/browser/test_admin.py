@@ -331,3 +331,21 @@ def test_the_admin_pages_fit_a_360_pixel_screen(
         tab.get_by_role("heading", name=heading).wait_for()
         assert tab.evaluate(wide) <= 360, where
     _axe_clean(tab, "a calendar at 360 px")
+
+
+def test_a_policy_is_previewed_by_keyboard_alone(
+    desk_url: str, documents: dict[str, str], chicago_page: tuple[Any, PageProblems]
+) -> None:
+    tab, _ = chicago_page
+    sign_in(tab, desk_url, "kim.keys", "admin")
+    tab.goto(desk_url + "#/admin/sla-policies/browser-tests-policy")
+    tab.get_by_label("First response target, P3").focus()
+    tab.keyboard.press("Control+A")
+    tab.keyboard.type("25m")
+    pressed = 0
+    while tab.evaluate("() => document.activeElement.textContent") != "Preview":
+        tab.keyboard.press("Tab")
+        pressed += 1
+        assert pressed < 60, "the Preview button is not reached by Tab"
+    tab.keyboard.press("Enter")
+    _clock_row(tab, "First response").filter(has_text="25m").wait_for()

@@ -24,7 +24,7 @@ WEB = ROOT / "chalicelib" / "web"
 def test_every_vendored_module_matches_its_manifest(folder: Path) -> None:
     manifest = json.loads((folder / "MANIFEST.json").read_text())
     listed = {m["file"] for m in manifest["modules"]}
-    assert listed == {p.name for p in folder.glob("*.js")}
+    assert listed == {p.name for p in folder.iterdir() if p.suffix in (".js", ".css")}
     for module in manifest["modules"]:
         assert hashlib.sha256((folder / module["file"]).read_bytes()).hexdigest() == module["sha256"]
         assert module["version"] in module["file"] and module["tarball_integrity"].startswith("sha512-")

@@ -14,6 +14,7 @@ const LINES = [
   { stroke: "#1e6b3a", dash: [2, 3] },
 ];
 const AXIS_INK = "#4d5560";
+const DAY_LABEL = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", day: "numeric", month: "short" });
 const GRID = "#e3e6ea";
 
 const loading = new Map();
@@ -67,12 +68,13 @@ export function useStylesheets(hrefs) {
 
 // -- the figures as a table --------------------------------------------------------------------
 
-// A chart's figures: ``columns`` [{label}] and ``rows`` [[cell, ...]] (cells are text or
-// elements; the first is the row's heading). Folded under a summary so the page stays short.
-export function FigureTable({ caption, columns, rows }) {
+// A chart's figures: ``columns`` (their headings) and ``rows`` [[cell, ...]] (cells are text or
+// elements; the first is the row's heading), for the chart named ``label``. Folded under
+// ``caption`` so the page stays short; a narrow screen scrolls the table, not the page.
+export function FigureTable({ caption, label, columns, rows }) {
   return html`<details class="figures">
     <summary>${caption}</summary>
-    <div class="table-scroll">
+    <div class="table-scroll" tabindex="0" role="region" aria-label=${`${label}: the figures`}>
       <table class="figures-table">
         <thead><tr>${columns.map((c) => html`<th scope="col" key=${c}>${c}</th>`)}</tr></thead>
         <tbody>${rows.map((row, r) => html`<tr key=${r}>
@@ -87,42 +89,46 @@ export function FigureTable({ caption, columns, rows }) {
 
 const sum = (values) => values.reduce((a, b) => a + (b || 0), 0);
 
-// Horizontal bars, one row per item, stacked by series. ``rows``: [{key, label, values: {series
-// key: count}}]; ``series``: [{key, label}], coloured by position (class series-0, series-1...).
-// Row labels and totals are text; each bar is an SVG of rectangles scaled to the largest total;
-// ``summary`` is the chart's accessible name, and the table under it holds every figure.
-export function BarChart({ id, caption, summary, rows, series, keyHeading, empty }) {
+// Horizontal bars, one row per item. ``rows``: [{key, label, values: {series key: count}}];
+// ``series``: [{key, label}], coloured by position (class series-0, series-1...). Stacked by
+// default (the parts of one whole, with its total); ``grouped``: one bar per series (figures
+// that are not parts of a whole), with each figure. Row labels and figures are text; each bar
+// is an SVG of rectangles scaled to the largest; ``summary`` is the chart's accessible name,
+// and the table under it holds every figure.
+export function BarChart({ id, caption, summary, rows, series, keyHeading, empty, grouped = false }) {
   if (!rows.length) return html`<p class="hint">${empty}</p>`;
-  const largest = Math.max(1, ...rows.map((row) => sum(series.map((s) => row.values[s.key]))));
+  const figure = (row, s) => row.values[s.key] || 0;
+  const total = (row) => sum(series.map((s) => figure(row, s)));
+  const largest = Math.max(1, ...rows.map((row) => (grouped ? Math.max(...series.map((s) => figure(row, s))) : total(row))));
+  const height = grouped ? 5 * series.length : 10;
+  const totals = !grouped && series.length > 1;
   return html`<figure class="chart" aria-labelledby=${id + "-caption"}>
     <figcaption id=${id + "-caption"}>${caption}</figcaption>
     <div class="bars" role="img" aria-label=${summary} id=${id}>
       ${rows.map((row) => {
         let x = 0;
-        const total = sum(series.map((s) => row.values[s.key]));
-        return html`<div class="bar-row" key=${row.key}>
+        return html`<div class=${grouped ? "bar-row grouped" : "bar-row"} key=${row.key}>
           <span class="bar-label">${row.label}</span>
-          <svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false">
+          <svg class="bar" viewBox=${`0 0 100 ${height}`} preserveAspectRatio="none" aria-hidden="true" focusable="false">
             ${series.map((s, i) => {
-              const value = row.values[s.key] || 0;
+              const value = figure(row, s);
               const width = (100 * value) / largest;
-              const rect = value ? html`<rect key=${s.key} class=${"series-" + i} x=${x} y="0" width=${width} height="10">
-                <title>${row.label}, ${s.label}: ${value}</title></rect>` : null;
-              x += width;
-              return rect;
+              const at = grouped ? 0 : x;
+              if (!grouped) x += width;
+              return value ? html`<rect key=${s.key} class=${"series-" + i} x=${at} y=${grouped ? 5 * i : 0}
+                width=${width} height=${grouped ? 4.5 : 10}><title>${row.label}, ${s.label}: ${value}</title></rect>` : null;
             })}
           </svg>
-          <span class="bar-total">${total}</span>
+          <span class="bar-total">${grouped ? series.map((s) => figure(row, s)).join(" / ") : total(row)}</span>
         </div>`;
       })}
     </div>
     ${series.length > 1 && html`<ul class="legend">${series.map((s, i) => html`<li key=${s.key}>
       <svg class="swatch" viewBox="0 0 10 10" aria-hidden="true" focusable="false"><rect class=${"series-" + i} width="10" height="10" /></svg>
-      ${s.label}</li>`)}</ul>`}
-    <${FigureTable} caption="The figures as a table"
-      columns=${[keyHeading, ...series.map((s) => s.label), ...(series.length > 1 ? ["total"] : [])]}
-      rows=${rows.map((row) => [row.cell || row.label, ...series.map((s) => row.values[s.key] || 0),
-        ...(series.length > 1 ? [sum(series.map((s) => row.values[s.key]))] : [])])} />
+      ${s.label}</li>`)}${grouped && html`<li>(figures: ${series.map((s) => s.label).join(" / ")})</li>`}</ul>`}
+    <${FigureTable} caption="The figures as a table" label=${caption}
+      columns=${[keyHeading, ...series.map((s) => s.label), ...(totals ? ["total"] : [])]}
+      rows=${rows.map((row) => [row.label, ...series.map((s) => figure(row, s)), ...(totals ? [total(row)] : [])])} />
   </figure>`;
 }
 
@@ -143,6 +149,12 @@ export function TrendChart({ id, caption, summary, days, series, range, format, 
       if (gone || !box.current) return;
       const widthOf = () => Math.max(200, Math.floor(box.current.clientWidth));
       const xs = days.map((d) => Date.parse(d + "T00:00:00Z") / 1000);
+      const step = xs.length > 1 ? xs[1] - xs[0] : 86400;
+      // One label per point where they fit (about 64 px each), else every second, third...
+      const splits = (u) => {
+        const every = Math.max(1, Math.ceil((xs.length * 64) / Math.max(1, u.bbox.width / devicePixelRatio)));
+        return xs.filter((_, i) => (xs.length - 1 - i) % every === 0);
+      };
       chart = new uPlot({
         width: widthOf(),
         height: 220,
@@ -150,14 +162,19 @@ export function TrendChart({ id, caption, summary, days, series, range, format, 
         cursor: { drag: { x: false, y: false } },
         // The points are days, not instants: read them as dates, in no zone.
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"),
-        scales: { x: { time: true }, y: { range: () => range } },
+        scales: {
+          x: { time: true, range: () => [xs[0] - step / 2, xs[xs.length - 1] + step / 2] },
+          y: { range: () => range },
+        },
         axes: [
-          { stroke: AXIS_INK, grid: { stroke: GRID }, ticks: { stroke: GRID } },
+          { stroke: AXIS_INK, grid: { stroke: GRID }, ticks: { stroke: GRID }, splits,
+            values: (u, ticks) => ticks.map((t) => DAY_LABEL.format(new Date(t * 1e3))) },
           { stroke: AXIS_INK, grid: { stroke: GRID }, ticks: { stroke: GRID }, size: 56, values: (u, ticks) => ticks.map(format) },
         ],
+        // Points shrink from one series to the next, so equal figures stay visible.
         series: [{}, ...series.map((s, i) => ({
           label: s.label, stroke: LINES[i % LINES.length].stroke, dash: LINES[i % LINES.length].dash, width: 2,
-          points: { show: true, size: 7, fill: LINES[i % LINES.length].stroke }, spanGaps: false,
+          points: { show: true, size: 11 - 4 * i, fill: LINES[i % LINES.length].stroke }, spanGaps: false,
         }))],
       }, [xs, ...series.map((s) => s.values)], box.current);
       let width = widthOf();
@@ -181,7 +198,7 @@ export function TrendChart({ id, caption, summary, days, series, range, format, 
       ${s.label}</li>`)}</ul>
     ${problem ? html`<p class="error" role="alert">${String(problem.message || problem)}</p>`
       : html`<div class="trend" ref=${box} role="img" aria-label=${summary} id=${id}></div>`}
-    <${FigureTable} ...${table} />
+    <${FigureTable} label=${caption} ...${table} />
   </figure>`;
 }
 

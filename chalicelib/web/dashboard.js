@@ -66,17 +66,26 @@ export function pointsOf(rangeKey, today) {
 
 // -- loading ---------------------------------------------------------------------------------
 
-// One API answer for a component: {data, error}; reloads when ``path`` changes.
+// One API answer for a component: {data, error}, both null while ``path`` (re)loads.
 function useAnswer(path) {
-  const [state, setState] = useState({ data: null, error: null });
+  return useAnswers(path ? [path] : [], (answers) => answers[0]);
+}
+
+// The answers to several paths at once: {data: shape(answers), error}; only ever the answers
+// to the paths asked for in this render (never those of the previous ones while they reload).
+function useAnswers(paths, shape = (answers) => answers) {
+  const key = paths.join(" ");
+  const [state, setState] = useState({ key: null, data: null, error: null });
   useEffect(() => {
-    if (!path) return undefined;
+    if (!paths.length) return undefined;
     let gone = false;
-    setState({ data: null, error: null });
-    api("GET", path).then((data) => !gone && setState({ data, error: null }), (error) => !gone && setState({ data: null, error }));
+    Promise.all(paths.map((p) => api("GET", p))).then(
+      (answers) => !gone && setState({ key, data: shape(answers), error: null }),
+      (error) => !gone && setState({ key, data: null, error }),
+    );
     return () => { gone = true; };
-  }, [path]);
-  return state;
+  }, [key]);
+  return state.key === key ? state : { key, data: null, error: null };
 }
 
 function report(kind, from, to, by) {
@@ -171,21 +180,6 @@ function KeyFigures({ from, to }) {
 
 const CLOCKS = [["first_response", "First response"], ["resolution", "Resolution"]];
 
-function useTrend(points) {
-  const [state, setState] = useState({ data: null, error: null });
-  const key = points.map((p) => p.from + p.to).join();
-  useEffect(() => {
-    let gone = false;
-    setState({ data: null, error: null });
-    Promise.all(points.map((p) => api("GET", report("sla", p.from, p.to)))).then(
-      (answers) => !gone && setState({ data: answers, error: null }),
-      (error) => !gone && setState({ data: null, error }),
-    );
-    return () => { gone = true; };
-  }, [key]);
-  return state;
-}
-
 // Compliance per point and clock: met / (met + breached) of the clocks decided in it.
 export function trendOf(points, answers) {
   return CLOCKS.map(([clock, label]) => {
@@ -206,7 +200,7 @@ function trendSummary(points, series, unit) {
 }
 
 function SlaTrend({ points, unit }) {
-  const trend = useTrend(points);
+  const trend = useAnswers(points.map((p) => report("sla", p.from, p.to)));
   return html`<${Section} id="sla-trend" title="SLA compliance over time" wide=${true}>
     <${Loading} state=${trend}>${(answers) => {
       const series = trendOf(points, answers);
@@ -215,9 +209,9 @@ function SlaTrend({ points, unit }) {
         series=${series} range=${[0, 100]} format=${(v) => `${v}%`}
         table=${{
           caption: "The figures as a table",
-          columns: [unit === "day" ? "Day" : "Week", ...series.map((s) => `${s.label}: met of decided`), ...series.map((s) => s.label)],
-          rows: points.map((p, i) => [p.label, ...series.map((s) => `${s.rows[i].met} of ${s.rows[i].met + s.rows[i].breached}`),
-            ...series.map((s) => (s.values[i] === null ? "no clock decided" : `${s.values[i]}%`))]),
+          columns: [unit === "day" ? "Day" : "Week", ...series.map((s) => `${s.label} met`)],
+          rows: points.map((p, i) => [p.label, ...series.map((s) => (s.values[i] === null ? "no clock decided"
+            : `${s.values[i]}% (${s.rows[i].met} of ${s.rows[i].met + s.rows[i].breached})`))]),
         }} />`;
     }}<//>
   <//>`;
@@ -280,7 +274,7 @@ function AgentLoad({ from, to }) {
       const summary = `Tickets assigned to and resolved by each agent: ${agents.map((r) => `${r.key} ${r.handled} assigned, ${r.resolved} resolved`).join("; ")}.`;
       return html`<${BarChart} id="agents-chart" caption="Tickets assigned to each agent, and resolved by them, in the period"
         summary=${summary} rows=${rows} keyHeading="Agent" empty="No ticket was assigned or resolved in this period."
-        series=${[{ key: "handled", label: "assigned" }, { key: "resolved", label: "resolved" }]} />`;
+        series=${[{ key: "handled", label: "assigned" }, { key: "resolved", label: "resolved" }]} grouped=${true} />`;
     }}<//>
   <//>`;
 }
@@ -359,7 +353,7 @@ function PatrolDigest({ digest }) {
   return html`<p>${digest.ticket_count} ticket${digest.ticket_count === 1 ? "" : "s"} to look at
       ${digest.previous_patrol ? ` since the last patrol (${readerTime(digest.previous_patrol, zone)})` : ""}.
       <span class="hint"> Made ${readerTime(digest.generated_at, zone)}.</span></p>
-    <section class="card" aria-labelledby="brief-title">
+    <section class="card patrol-section" aria-labelledby="brief-title">
       <h2 id="brief-title">Brief management (${digest.management_brief.length})</h2>
       ${digest.management_brief.length
         ? html`<ul class="entries">${digest.management_brief.map((b) => html`<li key=${b.number}>
@@ -375,7 +369,7 @@ function PatrolDigest({ digest }) {
         <span class="reason">${e.reason}</span></li>`)}</ul>
     </section>`)}
     ${empty.length > 0 && html`<p class="hint">Nothing in: ${empty.map((s) => s.title).join(", ")}.</p>`}
-    <section class="card" aria-labelledby="patrol-candidates">
+    <section class="card patrol-section" aria-labelledby="patrol-candidates">
       <h2 id="patrol-candidates">New problem candidates (${digest.problem_candidates.length})</h2>
       ${digest.problem_candidates.length
         ? html`<ul class="entries">${digest.problem_candidates.map((c) => html`<li key=${c.id}>

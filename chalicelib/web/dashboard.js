@@ -115,11 +115,13 @@ export function DashboardPage() {
   const ready = useStylesheets(STYLES);
   const patrol = useAnswer("reports/patrol");
   const [rangeKey, setRangeKey] = useState("8w");
+  const today = patrol.data && patrol.data.patrol_date;
+  const points = today ? pointsOf(rangeKey, today) : [];
+  // The trend's points cover the whole period: the key figures' compliance is their sum.
+  const trend = useAnswers(points.map((p) => report("sla", p.from, p.to)));
   if (!ready || (!patrol.data && !patrol.error)) return html`<h1>Manager's dashboard</h1><p class="loading">Loading…</p>`;
   if (patrol.error) return html`<h1>Manager's dashboard</h1><p class="error" role="alert">${formError(patrol.error, [])}</p>`;
-  const today = patrol.data.patrol_date;
   const zone = patrol.data.timezone;
-  const points = pointsOf(rangeKey, today);
   const from = points[0].from;
   return html`<h1>Manager's dashboard</h1>
     <div class="dash-period">
@@ -130,9 +132,9 @@ export function DashboardPage() {
       <p class="hint">From ${dayWords(from)} to ${dayWords(today)} (${zone}); open tickets as of now.</p>
     </div>
     <${PatrolSummary} digest=${patrol.data} />
-    <${KeyFigures} from=${from} to=${today} />
+    <${KeyFigures} from=${from} to=${today} trend=${trend} />
     <div class="dash-grid">
-      <${SlaTrend} points=${points} unit=${RANGES[rangeKey].unit} />
+      <${SlaTrend} points=${points} unit=${RANGES[rangeKey].unit} trend=${trend} />
       <${Backlog} from=${from} to=${today} />
       <${BreachesByService} from=${from} to=${today} />
       <${AgentLoad} from=${from} to=${today} />
@@ -153,15 +155,13 @@ function PatrolSummary({ digest }) {
   </section>`;
 }
 
-function KeyFigures({ from, to }) {
+function KeyFigures({ from, to, trend }) {
   const measures = useAnswer(report("measures", from, to));
-  const sla = useAnswer(report("sla", from, to));
   return html`<section class="key-figures" aria-labelledby="key-figures-title">
     <h2 id="key-figures-title" class="sr-only">Key figures</h2>
     <${Loading} state=${measures}>${(m) => {
       const row = m.rows[0] || { opened: 0, resolved: 0, backlog: { total: 0 }, time_to_resolve: {}, fcr_rate: null, reopen_rate: null };
-      const clocks = Object.fromEntries(((sla.data && sla.data.rows) || []).map((r) => [r.clock, r]));
-      const met = (clock) => (sla.data ? percent(clocks[clock] ? clocks[clock].compliance : null) : "…");
+      const met = (clock) => (trend.data ? percent(compliance(trend.data, clock)) : "…");
       return html`<dl class="tiles">
         <div class="tile"><dt>Opened</dt><dd data-figure="opened">${row.opened}</dd></div>
         <div class="tile"><dt>Resolved</dt><dd data-figure="resolved">${row.resolved}</dd></div>
@@ -179,6 +179,17 @@ function KeyFigures({ from, to }) {
 // -- SLA compliance over time ----------------------------------------------------------------
 
 const CLOCKS = [["first_response", "First response"], ["resolution", "Resolution"]];
+
+// The compliance of ``clock`` over the points' answers together: met / (met + breached) of the
+// clocks decided in any of them (a clock is decided on one day), or null when none was.
+export function compliance(answers, clock) {
+  let met = 0;
+  let breached = 0;
+  for (const answer of answers) {
+    for (const row of answer.rows) if (row.clock === clock) { met += row.met; breached += row.breached; }
+  }
+  return met + breached ? met / (met + breached) : null;
+}
 
 // Compliance per point and clock: met / (met + breached) of the clocks decided in it.
 export function trendOf(points, answers) {
@@ -199,8 +210,7 @@ function trendSummary(points, series, unit) {
   return `SLA compliance per ${unit} from the ${points[0].label} to the ${points[points.length - 1].label}. ${parts.join(". ")}.`;
 }
 
-function SlaTrend({ points, unit }) {
-  const trend = useAnswers(points.map((p) => report("sla", p.from, p.to)));
+function SlaTrend({ points, unit, trend }) {
   return html`<${Section} id="sla-trend" title="SLA compliance over time" wide=${true}>
     <${Loading} state=${trend}>${(answers) => {
       const series = trendOf(points, answers);

@@ -208,3 +208,46 @@ def test_only_managers_are_offered_the_dashboard(desk_url: str, page: tuple[Any,
     assert tab.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").count() == 0
     tab.goto(desk_url + "#/dashboard")
     tab.get_by_role("heading", name="Not for your role").wait_for()
+
+
+def test_the_dashboards_days_are_the_desks_days(desk_url: str, page: tuple[Any, PageProblems]) -> None:
+    """The periods' points, their compliance and the week's instants, computed in the browser by
+    the page's module: weeks from Monday (the last one ends today), compliance over points summed
+    from their clocks (not averaged), midnight in the desk's zone across daylight saving time."""
+    tab, _ = page
+    tab.goto(desk_url)
+    found = tab.evaluate(
+        """async () => {
+            const m = await import(new URL("ui/dashboard.js", document.baseURI));
+            const chicago = (day) => m.zonedMidnight(day, "America/Chicago");
+            const trend = m.trendOf([{}, {}], [
+                { rows: [{ clock: "resolution", met: 3, breached: 1, compliance: 0.75 }] },
+                { rows: [] },
+            ]);
+            return {
+                midnights: [chicago("2026-11-30"), chicago("2026-03-08"), chicago("2026-03-09"), chicago("2026-11-01"),
+                            m.zonedMidnight("2026-06-01", "Europe/Berlin")],
+                weeks: m.pointsOf("8w", "2026-12-02").map((p) => [p.from, p.to]),
+                days: m.pointsOf("14d", "2026-12-02").map((p) => [p.from, p.to]),
+                trend: trend.map((s) => [s.clock, s.values]),
+                whole: ["resolution", "first_response"].map((clock) => m.compliance([
+                    { rows: [{ clock: "resolution", met: 3, breached: 1 }, { clock: "first_response", met: 0, breached: 0 }] },
+                    { rows: [{ clock: "resolution", met: 1, breached: 3 }] },
+                ], clock)),
+            };
+        }"""
+    )
+    assert found["midnights"] == [
+        "2026-11-30T06:00:00.000Z",  # CST
+        "2026-03-08T06:00:00.000Z",  # the clocks go forward at 02:00: midnight is still CST
+        "2026-03-09T05:00:00.000Z",  # CDT
+        "2026-11-01T05:00:00.000Z",  # the clocks go back at 02:00: midnight is still CDT
+        "2026-05-31T22:00:00.000Z",  # CEST
+    ]
+    assert found["weeks"][0] == ["2026-10-12", "2026-10-18"]
+    assert found["weeks"][-2:] == [["2026-11-23", "2026-11-29"], ["2026-11-30", "2026-12-02"]]
+    assert len(found["weeks"]) == 8
+    assert found["days"][0] == ["2026-11-19", "2026-11-19"] and found["days"][-1] == ["2026-12-02", "2026-12-02"]
+    assert len(found["days"]) == 14
+    assert found["trend"] == [["first_response", [None, None]], ["resolution", [75, None]]]
+    assert found["whole"] == [0.5, None]  # 4 of 8 over both points; no clock decided

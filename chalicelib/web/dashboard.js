@@ -4,7 +4,7 @@
 // API (reports/patrol, reports/measures, reports/sla, triage, problems/candidates,
 // changes/calendar); "today" is the desk's (the patrol's date), never the browser's clock.
 import { html, useState, useEffect, useMemo, api, formError, readerTime, ticketTime, statusWords } from "./client.js";
-import { BarChart, TrendChart, percent, duration, useStylesheets } from "./charts.js";
+import { BarChart, TrendChart, loadUplot, percent, duration, useStylesheets } from "./charts.js";
 
 const STYLES = ["ui/dashboard.css"];
 const DAY_MS = 86400000;
@@ -119,28 +119,32 @@ export function DashboardPage() {
   const points = today ? pointsOf(rangeKey, today) : [];
   // The trend's points cover the whole period: the key figures' compliance is their sum.
   const trend = useAnswers(points.map((p) => report("sla", p.from, p.to)));
-  if (!ready || (!patrol.data && !patrol.error)) return html`<h1>Manager's dashboard</h1><p class="loading">Loading…</p>`;
-  if (patrol.error) return html`<h1>Manager's dashboard</h1><p class="error" role="alert">${formError(patrol.error, [])}</p>`;
-  const zone = patrol.data.timezone;
-  const from = points[0].from;
+  // The chart module loads while the patrol says which day it is.
+  useEffect(() => { loadUplot().catch(() => null); }, []);
+  if (!ready) return html`<h1>Manager's dashboard</h1><p class="loading">Loading…</p>`;
+  const zone = patrol.data && patrol.data.timezone;
+  const from = today && points[0].from;
+  // Triage and the problem candidates need no day: they load at once, beside the patrol.
   return html`<h1>Manager's dashboard</h1>
-    <div class="dash-period">
-      <label for="dash-range">Period</label>
-      <select id="dash-range" value=${rangeKey} onChange=${(e) => setRangeKey(e.currentTarget.value)}>
-        ${Object.entries(RANGES).map(([key, r]) => html`<option value=${key} key=${key}>${r.label}</option>`)}
-      </select>
-      <p class="hint">From ${dayWords(from)} to ${dayWords(today)} (${zone}); open tickets as of now.</p>
-    </div>
-    <${PatrolSummary} digest=${patrol.data} />
-    <${KeyFigures} from=${from} to=${today} trend=${trend} />
+    ${patrol.error && html`<p class="error" role="alert">${formError(patrol.error, [])}</p>`}
+    ${!today && !patrol.error && html`<p class="loading">Loading…</p>`}
+    ${today && html`<div class="dash-period">
+        <label for="dash-range">Period</label>
+        <select id="dash-range" value=${rangeKey} onChange=${(e) => setRangeKey(e.currentTarget.value)}>
+          ${Object.entries(RANGES).map(([key, r]) => html`<option value=${key} key=${key}>${r.label}</option>`)}
+        </select>
+        <p class="hint">From ${dayWords(from)} to ${dayWords(today)} (${zone}); open tickets as of now.</p>
+      </div>
+      <${PatrolSummary} digest=${patrol.data} />
+      <${KeyFigures} from=${from} to=${today} trend=${trend} />`}
     <div class="dash-grid">
-      <${SlaTrend} points=${points} unit=${RANGES[rangeKey].unit} trend=${trend} />
-      <${Backlog} from=${from} to=${today} />
-      <${BreachesByService} from=${from} to=${today} />
-      <${AgentLoad} from=${from} to=${today} />
-      <${Triage} />
-      <${Candidates} />
-      <${ChangesThisWeek} today=${today} zone=${zone} />
+      ${today && html`<${SlaTrend} key="trend" points=${points} unit=${RANGES[rangeKey].unit} trend=${trend} />
+        <${Backlog} key="backlog" from=${from} to=${today} />
+        <${BreachesByService} key="breaches" from=${from} to=${today} />
+        <${AgentLoad} key="agents" from=${from} to=${today} />`}
+      <${Triage} key="triage" />
+      <${Candidates} key="candidates" />
+      ${today && html`<${ChangesThisWeek} key="changes" today=${today} zone=${zone} />`}
     </div>`;
 }
 

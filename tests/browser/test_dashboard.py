@@ -65,7 +65,8 @@ def _open_and_resolve(base: str, title: str) -> dict[str, Any]:
     ticket = _api(base, "POST", "tickets", requester, {"type": "incident", "title": title, "description": title})
     agent = _token(base, "ann", "agent")
     version = _api(base, "GET", f"tickets/{ticket['number']}", agent)["version"]
-    resolved = _api(base, "POST", f"tickets/{ticket['number']}/transitions", agent, {"to": "resolve", "version": version})
+    move = {"to": "resolve", "version": version}
+    resolved = _api(base, "POST", f"tickets/{ticket['number']}/transitions", agent, move)
     assert resolved["status"] == "resolved", dump(resolved)
     return dict(resolved)
 
@@ -137,7 +138,8 @@ def _drawn_pixels(page: Any, canvas: str) -> int:
             const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
             let found = 0;
             for (let i = 0; i < data.length; i += 4) {
-                if (data[i + 3] > 200 && Math.abs(data[i] - 0xa0) < 24 && Math.abs(data[i + 1] - 0x4a) < 24 && data[i + 2] < 40) found++;
+                const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+                if (a > 200 && Math.abs(r - 0xa0) < 24 && Math.abs(g - 0x4a) < 24 && b < 40) found++;
             }
             return found;
         }""",
@@ -231,7 +233,8 @@ def test_the_dashboards_days_are_the_desks_days(desk_url: str, page: tuple[Any, 
                 days: m.pointsOf("14d", "2026-12-02").map((p) => [p.from, p.to]),
                 trend: trend.map((s) => [s.clock, s.values]),
                 whole: ["resolution", "first_response"].map((clock) => m.compliance([
-                    { rows: [{ clock: "resolution", met: 3, breached: 1 }, { clock: "first_response", met: 0, breached: 0 }] },
+                    { rows: [{ clock: "resolution", met: 3, breached: 1 },
+                             { clock: "first_response", met: 0, breached: 0 }] },
                     { rows: [{ clock: "resolution", met: 1, breached: 3 }] },
                 ], clock)),
             };

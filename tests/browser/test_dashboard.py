@@ -254,3 +254,26 @@ def test_the_dashboards_days_are_the_desks_days(desk_url: str, page: tuple[Any, 
     assert len(found["days"]) == 14
     assert found["trend"] == [["first_response", [None, None]], ["resolution", [75, None]]]
     assert found["whole"] == [0.5, None]  # 4 of 8 over both points; no clock decided
+
+
+def test_the_dashboard_works_by_keyboard_alone(desk_url: str, page: tuple[Any, PageProblems]) -> None:
+    tab, problems = page
+    _dashboard(tab, desk_url)
+    period = tab.get_by_label("Period", exact=True)
+    period.focus()
+    tab.keyboard.press("ArrowUp")  # from the 8 weeks to the 14 days
+    tab.get_by_text("Share of clocks met, per day").wait_for()
+    # Tab from the period reaches the patrol's link; Enter opens the patrol.
+    for _ in range(10):
+        tab.keyboard.press("Tab")
+        if tab.evaluate("() => document.activeElement.textContent") == "Open the morning patrol":
+            break
+    tab.keyboard.press("Enter")
+    tab.get_by_role("heading", name=re.compile("^Brief management")).wait_for()
+    tab.go_back()
+    # A chart's figures open from the keyboard.
+    opener = tab.locator("section[aria-labelledby=sla-trend-title] summary")
+    opener.focus()
+    tab.keyboard.press("Enter")
+    assert tab.locator("section[aria-labelledby=sla-trend-title] details").get_attribute("open") is not None
+    assert problems.errors == []

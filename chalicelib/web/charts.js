@@ -188,7 +188,7 @@ export function TrendChart({ id, caption, summary, days, series, range, format, 
       if (observer) observer.disconnect();
       if (chart) chart.destroy();
     };
-  }, [days, series]);
+  }, [JSON.stringify([days, series.map((s) => [s.label, s.values])])]);  // drawn again only when the figures change
   return html`<figure class="chart" aria-labelledby=${id + "-caption"}>
     <figcaption id=${id + "-caption"}>${caption}</figcaption>
     <ul class="legend">${series.map((s, i) => html`<li key=${s.label}>

@@ -334,7 +334,7 @@ function ChangesThisWeek({ today, zone }) {
     <${Loading} state=${answer}>${(cal) => html`
       ${cal.changes.length
         ? html`<ul class="entries">${cal.changes.map((c) => html`<li key=${c.number}>
-            ${ticketLink(c.number)} <span class="badge">${statusWords(c.status)}</span>
+            ${ticketLink(c.number)} <span class="badge">${statusWords(c.status)}</span>${" "}
             ${readerTime(c.window.start, zone)} to ${readerTime(c.window.end, zone)}
             <span class="hint"> on ${c.services.join(", ")}</span></li>`)}</ul>`
         : html`<p>No change is scheduled this week.</p>`}

@@ -277,3 +277,38 @@ def test_the_dashboard_works_by_keyboard_alone(desk_url: str, page: tuple[Any, P
     tab.keyboard.press("Enter")
     assert tab.locator("section[aria-labelledby=sla-trend-title] details").get_attribute("open") is not None
     assert problems.errors == []
+
+
+def _scheduled_change(base: str) -> str:
+    """A normal change on email (no freeze covers it, whatever the day), planned, submitted and
+    approved (so scheduled) for a window from now."""
+    requester = _token(base, "ruth.requester", "requester")
+    dora, dieter = _token(base, "dora", "agent"), _token(base, "dieter", "agent")
+    number = _api(base, "POST", "tickets", requester, {
+        "type": "change_request", "title": "Move the mail server's disks", "description": "To the new array.",
+    })["number"]
+    now = datetime.now(UTC).replace(microsecond=0)
+    window = {"start": now.isoformat(), "end": (now + timedelta(hours=3)).isoformat()}
+    _api(base, "PUT", f"tickets/{number}/change", dora, {
+        "version": 1, "model": "normal", "services": ["email"], "window": window,
+        "implementation_plan": "storage vMotion", "backout_plan": "move them back", "test_plan": "send a mail",
+        "communication": "mail to everyone", "outage_minutes": 45, "risk": {"likelihood": 3, "impact": 4},
+        "implementer_group": "database", "els_hours": 24,
+    })
+    _api(base, "POST", f"tickets/{number}/transitions", dora, {"to": "assessment", "version": 2})
+    _api(base, "POST", f"tickets/{number}/transitions", dora, {"to": "authorization", "version": 3})
+    approved = _api(base, "POST", f"tickets/{number}/approvals", dieter, {"decision": "approve", "version": 4})
+    assert approved["status"] == "scheduled", dump(approved)
+    return str(number)
+
+
+def test_this_weeks_changes_are_listed_with_their_window(desk_url: str, page: tuple[Any, PageProblems]) -> None:
+    tab, problems = page
+    number = _scheduled_change(desk_url)
+    _dashboard(tab, desk_url)
+    changes = tab.locator("section[aria-labelledby=changes-title]")
+    entry = changes.locator("li", has=tab.get_by_role("link", name=number))
+    entry.wait_for()
+    assert re.search(r"scheduled \w{3}, \w{3} \d+, \d\d:\d\d \w+ to ", entry.inner_text()), entry.inner_text()
+    assert "on email" in entry.inner_text()
+    assert problems.errors == []

@@ -312,3 +312,61 @@ def test_this_weeks_changes_are_listed_with_their_window(desk_url: str, page: tu
     assert re.search(r"scheduled \w{3}, \w{3} \d+, \d\d:\d\d \w+ to ", entry.inner_text()), entry.inner_text()
     assert "on email" in entry.inner_text()
     assert problems.errors == []
+
+
+def test_bars_stack_the_parts_of_a_whole_and_group_figures_that_are_not(
+    desk_url: str, page: tuple[Any, PageProblems]
+) -> None:
+    """The SVG bars as the breaches by service (stacked per clock, with the total) and the load
+    per agent (grouped) draw them, rendered by the page's own module."""
+    tab, _ = page
+    tab.goto(desk_url)
+    found = tab.evaluate(
+        """async () => {
+            const { html, render } = await import(new URL("ui/client.js", document.baseURI));
+            const { BarChart } = await import(new URL("ui/charts.js", document.baseURI));
+            const series = [
+                { key: "first_response", label: "First response" }, { key: "resolution", label: "Resolution" },
+            ];
+            const rows = [
+                { key: "vpn", label: "vpn", values: { first_response: 2, resolution: 1 } },
+                { key: "email", label: "<i>email</i>", values: { resolution: 3 } },
+            ];
+            const number = (r, name) => +(+r.getAttribute(name)).toFixed(2);
+            const drawn = (grouped) => {
+                const box = document.createElement("div");
+                render(html`<${BarChart} id="x" caption="c" summary="s" rows=${rows} series=${series}
+                    keyHeading="Service" empty="none" grouped=${grouped} />`, box);
+                return {
+                    rects: [...box.querySelectorAll(".bar-row")].map((row) => [...row.querySelectorAll("rect")].map(
+                        (r) => [r.getAttribute("class"), number(r, "x"), number(r, "width"), number(r, "y")])),
+                    figures: [...box.querySelectorAll(".bar-total")].map((t) => t.textContent),
+                    table: [...box.querySelectorAll("tbody tr")].map((tr) => [...tr.children].map(
+                        (c) => c.textContent)),
+                    labels: [...box.querySelectorAll(".bar-label")].map((l) => l.textContent),
+                    markup: box.querySelectorAll("i").length,
+                };
+            };
+            const empty = document.createElement("div");
+            render(html`<${BarChart} id="y" caption="c" summary="s" rows=${[]} series=${series}
+                empty="No clock breached." />`, empty);
+            return { stacked: drawn(false), grouped: drawn(true), empty: empty.textContent };
+        }"""
+    )
+    stacked, grouped = found["stacked"], found["grouped"]
+    # Stacked: one bar per service, its clocks side by side, scaled to the largest total (3).
+    assert stacked["rects"] == [
+        [["series-0", 0, 66.67, 0], ["series-1", 66.67, 33.33, 0]],
+        [["series-1", 0, 100, 0]],
+    ]
+    assert stacked["figures"] == ["3", "3"]
+    assert stacked["table"] == [["vpn", "2", "1", "3"], ["<i>email</i>", "0", "3", "3"]]
+    assert stacked["labels"][1] == "<i>email</i>" and stacked["markup"] == 0
+    # Grouped: one bar per figure, each from zero, scaled to the largest figure (3).
+    assert grouped["rects"] == [
+        [["series-0", 0, 66.67, 0], ["series-1", 0, 33.33, 5]],
+        [["series-1", 0, 100, 5]],
+    ]
+    assert grouped["figures"] == ["2 / 1", "0 / 3"]
+    assert grouped["table"] == [["vpn", "2", "1"], ["<i>email</i>", "0", "3"]]
+    assert found["empty"] == "No clock breached."

@@ -1,26 +1,30 @@
 // The single page's shell: signing in, the header, and the route table. A screen is a function
 // component in its own module (portal.js for requesters); add a screen by adding its module and
 // a row to ROUTES (a hash pattern, the roles it is for, and the component, given the pattern's
-// groups as ``params``).
+// groups as ``params``; ``nav``: the header links to it for those roles).
 import { html, render, useState, useEffect, api, session, claimsOf, fieldError, formError } from "./client.js";
 import { authorizeUrl, finishSignIn } from "./auth.js";
 import { StartPage, NewTicketPage, MyTicketsPage, TicketPage } from "./portal.js";
 import { AdminHome, AdminList, AdminNew, AdminDocument } from "./admin.js";
+import { DashboardPage, PatrolPage } from "./dashboard.js";
 
 const EVERYONE = ["requester", "agent", "manager", "admin"];
 // The admin pages: admins edit; managers read (and edit what the API lets them: GET admin/kinds).
 const ADMINS = ["admin", "manager"];
 const ADMIN_KINDS = "(services|groups|agents|calendars|sla-policies)";
+const MANAGERS = ["manager", "admin"];
 
 export const ROUTES = [
   { pattern: /^(#?\/?|#\/signin)$/, roles: EVERYONE, view: StartPage, title: "Start" },
   { pattern: /^#\/new\/(incident|service_request|change_request)$/, roles: EVERYONE, view: NewTicketPage, title: "New ticket" },
   { pattern: /^#\/tickets$/, roles: EVERYONE, view: MyTicketsPage, title: "My tickets" },
   { pattern: /^#\/tickets\/([A-Z]{3}-\d{1,9})$/, roles: EVERYONE, view: TicketPage, title: "Ticket" },
-  { pattern: /^#\/admin$/, roles: ADMINS, view: AdminHome, title: "Administration" },
+  { pattern: /^#\/admin$/, roles: ADMINS, view: AdminHome, title: "Administration", nav: "#/admin" },
   { pattern: new RegExp(`^#/admin/${ADMIN_KINDS}$`), roles: ADMINS, view: AdminList, title: "Administration" },
   { pattern: new RegExp(`^#/admin/new/${ADMIN_KINDS}$`), roles: ADMINS, view: AdminNew, title: "Administration" },
   { pattern: new RegExp(`^#/admin/${ADMIN_KINDS}/([^/]+)(?:/v(\\d+))?$`), roles: ADMINS, view: AdminDocument, title: "Administration" },
+  { pattern: /^#\/dashboard$/, roles: MANAGERS, view: DashboardPage, title: "Dashboard", nav: "#/dashboard" },
+  { pattern: /^#\/dashboard\/patrol$/, roles: MANAGERS, view: PatrolPage, title: "Morning patrol" },
 ];
 
 function route(hash, role) {
@@ -106,7 +110,7 @@ function Shell({ who, children, onSignOut }) {
       <nav aria-label="Main">
         <a href="#/">Start</a>
         <a href="#/tickets">My tickets</a>
-        ${ADMINS.includes(who.role) && html`<a href="#/admin">Administration</a>`}
+        ${ROUTES.filter((r) => r.nav && r.roles.includes(who.role)).map((r) => html`<a href=${r.nav} key=${r.nav}>${r.title}</a>`)}
       </nav>
       <span class="who">${who.user} (${who.role})</span>
       <button type="button" class="link" onClick=${onSignOut}>Sign out</button>

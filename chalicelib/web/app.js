@@ -5,6 +5,8 @@
 import { html, render, useState, useEffect, api, session, claimsOf, fieldError, formError } from "./client.js";
 import { authorizeUrl, finishSignIn } from "./auth.js";
 import { StartPage, NewTicketPage, MyTicketsPage, TicketPage } from "./portal.js";
+import { STAFF, QueuesPage, SearchPage, ApprovalsPage, CalendarPage } from "./console.js";
+import { StaffTicketPage } from "./console-ticket.js";
 
 const EVERYONE = ["requester", "agent", "manager", "admin"];
 
@@ -13,6 +15,12 @@ export const ROUTES = [
   { pattern: /^#\/new\/(incident|service_request|change_request)$/, roles: EVERYONE, view: NewTicketPage, title: "New ticket" },
   { pattern: /^#\/tickets$/, roles: EVERYONE, view: MyTicketsPage, title: "My tickets" },
   { pattern: /^#\/tickets\/([A-Z]{3}-\d{1,9})$/, roles: EVERYONE, view: TicketPage, title: "Ticket" },
+  // The agent console (console.js, console-ticket.js).
+  { pattern: /^#\/console(?:\/queue\/([a-z]+)(?:\/([A-Za-z0-9_.-]+))?)?$/, roles: STAFF, view: QueuesPage, title: "Queues" },
+  { pattern: /^#\/console\/search$/, roles: STAFF, view: SearchPage, title: "Search" },
+  { pattern: /^#\/console\/ticket\/([A-Z]{3}-\d{1,9})$/, roles: STAFF, view: StaffTicketPage, title: "Ticket" },
+  { pattern: /^#\/console\/approvals$/, roles: STAFF, view: ApprovalsPage, title: "Approvals" },
+  { pattern: /^#\/console\/calendar$/, roles: STAFF, view: CalendarPage, title: "Change calendar" },
 ];
 
 function route(hash, role) {
@@ -98,6 +106,7 @@ function Shell({ who, children, onSignOut }) {
       <nav aria-label="Main">
         <a href="#/">Start</a>
         <a href="#/tickets">My tickets</a>
+        ${STAFF.includes(who.role) && html`<a href="#/console">Console</a>`}
       </nav>
       <span class="who">${who.user} (${who.role})</span>
       <button type="button" class="link" onClick=${onSignOut}>Sign out</button>

@@ -58,8 +58,8 @@ def _planned_change(base: str) -> str:
         "risk": {"likelihood": 2, "impact": 3}, "implementer_group": "database",
     }
     version = _api(base, "PUT", f"tickets/{number}/change", dora, plan)["version"]
-    version = _api(base, "POST", f"tickets/{number}/transitions", dora, {"to": "assessment", "version": version})["version"]
-    _api(base, "POST", f"tickets/{number}/transitions", dora, {"to": "authorization", "version": version})
+    for move in ("assessment", "authorization"):
+        version = _api(base, "POST", f"tickets/{number}/transitions", dora, {"to": move, "version": version})["version"]
     return str(number)
 
 

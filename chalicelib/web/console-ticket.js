@@ -190,6 +190,8 @@ function Moves({ ticket, moves, onDone }) {
   const [reason, setReason] = useState("");
   const [outcome, setOutcome] = useState("");
   const { error, busy, send } = useSend(async () => { setChosen(null); setReason(""); setOutcome(""); await onDone(); });
+  // A move chosen: the keyboard continues in its form.
+  useEffect(() => { if (chosen) document.getElementById("move-reason").focus(); }, [chosen]);
   if (!moves.moves.length) return html`<section aria-labelledby="moves-title"><h2 id="moves-title">Moves</h2><p>No move is open to you now.</p></section>`;
   function submit(ev) {
     ev.preventDefault();

@@ -44,6 +44,15 @@ def _open(base: str, requester: str, title: str, **fields: Any) -> dict[str, Any
     return dict(_api(base, "POST", "tickets", _token(base, requester, "requester"), body))
 
 
+def _in_triage(base: str, requester: str, title: str) -> str:
+    """A new incident its requester contests at once, so it waits in the triage queue whatever
+    intake made of it."""
+    number = str(_open(base, requester, title)["number"])
+    reason = {"reason": "Filed under the wrong service."}
+    _api(base, "POST", f"tickets/{number}/classification/contest", _token(base, requester, "requester"), reason)
+    return number
+
+
 def _planned_change(base: str) -> str:
     """A normal change on ERP planned and submitted by Dora, awaiting the database group's approval."""
     change = _open(base, "carl.requester", "Upgrade the ERP reporting replica", type="change_request")
@@ -66,7 +75,7 @@ def _planned_change(base: str) -> str:
 def test_an_agent_takes_a_ticket_from_triage_replies_and_resolves_it_and_the_requester_confirms(
     desk_url: str, page: tuple[Any, PageProblems], browser: Any, request: pytest.FixtureRequest
 ) -> None:
-    number = _open(desk_url, "rita.console", XSS_TITLE)["number"]
+    number = _in_triage(desk_url, "rita.console", XSS_TITLE)
     tab, problems = page
     sign_in(tab, desk_url, "ann", "agent")
     tab.get_by_role("link", name="Console").click()
@@ -234,3 +243,35 @@ def test_a_requester_is_not_shown_the_console(desk_url: str, page: tuple[Any, Pa
     assert tab.get_by_role("link", name="Console").count() == 0
     tab.goto(desk_url + "#/console/queue/triage")
     tab.get_by_role("heading", name="Not for your role").wait_for()
+
+
+def test_the_console_works_by_keyboard_alone(desk_url: str, page: tuple[Any, PageProblems]) -> None:
+    number = _in_triage(desk_url, "kurt.keys", "Docking station ignores the second screen")
+    tab, problems = page
+    sign_in(tab, desk_url, "ann", "agent")
+    tab.goto(desk_url + "#/console/queue/triage")
+    tab.locator("table.console-tickets tbody tr", has_text=number).wait_for()
+    target = f"#/console/ticket/{number}"
+    for _ in range(80):
+        tab.keyboard.press("Tab")
+        if tab.evaluate("() => document.activeElement.getAttribute('href')") == target:
+            break
+    else:
+        pytest.fail(f"Tab never reached the link to {number}")
+    tab.keyboard.press("Enter")
+    tab.get_by_role("heading", name="SLA clocks").wait_for()
+    # The first move by Tab and Enter: a reason form opens and is sent by keyboard too.
+    tab.keyboard.press("m")
+    assert tab.evaluate("() => document.activeElement.closest('#moves') !== null")
+    for _ in range(10):
+        if tab.evaluate("() => document.activeElement.textContent") == "start":
+            break
+        tab.keyboard.press("Tab")
+    tab.keyboard.press("Enter")
+    tab.get_by_label("Note (optional)").wait_for()
+    assert tab.evaluate("() => document.activeElement.id") == "move-reason"
+    tab.keyboard.type("On it.")
+    tab.keyboard.press("Tab")
+    tab.keyboard.press("Enter")
+    tab.locator(".facts", has_text="being worked on").wait_for()
+    assert problems.errors == []

@@ -244,7 +244,7 @@ export function Decision({ ticket, onDecided }) {
       const body = { decision, version: ticket.version };
       if (comment.trim()) body.comment = comment;
       await api("POST", `tickets/${ticket.number}/approvals`, body);
-      onDecided(decision);
+      await onDecided(decision);
     } catch (err) {
       setError(err);
     } finally {
@@ -288,7 +288,10 @@ export function ApprovalsPage() {
       <h2 id=${"approval-" + t.number}><a href=${consoleTicketHref(t.number)}>${t.number}</a> ${t.title}</h2>
       <p class="hint">Requested by ${t.requester}; ${statusWords(t.status)}.</p>
       <${ChangeSummary} ticket=${t} />
-      <${Decision} ticket=${t} onDecided=${(decision) => { setDone((d) => [...d, `${t.number} ${decision === "approve" ? "approved" : "rejected"}.`]); load(); }} />
+      <${Decision} ticket=${t} onDecided=${async (decision) => {
+        await load();
+        setDone((d) => [...d, `${t.number} ${decision === "approve" ? "approved" : "rejected"}.`]);
+      }} />
     </article>`)}`;
 }
 

@@ -183,7 +183,7 @@ def test_the_approvals_inbox_approves_a_change_and_the_calendar_shows_it(
     card.get_by_label(f"Comment on {number} (required to reject)").fill("Plan and back-out reviewed.")
     card.get_by_role("button", name=f"Approve {number}").click()
     tab.locator(".done", has_text=f"{number} approved.").wait_for()
-    assert tab.locator("article.approval", has_text=number).count() == 0
+    tab.locator("article.approval", has_text=number).wait_for(state="detached")
     after = _api(desk_url, "GET", f"tickets/{number}", _token(desk_url, "dieter", "agent"))
     assert after["status"] == "scheduled"
 
@@ -267,9 +267,10 @@ def test_the_console_works_by_keyboard_alone(desk_url: str, page: tuple[Any, Pag
         if tab.evaluate("() => document.activeElement.textContent") == "start":
             break
         tab.keyboard.press("Tab")
+    else:
+        pytest.fail("Tab never reached the move 'start'")
     tab.keyboard.press("Enter")
-    tab.get_by_label("Note (optional)").wait_for()
-    assert tab.evaluate("() => document.activeElement.id") == "move-reason"
+    tab.wait_for_function("() => document.activeElement && document.activeElement.id === 'move-reason'")
     tab.keyboard.type("On it.")
     tab.keyboard.press("Tab")
     tab.keyboard.press("Enter")

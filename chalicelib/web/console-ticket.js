@@ -152,6 +152,19 @@ function Conversation({ ticket, events, zone, onSent, replyRef }) {
   </section>`;
 }
 
+// The active agents and groups, offered as suggestions where a name is typed (GET admin/agents,
+// admin/groups; read once a page).
+function Directory() {
+  const [names, setNames] = useState({ agents: [], groups: [] });
+  useEffect(() => {
+    const active = (answer) => answer.items.filter((i) => i.active !== false).map((i) => i.name);
+    Promise.all([api("GET", "admin/agents"), api("GET", "admin/groups")])
+      .then(([agents, groups]) => setNames({ agents: active(agents), groups: active(groups) }), () => {});
+  }, []);
+  return html`<datalist id="desk-agents">${names.agents.map((n) => html`<option key=${n} value=${n} />`)}</datalist>
+    <datalist id="desk-groups">${names.groups.map((n) => html`<option key=${n} value=${n} />`)}</datalist>`;
+}
+
 // -- assignment and transfer -----------------------------------------------------------------
 
 function Assignment({ ticket, who, onDone, takeRef }) {
@@ -171,9 +184,9 @@ function Assignment({ ticket, who, onDone, takeRef }) {
     ${ticket.assignee !== who.user && html`<button type="button" disabled=${busy} onClick=${take}>Take it (assign to me)</button>`}
     <details class="panel-form"><summary>Assign or transfer</summary>
       <form onSubmit=${(ev) => { ev.preventDefault(); send("POST", `tickets/${ticket.number}/assignment`, { version: ticket.version, ...filled(values) }); }} novalidate>
-        <${Input} id="assign-assignee" label="Who resolves it (agent)" value=${values.assignee} onInput=${set("assignee")} error=${e("assignee")} autocomplete="off" />
-        <${Input} id="assign-group" label="Group" value=${values.group} onInput=${set("group")} error=${e("group")} autocomplete="off" />
-        <${Input} id="assign-monitor" label="Who monitors it" value=${values.monitor} onInput=${set("monitor")} error=${e("monitor")} autocomplete="off" />
+        <${Input} id="assign-assignee" label="Who resolves it (agent)" value=${values.assignee} onInput=${set("assignee")} error=${e("assignee")} autocomplete="off" list="desk-agents" />
+        <${Input} id="assign-group" label="Group" value=${values.group} onInput=${set("group")} error=${e("group")} autocomplete="off" list="desk-groups" />
+        <${Input} id="assign-monitor" label="Who monitors it" value=${values.monitor} onInput=${set("monitor")} error=${e("monitor")} autocomplete="off" list="desk-agents" />
         <${Input} id="assign-reason" label="Why (optional)" value=${values.reason} onInput=${set("reason")} error=${e("reason")} />
         ${error && html`<p class="error" role="alert">${formError(error, ["assignee", "group", "monitor", "reason"])}</p>`}
         <button type="submit" disabled=${busy}>Assign</button>
@@ -232,8 +245,8 @@ function Classification({ ticket, onDone }) {
     <form onSubmit=${(ev) => { ev.preventDefault(); send("POST", `tickets/${ticket.number}/classification`, { version: ticket.version, ...filled(values) }); }} novalidate>
       ${choose("class-type", "Process", "type", ["incident", "service_request", "change_request"])}
       <${Input} id="class-service" label="Service" value=${values.service} onInput=${set("service")} error=${e("service")} hint=${`now ${ticket.service || "none"}`} />
-      <${Input} id="class-group" label="Group" value=${values.group} onInput=${set("group")} error=${e("group")} hint=${`now ${ticket.group || "none"}`} />
-      <${Input} id="class-assignee" label="Assignee" value=${values.assignee} onInput=${set("assignee")} error=${e("assignee")} />
+      <${Input} id="class-group" label="Group" value=${values.group} onInput=${set("group")} error=${e("group")} hint=${`now ${ticket.group || "none"}`} list="desk-groups" autocomplete="off" />
+      <${Input} id="class-assignee" label="Assignee" value=${values.assignee} onInput=${set("assignee")} error=${e("assignee")} list="desk-agents" autocomplete="off" />
       ${choose("class-impact", "Impact", "impact", LEVELS)}
       ${choose("class-urgency", "Urgency", "urgency", LEVELS)}
       <${Input} id="class-reason" type="textarea" label="Why (required; kept as a labelled example)" value=${values.reason} onInput=${set("reason")} error=${e("reason")} />
@@ -365,5 +378,6 @@ export function StaffTicketPage({ params, who }) {
       <${Decision} ticket=${ticket} onDecided=${load} /></section>`}
     <${ProblemPanel} ticket=${ticket} onDone=${load} />
     <${Links} ticket=${ticket} onDone=${load} />
-    <${Timeline} events=${events} sla=${sla} zone=${zone} />`;
+    <${Timeline} events=${events} sla=${sla} zone=${zone} />
+    <${Directory} />`;
 }

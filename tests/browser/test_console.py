@@ -276,3 +276,52 @@ def test_the_console_works_by_keyboard_alone(desk_url: str, page: tuple[Any, Pag
     tab.keyboard.press("Enter")
     tab.locator(".facts", has_text="being worked on").wait_for()
     assert problems.errors == []
+
+
+def test_the_ticket_page_corrects_the_classification_links_tickets_and_records_a_problem(
+    desk_url: str, page: tuple[Any, PageProblems]
+) -> None:
+    incident = _in_triage(desk_url, "lena.links", "Label printer prints blank labels")
+    other = _open(desk_url, "lena.links", "Label printer offline again")["number"]
+    tab, problems = page
+    sign_in(tab, desk_url, "ann", "agent")
+    tab.goto(desk_url + f"#/console/ticket/{incident}")
+    tab.get_by_role("heading", name="SLA clocks").wait_for()
+
+    # "c" opens the correction; without a reason the API's 400 shows at the reason.
+    tab.keyboard.press("c")
+    assert tab.locator("details#classification").get_attribute("open") is not None
+    tab.locator("#class-group").fill("database")
+    tab.locator("#class-urgency").select_option("high")
+    tab.get_by_role("button", name="Correct").click()
+    tab.locator("#class-reason-error").wait_for()
+    assert tab.locator("#class-reason").get_attribute("aria-invalid") == "true"
+    tab.locator("#class-reason").fill("Label printers belong to the warehouse database team.")
+    tab.get_by_role("button", name="Correct").click()
+    tab.locator(".facts", has_text="urgency high").wait_for()
+    tab.locator(".facts", has_text="Group").get_by_text("database", exact=True).wait_for()
+
+    # A link to another ticket, then removed.
+    tab.get_by_label("Link kind").select_option("related")
+    tab.get_by_label("Other ticket (e.g. INC-000002)").fill(other)
+    tab.get_by_role("button", name="Link", exact=True).click()
+    tab.locator(".links li", has_text=other).wait_for()
+    tab.get_by_role("button", name=f"Remove link to {other}").click()
+    tab.locator("section", has_text="No links.").last.wait_for()
+
+    # A problem's record: statement, workaround and a root cause.
+    agent = _token(desk_url, "ann", "agent")
+    body = {"type": "problem", "title": "Label printers print blank labels", "description": "Several sites."}
+    problem = _api(desk_url, "POST", "tickets", agent, body)["number"]
+    tab.goto(desk_url + f"#/console/ticket/{problem}")
+    tab.get_by_role("heading", name="Problem", exact=True).wait_for()
+    tab.get_by_text("Edit the problem record").click()
+    tab.get_by_label("Statement").fill("Labels come out blank after the driver update.")
+    tab.get_by_label("Workaround").fill("Print from the old driver queue LBL-OLD.")
+    tab.get_by_label("Add a root cause").fill("Driver 5.2 sends the wrong label size.")
+    tab.get_by_label("Root cause category").select_option("software")
+    tab.get_by_role("button", name="Save the problem").click()
+    tab.locator(".panel li", has_text="software: Driver 5.2 sends the wrong label size.").wait_for()
+    assert "Print from the old driver queue LBL-OLD." in tab.locator(".panel .facts").inner_text()
+    _axe_clean(tab, "console: problem ticket")
+    assert problems.dialogs == [] and problems.errors == []

@@ -279,6 +279,27 @@ function Links({ ticket, onDone }) {
     </form></section>`;
 }
 
+// -- files -----------------------------------------------------------------------------------
+
+function Files({ number }) {
+  const [files, setFiles] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => { api("GET", `tickets/${number}/attachments`).then((a) => setFiles(a.attachments), setError); }, [number]);
+  async function download(file) {
+    try {
+      location.assign((await api("GET", `tickets/${number}/attachments/${file.id}`)).url);
+    } catch (err) {
+      setError(err);
+    }
+  }
+  return html`<section aria-labelledby="files-title"><h2 id="files-title">Files</h2>
+    ${error && html`<p class="error" role="alert">${formError(error, [])}</p>`}
+    ${files && (files.length ? html`<ul class="files">${files.map((f) => html`<li key=${f.id}>
+      <button type="button" class="link" onClick=${() => download(f)}>Download ${f.filename}</button>
+      <span class="hint"> ${Math.max(1, Math.round(f.size / 1024))} KB</span></li>`)}</ul>` : html`<p class="hint">No files attached.</p>`)}
+  </section>`;
+}
+
 // -- keyboard shortcuts ----------------------------------------------------------------------
 
 export const SHORTCUTS = [
@@ -378,6 +399,7 @@ export function StaffTicketPage({ params, who }) {
       <${Decision} ticket=${ticket} onDecided=${load} /></section>`}
     <${ProblemPanel} ticket=${ticket} onDone=${load} />
     <${Links} ticket=${ticket} onDone=${load} />
+    <${Files} number=${number} />
     <${Timeline} events=${events} sla=${sla} zone=${zone} />
     <${Directory} />`;
 }

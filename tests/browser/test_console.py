@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +29,23 @@ def _api(base: str, method: str, path: str, token: str | None, body: Any = None)
     data = json.dumps(body).encode() if body is not None else None
     with urllib.request.urlopen(urllib.request.Request(base + path, data, headers, method=method), timeout=30) as r:
         return json.loads(r.read())
+
+
+def _attach(base: str, number: str, token: str, filename: str, content: bytes) -> None:
+    """Uploads a file to the ticket as the page does: the desk's presigned POST, then the form to S3."""
+    declared = {"filename": filename, "content_type": "text/plain", "size": len(content)}
+    form = _api(base, "POST", f"tickets/{number}/attachments", token, declared)
+    boundary = "console-test-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in form["fields"].items()
+    ]
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+    parts.append(head.encode() + b"Content-Type: text/plain\r\n\r\n" + content + b"\r\n")
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    with urllib.request.urlopen(urllib.request.Request(form["url"], body, headers, method="POST"), timeout=30):
+        pass
 
 
 def _token(base: str, user: str, role: str) -> str:
@@ -283,10 +301,16 @@ def test_the_ticket_page_corrects_the_classification_links_tickets_and_records_a
 ) -> None:
     incident = _in_triage(desk_url, "lena.links", "Label printer prints blank labels")
     other = _open(desk_url, "lena.links", "Label printer offline again")["number"]
+    _attach(desk_url, incident, _token(desk_url, "lena.links", "requester"), "label.txt", b"blank label\n")
     tab, problems = page
     sign_in(tab, desk_url, "ann", "agent")
     tab.goto(desk_url + f"#/console/ticket/{incident}")
     tab.get_by_role("heading", name="SLA clocks").wait_for()
+
+    # The requester's file, downloadable by the agent.
+    with tab.expect_download() as downloading:
+        tab.get_by_role("button", name="Download label.txt").click()
+    assert Path(downloading.value.path()).read_bytes() == b"blank label\n"
 
     # "c" opens the correction; without a reason the API's 400 shows at the reason.
     tab.keyboard.press("c")

@@ -28,6 +28,9 @@ class TicketFilter:
     assignee: str | None = None
     group: str | None = None
     requester: str | None = None
+    #: Narrow the index's answer (DynamoDB filter conditions, or the search's own check).
+    priority: str | None = None
+    service: str | None = None
     #: Only tickets in an open state (the queues), only those nobody is assigned.
     open_only: bool = False
     unassigned: bool = False

@@ -93,8 +93,9 @@ function Select({ id, label, value, onChange, options, any }) {
     </select></div>`;
 }
 
-// The loaded tickets with filters by status, priority, type and service and a sort order.
-export function TicketList({ tickets, caption, idPrefix = "list" }) {
+// The loaded tickets with a sort order and (``narrow``) filters by status, priority, type and
+// service over them; the search asks the API to filter instead.
+export function TicketList({ tickets, caption, idPrefix = "list", narrow = true }) {
   const [filters, setFilters] = useState({ status: "", priority: "", type: "", service: "" });
   const [sort, setSort] = useState("due");
   const set = (name) => (value) => setFilters((f) => ({ ...f, [name]: value }));
@@ -103,10 +104,10 @@ export function TicketList({ tickets, caption, idPrefix = "list" }) {
   ), [tickets, filters, sort]);
   const choices = (key, words = (v) => v) => distinct(tickets, key).map((v) => [v, words(v)]);
   return html`<div class="filters">
-      <${Select} id=${idPrefix + "-status"} label="Status" value=${filters.status} onChange=${set("status")} any="any" options=${choices("status", statusWords)} />
+      ${narrow && html`<${Select} id=${idPrefix + "-status"} label="Status" value=${filters.status} onChange=${set("status")} any="any" options=${choices("status", statusWords)} />
       <${Select} id=${idPrefix + "-priority"} label="Priority" value=${filters.priority} onChange=${set("priority")} any="any" options=${choices("priority")} />
       <${Select} id=${idPrefix + "-type"} label="Type" value=${filters.type} onChange=${set("type")} any="any" options=${choices("type", (v) => v.replace(/_/g, " "))} />
-      <${Select} id=${idPrefix + "-service"} label="Service" value=${filters.service} onChange=${set("service")} any="any" options=${choices("service")} />
+      <${Select} id=${idPrefix + "-service"} label="Service" value=${filters.service} onChange=${set("service")} any="any" options=${choices("service")} />`}
       <${Select} id=${idPrefix + "-sort"} label="Sort by" value=${sort} onChange=${setSort} options=${Object.entries(SORTS).map(([k, [w]]) => [k, w])} />
     </div>
     ${!shown.length ? html`<p>No tickets here.</p>` : html`<table class="tickets console-tickets">
@@ -181,7 +182,7 @@ const STATUSES = ["new", "assigned", "in_progress", "waiting_on_requester", "res
 const TYPES = ["incident", "service_request", "change_request", "problem"];
 
 export function SearchPage() {
-  const [form, setForm] = useState({ q: "", status: "", type: "" });
+  const [form, setForm] = useState({ q: "", status: "", type: "", priority: "", service: "" });
   const [path, setPath] = useState(null);
   const [error, setError] = useState(null);
   const { tickets, cursor, error: listError, more } = usePages(path);
@@ -191,8 +192,8 @@ export function SearchPage() {
     setError(null);
     const query = new URLSearchParams({ limit: "50" });
     if (form.q.trim()) query.set("q", form.q.trim());
-    if (form.status) query.set("status", form.status);
-    if (form.type) query.set("type", form.type);
+    for (const name of ["status", "type", "priority"]) if (form[name]) query.set(name, form[name]);
+    if (form.service.trim()) query.set("service", form.service.trim());
     setPath(`tickets?${query}`);
   }
   const problem = error || listError;
@@ -200,19 +201,23 @@ export function SearchPage() {
   return html`<${ConsoleNav} current="search" />
     <h1>Search tickets</h1>
     <form class="card search-form" role="search" onSubmit=${submit} novalidate>
-      <label for="search-q">Words in the number, title or description</label>
+      <label for="search-q">Words in the number, title or description (optional)</label>
       <input id="search-q" type="search" value=${form.q} onInput=${(e) => set("q")(e.currentTarget.value)}
         aria-invalid=${qError ? "true" : "false"} aria-describedby=${qError ? "search-q-error" : "search-q-hint"} />
-      <p class="hint" id="search-q-hint">Each word must begin a word of the ticket (3 characters or more, at most 5 words).</p>
+      <p class="hint" id="search-q-hint">Each word must begin a word of the ticket (3 characters or more, at most 5 words). Without words, the newest tickets that pass the filters.</p>
       ${qError && html`<p class="field-error" id="search-q-error">${qError}</p>`}
       <div class="filters">
         <${Select} id="search-status" label="Status" value=${form.status} onChange=${set("status")} any="any" options=${STATUSES.map((s) => [s, statusWords(s)])} />
         <${Select} id="search-type" label="Type" value=${form.type} onChange=${set("type")} any="any" options=${TYPES.map((s) => [s, s.replace(/_/g, " ")])} />
+        <${Select} id="search-priority" label="Priority" value=${form.priority} onChange=${set("priority")} any="any" options=${["P1", "P2", "P3", "P4", "P5"].map((p) => [p, p])} />
+        <div class="filter"><label for="search-service">Service</label>
+          <input id="search-service" value=${form.service} onInput=${(e) => set("service")(e.currentTarget.value)} autocomplete="off" />
+          ${fieldError(problem, "service") && html`<p class="field-error">${fieldError(problem, "service")}</p>`}</div>
       </div>
       <button type="submit">Search</button>
     </form>
-    ${problem && !qError && html`<p class="error" role="alert">${formError(problem, ["q"])}</p>`}
-    ${tickets && html`<h2>Found</h2><${TicketList} tickets=${tickets} caption="Tickets found" idPrefix="found" />`}
+    ${problem && !qError && html`<p class="error" role="alert">${formError(problem, ["q", "service"])}</p>`}
+    ${tickets && html`<h2>Found</h2><${TicketList} tickets=${tickets} caption="Tickets found" idPrefix="found" narrow=${false} />`}
     ${cursor && html`<button type="button" onClick=${more}>Show more</button>`}`;
 }
 

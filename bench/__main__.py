@@ -19,6 +19,7 @@ MODULES = [
     "bench.bench_reports",
     "bench.bench_package",
     "bench.bench_pages",
+    "bench.bench_console",
     "bench.bench_cost",
 ]
 

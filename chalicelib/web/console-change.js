@@ -104,6 +104,7 @@ function ProblemRecordPanel({ ticket, onDone }) {
     ${(record.root_causes || []).length ? html`<ul>${record.root_causes.map((c, i) => html`<li key=${i}>${c.category}: ${c.description}</li>`)}</ul>` : html`<p class="hint">None found yet.</p>`}
     <h3>Incidents</h3>
     ${(ticket.incidents || []).length ? html`<ul>${ticket.incidents.map((i) => html`<li key=${i.number}><a href=${consoleTicketHref(i.number)}>${i.number}</a> ${i.title} (${words(i.status)}, ${i.priority})</li>`)}</ul>` : html`<p class="hint">No incident linked.</p>`}
+    ${record.workaround && html`<${Publish} ticket=${ticket} />`}
     <details class="panel-form"><summary>Edit the problem record</summary>
       <form onSubmit=${submit} novalidate>
         <${Input} id="prb-statement" type="textarea" label="Statement" value=${values.statement} onInput=${set("statement")} error=${e("statement")} />
@@ -117,14 +118,31 @@ function ProblemRecordPanel({ ticket, onDone }) {
   </section>`;
 }
 
-// An incident's problem and the known errors its text matched at intake.
+// The workaround as a public reply on every open linked incident (once each).
+function Publish({ ticket }) {
+  const [result, setResult] = useState(null);
+  const { error, busy, send } = useSend(async (answer) => setResult(answer));
+  return html`<div><button type="button" disabled=${busy} onClick=${() => send("POST", `tickets/${ticket.number}/workaround/publish`, {})}>Publish the workaround to its open incidents</button>
+    <div aria-live="polite">${result && html`<p class="done">${result.published.length ? `Published to ${result.published.join(", ")}.` : "Every open incident already has it."}</p>`}</div>
+    ${error && html`<p class="error" role="alert">${formError(error, [])}</p>`}</div>`;
+}
+
+// An incident's problem (or a button opening one from it) and the known errors its text matched
+// at intake.
 function IncidentProblem({ ticket }) {
   const problem = ticket.problem;
   const known = ticket.known_errors || [];
-  if (!problem && !known.length) return null;
+  const { error, busy, send } = useSend(async () => {});
+  async function openProblem() {
+    const opened = await send("POST", `tickets/${ticket.number}/problem-from`, {});
+    if (opened && opened.number) location.hash = consoleTicketHref(opened.number);
+  }
   return html`<section aria-labelledby="known-title" class="panel"><h2 id="known-title">Problem and known errors</h2>
+    ${!problem && html`<button type="button" disabled=${busy} onClick=${openProblem}>Open a problem from this incident</button>`}
+    ${error && html`<p class="error" role="alert">${formError(error, [])}</p>`}
     ${problem && html`<p>Linked problem <a href=${consoleTicketHref(problem.number)}>${problem.number}</a> (${words(problem.status)})${problem.workaround ? `: until it is fixed, ${problem.workaround}` : ""}</p>`}
     ${ticket.closure_gate && ticket.closure_gate.holds && html`<p class="hint">${ticket.closure_gate.why}</p>`}
+    ${!known.length && html`<p class="hint">No known error matched it.</p>`}
     ${known.length > 0 && html`<ul>${known.map((k) => html`<li key=${k.problem}><a href=${consoleTicketHref(k.problem)}>${k.problem}</a>
       ${k.workaround ? ` \u2014 ${k.workaround}` : ""} <span class="hint">(matched ${(k.matched || []).join(", ")})</span></li>`)}</ul>`}
   </section>`;

@@ -32,9 +32,9 @@ export function useSend(onDone) {
     setBusy(true);
     setError(null);
     try {
-      await api(method, path, body);
-      await onDone();
-      return true;
+      const answer = await api(method, path, body);
+      await onDone(answer);
+      return answer || true;
     } catch (err) {
       setError(err);
       return false;

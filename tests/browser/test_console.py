@@ -336,12 +336,11 @@ def test_the_ticket_page_corrects_the_classification_links_tickets_and_records_a
     tab.get_by_role("button", name=f"Remove link to {other}").click()
     tab.locator("section", has_text="No links.").last.wait_for()
 
-    # A problem's record: statement, workaround and a root cause.
-    agent = _token(desk_url, "ann", "agent")
-    body = {"type": "problem", "title": "Label printers print blank labels", "description": "Several sites."}
-    problem = _api(desk_url, "POST", "tickets", agent, body)["number"]
-    tab.goto(desk_url + f"#/console/ticket/{problem}")
+    # A problem opened from the incident; its record: statement, workaround and a root cause.
+    tab.get_by_role("button", name="Open a problem from this incident").click()
+    tab.wait_for_url("**#/console/ticket/PRB-*")
     tab.get_by_role("heading", name="Problem", exact=True).wait_for()
+    tab.locator(".panel li", has_text=incident).wait_for()
     tab.get_by_text("Edit the problem record").click()
     tab.get_by_label("Statement").fill("Labels come out blank after the driver update.")
     tab.get_by_label("Workaround").fill("Print from the old driver queue LBL-OLD.")
@@ -350,5 +349,7 @@ def test_the_ticket_page_corrects_the_classification_links_tickets_and_records_a
     tab.get_by_role("button", name="Save the problem").click()
     tab.locator(".panel li", has_text="software: Driver 5.2 sends the wrong label size.").wait_for()
     assert "Print from the old driver queue LBL-OLD." in tab.locator(".panel .facts").inner_text()
+    tab.get_by_role("button", name="Publish the workaround to its open incidents").click()
+    tab.locator(".done", has_text=f"Published to {incident}.").wait_for()
     _axe_clean(tab, "console: problem ticket")
     assert problems.dialogs == [] and problems.errors == []

@@ -41,8 +41,9 @@ function span(ms) {
 
 const CLOCK_NAMES = { first_response: "First response", resolution: "Resolution", next_update: "Next update" };
 
-// One clock's live state: a running clock counts down to its due instant and turns "breached"
-// once the server's time passes it; paused, met, pending and stopped clocks stand still.
+// One clock's live state: a running clock counts down to its due instant, reads "warning" once
+// the server's time passes one of its warning instants and "breached" once it passes the due
+// instant; paused, met, pending and stopped clocks stand still.
 export function clockState(clock, nowMs) {
   if (clock.breached_at) return { word: "breached", text: `breached ${readerTimeShort(clock.breached_at)}`, bad: true };
   if (clock.met_at || clock.state === "met") return { word: "met", text: "target met", bad: false };
@@ -50,6 +51,8 @@ export function clockState(clock, nowMs) {
   if (clock.state !== "running" || !clock.due_at) return { word: clock.state, text: String(clock.state).replace(/_/g, " "), bad: false };
   const left = Date.parse(clock.due_at) - nowMs;
   if (left <= 0) return { word: "breached", text: `breached ${span(-left)} ago`, bad: true };
+  const warned = (clock.warning_at || []).some((at) => at && Date.parse(at) <= nowMs);
+  if (warned) return { word: "warning", text: `${span(left)} left: warning`, bad: false, warn: true };
   return { word: "running", text: `${span(left)} left`, bad: false };
 }
 
@@ -63,7 +66,7 @@ function Clocks({ sla, offset, zone }) {
   if (!clocks.length) return html`<p>No SLA clock runs on this ticket.</p>`;
   return html`<ul class="clocks">${clocks.map(([name, c]) => {
     const live = clockState(c, now);
-    return html`<li key=${name} class=${live.bad ? "clock bad" : "clock"} data-clock=${name}>
+    return html`<li key=${name} class=${live.bad ? "clock bad" : live.warn ? "clock warn" : "clock"} data-clock=${name}>
       <strong>${CLOCK_NAMES[name] || name}</strong>
       <span class="timer" role="timer" aria-live="off" data-state=${live.word}>${live.text}</span>
       <span class="hint">${c.target_seconds ? `target ${c.target} on ${c.calendar}; ` : ""}${c.due_at ? `due ${readerTime(c.due_at, zone)}` : "no due time"}</span>

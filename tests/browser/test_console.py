@@ -175,8 +175,13 @@ def test_the_live_timer_follows_the_server_clock_and_turns_breached_past_due(
     assert timer.get_attribute("data-state") == "running", timer.inner_text()
     assert timer.inner_text().endswith("left")
 
-    # Past the due time by the page's clock: the timer turns to breached without a reload.
-    tab.clock.fast_forward(int((due - server_now).total_seconds() * 1000) + 120_000)
+    # Past the warning instant, then past the due time by the page's clock: the timer turns to
+    # warning, then to breached, without a reload.
+    warning = datetime.fromisoformat(sla["clocks"]["first_response"]["warning_at"][0])
+    assert server_now < warning < due
+    tab.clock.fast_forward(int((warning - server_now).total_seconds() * 1000) + 60_000)
+    tab.locator('[data-clock="first_response"] .timer[data-state="warning"]').wait_for()
+    tab.clock.fast_forward(int((due - warning).total_seconds() * 1000) + 60_000)
     tab.locator('[data-clock="first_response"] .timer[data-state="breached"]').wait_for()
     assert "breached" in timer.inner_text()
     assert "bad" in (tab.locator('[data-clock="first_response"]').get_attribute("class") or "")

@@ -236,13 +236,14 @@ def test_search_filters_and_sorts_and_every_console_page_fits_360_pixels(
     tab.get_by_role("button", name="Search").click()
     rows = tab.locator("table.console-tickets tbody tr")
     rows.nth(1).wait_for()
+    agent = _token(desk_url, "ann", "agent")
+    priorities = {n: _api(desk_url, "GET", f"tickets/{n}", agent)["priority"] for n in (first, second)}
+    assert priorities[first] < priorities[second], priorities
     tab.get_by_label("Sort by").first.select_option("priority")
     order = [r.split("\n")[0] for r in rows.all_inner_texts()]
     assert order.index(first) < order.index(second)
     # The API narrows the search by priority.
-    tab.get_by_label("Priority").select_option(
-        _api(desk_url, "GET", f"tickets/{second}", _token(desk_url, "ann", "agent"))["priority"]
-    )
+    tab.get_by_label("Priority").select_option(priorities[second])
     tab.get_by_role("button", name="Search").click()
     tab.locator("table.console-tickets tbody tr", has_text=first).wait_for(state="detached")
     assert second in tab.locator("table.console-tickets").inner_text()

@@ -109,7 +109,8 @@ function Timeline({ events, sla, zone }) {
 // -- conversation ----------------------------------------------------------------------------
 
 function Conversation({ ticket, events, zone, onSent, replyRef }) {
-  const said = events.filter((e) => e.kind === "commented");
+  // What was said: replies and notes, and the notes given with moves (the requester sees those too).
+  const said = events.filter((e) => e.kind === "commented" || (e.kind === "status_changed" && e.note));
   const [body, setBody] = useState("");
   const [visibility, setVisibility] = useState("public");
   const [error, setError] = useState(null);
@@ -137,8 +138,8 @@ function Conversation({ ticket, events, zone, onSent, replyRef }) {
     <ol class="conversation">
       <li class="message"><p class="meta">${ticket.requester}, ${readerTime(ticket.created_at, zone)}</p><p class="body">${ticket.description}</p></li>
       ${said.map((e) => html`<li key=${e.seq} class=${e.after.visibility === "internal" ? "message internal" : "message"}>
-        <p class="meta">${e.actor}, ${readerTime(e.at, zone)}${e.after.visibility === "internal" ? " (internal note)" : ""}</p>
-        <p class="body">${e.after.body}</p></li>`)}
+        <p class="meta">${e.actor}, ${readerTime(e.at, zone)}${e.after.visibility === "internal" ? " (internal note)" : ""}${e.kind === "status_changed" ? ` (${statusWords(e.after.status)})` : ""}</p>
+        <p class="body">${e.kind === "commented" ? e.after.body : e.note}</p></li>`)}
     </ol>
     <form class="text-form" onSubmit=${submit} novalidate>
       <fieldset class="choice"><legend>Who sees it</legend>

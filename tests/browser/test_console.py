@@ -142,6 +142,7 @@ def test_an_agent_takes_a_ticket_from_triage_replies_and_resolves_it_and_the_req
     tab.get_by_label("Note (optional)").fill("Tray 2 replaced.")
     tab.get_by_role("button", name="Confirm: resolve").click()
     tab.locator(".facts", has_text="resolved: please confirm").wait_for()
+    tab.locator(".message .body", has_text="Tray 2 replaced.").wait_for()
     tab.locator(".timeline", has_text="status changed").first.wait_for()
     assert problems.dialogs == [] and problems.errors == []
 

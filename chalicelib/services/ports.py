@@ -21,7 +21,9 @@ Clock = Callable[[], datetime]
 
 @dataclass(frozen=True)
 class TicketFilter:
-    """Filters of ``GET /tickets``; every one is served by a key or an index."""
+    """Filters of ``GET /tickets``. The listing is always one index Query (the most selective of
+    ``requester``, ``assignee``, ``group``, ``status``, ``type``, else every ticket newest
+    first), never a Scan; the other filters narrow what it reads."""
 
     status: str | None = None
     type: str | None = None

@@ -162,6 +162,8 @@ class ListTicketsQuery(Strict):
     assignee: Name | None = None
     group: Name | None = None
     requester: Name | None = None
+    priority: Literal["P1", "P2", "P3", "P4", "P5"] | None = None
+    service: Name | None = None
     #: Words to search for (``GET /tickets?q=``); each must begin a word of the ticket.
     q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Line] | None = None
     limit: Annotated[int, Field(ge=1, le=100)] = 25

@@ -82,6 +82,8 @@ def list_tickets() -> Response:
         assignee=query.assignee,
         group=query.group,
         requester=query.requester,
+        priority=query.priority,
+        service=query.service,
     )
     service = desk().ticket_service
     if query.q is not None:

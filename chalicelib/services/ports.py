@@ -21,13 +21,18 @@ Clock = Callable[[], datetime]
 
 @dataclass(frozen=True)
 class TicketFilter:
-    """Filters of ``GET /tickets``; every one is served by a key or an index."""
+    """Filters of ``GET /tickets``. The listing is always one index Query (the most selective of
+    ``requester``, ``assignee``, ``group``, ``status``, ``type``, else every ticket newest
+    first), never a Scan; the other filters narrow what it reads."""
 
     status: str | None = None
     type: str | None = None
     assignee: str | None = None
     group: str | None = None
     requester: str | None = None
+    #: Narrow the index's answer (DynamoDB filter conditions, or the search's own check).
+    priority: str | None = None
+    service: str | None = None
     #: Only tickets in an open state (the queues), only those nobody is assigned.
     open_only: bool = False
     unassigned: bool = False

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -247,13 +247,7 @@ class TicketService:
         if not caller.is_staff:
             if filters.requester not in (None, caller.user):
                 raise Forbidden("a requester lists only their own tickets", field="requester")
-            filters = TicketFilter(
-                status=filters.status,
-                type=filters.type,
-                assignee=filters.assignee,
-                group=filters.group,
-                requester=caller.user,
-            )
+            filters = replace(filters, requester=caller.user)
         return self.repository.list(filters, limit, cursor)
 
     @tracer.capture_method
@@ -1014,6 +1008,8 @@ def _passes(ticket: Ticket, filters: TicketFilter) -> bool:
         and (filters.assignee is None or ticket.assignee == filters.assignee)
         and (filters.group is None or ticket.group == filters.group)
         and (filters.requester is None or ticket.requester == filters.requester)
+        and (filters.priority is None or ticket.priority == filters.priority)
+        and (filters.service is None or ticket.service == filters.service)
     )
 
 

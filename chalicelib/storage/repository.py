@@ -624,6 +624,8 @@ class DynamoTicketRepository:
             (TicketModel.support_group, filters.group),
             (TicketModel.status, filters.status),
             (TicketModel.type, filters.type),
+            (TicketModel.priority, filters.priority),
+            (TicketModel.service, filters.service),
         ]
         for attribute, value in pairs:
             if value is not None and attribute.attr_name != index._hash_key_attribute().attr_name:

@@ -1,12 +1,14 @@
 // The single page's shell: signing in, the header, and the route table. A screen is a function
 // component in its own module (portal.js for requesters); add a screen by adding its module and
 // a row to ROUTES (a hash pattern, the roles it is for, and the component, given the pattern's
-// groups as ``params``; ``nav``: the header links to it for those roles).
+// groups as ``params``; ``nav``: the header links to it for those roles, named ``navLabel`` or the title).
 import { html, render, useState, useEffect, api, session, claimsOf, fieldError, formError } from "./client.js";
 import { authorizeUrl, finishSignIn } from "./auth.js";
 import { StartPage, NewTicketPage, MyTicketsPage, TicketPage } from "./portal.js";
 import { AdminHome, AdminList, AdminNew, AdminDocument } from "./admin.js";
 import { DashboardPage, PatrolPage } from "./dashboard.js";
+import { STAFF, QueuesPage, SearchPage, ApprovalsPage, CalendarPage } from "./console.js";
+import { StaffTicketPage } from "./console-ticket.js";
 
 const EVERYONE = ["requester", "agent", "manager", "admin"];
 // The admin pages: admins edit; managers read (and edit what the API lets them: GET admin/kinds).
@@ -19,12 +21,18 @@ export const ROUTES = [
   { pattern: /^#\/new\/(incident|service_request|change_request)$/, roles: EVERYONE, view: NewTicketPage, title: "New ticket" },
   { pattern: /^#\/tickets$/, roles: EVERYONE, view: MyTicketsPage, title: "My tickets" },
   { pattern: /^#\/tickets\/([A-Z]{3}-\d{1,9})$/, roles: EVERYONE, view: TicketPage, title: "Ticket" },
+  // The agent console (console.js, console-ticket.js).
+  { pattern: /^#\/console(?:\/queue\/([a-z]+)(?:\/([A-Za-z0-9_.-]+))?)?$/, roles: STAFF, view: QueuesPage, title: "Queues", nav: "#/console", navLabel: "Console" },
+  { pattern: /^#\/console\/search$/, roles: STAFF, view: SearchPage, title: "Search" },
+  { pattern: /^#\/console\/ticket\/([A-Z]{3}-\d{1,9})$/, roles: STAFF, view: StaffTicketPage, title: "Ticket" },
+  { pattern: /^#\/console\/approvals$/, roles: STAFF, view: ApprovalsPage, title: "Approvals" },
+  { pattern: /^#\/console\/calendar$/, roles: STAFF, view: CalendarPage, title: "Change calendar" },
+  { pattern: /^#\/dashboard$/, roles: MANAGERS, view: DashboardPage, title: "Dashboard", nav: "#/dashboard" },
+  { pattern: /^#\/dashboard\/patrol$/, roles: MANAGERS, view: PatrolPage, title: "Morning patrol" },
   { pattern: /^#\/admin$/, roles: ADMINS, view: AdminHome, title: "Administration", nav: "#/admin" },
   { pattern: new RegExp(`^#/admin/${ADMIN_KINDS}$`), roles: ADMINS, view: AdminList, title: "Administration" },
   { pattern: new RegExp(`^#/admin/new/${ADMIN_KINDS}$`), roles: ADMINS, view: AdminNew, title: "Administration" },
   { pattern: new RegExp(`^#/admin/${ADMIN_KINDS}/([^/]+)(?:/v(\\d+))?$`), roles: ADMINS, view: AdminDocument, title: "Administration" },
-  { pattern: /^#\/dashboard$/, roles: MANAGERS, view: DashboardPage, title: "Dashboard", nav: "#/dashboard" },
-  { pattern: /^#\/dashboard\/patrol$/, roles: MANAGERS, view: PatrolPage, title: "Morning patrol" },
 ];
 
 function route(hash, role) {
@@ -110,7 +118,7 @@ function Shell({ who, children, onSignOut }) {
       <nav aria-label="Main">
         <a href="#/">Start</a>
         <a href="#/tickets">My tickets</a>
-        ${ROUTES.filter((r) => r.nav && r.roles.includes(who.role)).map((r) => html`<a href=${r.nav} key=${r.nav}>${r.title}</a>`)}
+        ${ROUTES.filter((r) => r.nav && r.roles.includes(who.role)).map((r) => html`<a href=${r.nav} key=${r.nav}>${r.navLabel || r.title}</a>`)}
       </nav>
       <span class="who">${who.user} (${who.role})</span>
       <button type="button" class="link" onClick=${onSignOut}>Sign out</button>

@@ -93,3 +93,24 @@ def test_the_queues_of_an_agent_and_their_tickets(client: Any) -> None:
     assert refused.status_code == 400 and refused.json_body["errors"][0]["field"] == "group"
     unknown = client.http.get("/queues/mine?colour=red", headers=elena)
     assert unknown.status_code == 400 and unknown.json_body["errors"][0]["field"] == "colour"
+
+
+def test_listing_and_search_narrow_by_priority_and_service(client: Any) -> None:
+    body = {"type": "incident", "title": "VPN down for everyone", "description": "x", "service": "vpn",
+            "impact": "high", "urgency": "high"}
+    r = client.http.post("/tickets", headers=auth("alice"), body=json.dumps(body))
+    assert r.status_code == 201, r.body
+    urgent = r.json_body
+    calm = _open(client, "VPN slow in the evening")
+    staff = auth("ann", "agent")
+    listed = client.http.get(f"/tickets?priority={urgent['priority']}", headers=staff).json_body["tickets"]
+    assert [t["number"] for t in listed] == [urgent["number"]]
+    printer = _open(client, "Printer jammed on the second floor")
+    assert printer["service"] != "vpn"
+    on_vpn = client.http.get("/tickets?service=vpn&type=incident", headers=staff).json_body["tickets"]
+    assert [t["number"] for t in on_vpn] == [t["number"] for t in (calm, urgent) if t["service"] == "vpn"]
+    assert urgent["number"] in [t["number"] for t in on_vpn]
+    found = _search(client, "vpn", priority=calm["priority"]).json_body["tickets"]
+    assert [t["number"] for t in found] == [calm["number"]]
+    bad = client.http.get("/tickets?priority=P9", headers=staff)
+    assert bad.status_code == 400 and bad.json_body["errors"][0]["field"] == "priority"

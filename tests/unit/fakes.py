@@ -159,6 +159,8 @@ class InMemoryTicketRepository:
             and (filters.assignee is None or t.assignee == filters.assignee)
             and (filters.group is None or t.group == filters.group)
             and (filters.requester is None or t.requester == filters.requester)
+            and (filters.priority is None or t.priority == filters.priority)
+            and (filters.service is None or t.service == filters.service)
             and (not filters.open_only or filters.status is not None or t.status in ALL_OPEN_STATUSES)
             and (not filters.unassigned or t.assignee is None)
         ]

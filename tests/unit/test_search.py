@@ -113,3 +113,23 @@ def test_a_desk_without_a_search_index_says_so(repo: InMemoryTicketRepository) -
     with pytest.raises(ValidationFailed) as info:
         TicketService(repo, FakeClock()).search_tickets("vpn", TicketFilter(), ANN, 10, None)
     assert info.value.errors == [{"field": "q", "reason": "this desk has no search index"}]
+
+
+def test_search_and_listing_narrow_by_priority_and_service(repo: InMemoryTicketRepository) -> None:
+    service = TicketService(repo, FakeClock(), search=InMemoryTicketSearch(repo))
+    urgent = OpenTicket(
+        type="incident", title="VPN down for the office", description="x", service="vpn", impact="high", urgency="high"
+    )
+    service.open_ticket(urgent, ALICE)
+    service.open_ticket(OpenTicket(type="incident", title="VPN slow", description="x", service="vpn"), ALICE)
+    service.open_ticket(OpenTicket(type="incident", title="VPN token lost", description="x", service="accounts"), BOB)
+    p1 = service.search_tickets("vpn", TicketFilter(priority="P1"), ANN, 10, None).tickets
+    assert [t.title for t in p1] == ["VPN down for the office"]
+    on_vpn = service.search_tickets("vpn", TicketFilter(service="vpn"), ANN, 10, None).tickets
+    assert sorted(t.title for t in on_vpn) == ["VPN down for the office", "VPN slow"]
+    assert [t.title for t in service.list_tickets(TicketFilter(service="accounts"), ANN, 10, None).tickets] == [
+        "VPN token lost"
+    ]
+    # A requester's narrowed listing stays their own.
+    mine = service.list_tickets(TicketFilter(service="accounts"), ALICE, 10, None).tickets
+    assert mine == []

@@ -32,7 +32,7 @@ class FakeSlackApi:
             return 200, json.dumps({"ok": False, "error": error})
         return 200, json.dumps(getattr(self, method.replace(".", "_"))(args))
 
-    def chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:  # noqa: N802 (Slack's method name)
+    def chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         self.next_ts += 1
         ts = f"{self.next_ts:.6f}"
         message = {"type": "message", "user": "UDESKBOT", "text": args["text"], "ts": ts, "bot_id": "BDESK"}
@@ -46,7 +46,7 @@ class FakeSlackApi:
         found = [m for m in self.channels.get(args["channel"], []) if float(m["ts"]) > oldest]
         return {"ok": True, "messages": found, "has_more": False, "response_metadata": {"next_cursor": ""}}
 
-    def chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
         ts = args["message_ts"].replace(".", "")
         return {"ok": True, "channel": args["channel"],
                 "permalink": f"https://desk-test.slack.com/archives/{args['channel']}/p{ts}"}

@@ -137,7 +137,7 @@ def test_a_request_slack_did_not_sign_now_is_a_401_and_opens_nothing(
 
 
 def test_a_tampered_body_is_a_401(client: Any, slack: Any) -> None:
-    fake, clock = slack
+    _fake, clock = slack
     body = command_body()
     headers = signed(body, clock)
     r = client.http.post("/slack/commands", headers=headers, body=command_body(text="incident something else"))
@@ -154,7 +154,7 @@ def test_a_command_without_a_type_answers_the_usage_to_its_user(client: Any, sla
 
 
 def test_a_malformed_shortcut_is_a_400_naming_the_field(client: Any, slack: Any) -> None:
-    fake, clock = slack
+    _fake, clock = slack
     for body, field in [
         ("payload=%7Bnot+json", "payload"),
         ("nothing=here", "payload"),

@@ -603,7 +603,30 @@ class Desk:
             timezone=self.settings.service_manager_timezone,
             patrol_time=self.settings.patrol_time,
             candidates=lambda: [c.to_dict() for c in self.candidate_finder.store.in_state("new", 20)],
+            channels=self.channel_patrol.read if self.channel_patrol is not None else None,
         )
+
+    @cached_property
+    def channel_patrol(self) -> Any:
+        """The Slack channels of ``SLACK_PATROL_CHANNELS`` (None without them or a bot token)."""
+        if self.slack_api is None or not self.settings.slack_patrol_channels:
+            return None
+        from chalicelib.domain.catalog.matching import match_service
+        from chalicelib.domain.channel_patrol import Guess
+        from chalicelib.services.channel_patrol import ChannelPatrol
+
+        def guess(text: str) -> Guess | None:
+            model = self.current_models().get("type")
+            if model is not None:
+                found = model.predict(text)
+                return Guess(found.label, found.confidence, found.explanation)
+            match = match_service(self.intake_classifier.catalog(), text, None)
+            if match.service is None:
+                return None
+            return Guess("incident_or_request", match.confidence, f"about {match.service}: {match.explanation}")
+
+        return ChannelPatrol(self.slack_api, self.settings.slack_patrol_channels, guess,
+                             self.settings.triage_confidence)
 
     @cached_property
     def health(self) -> HealthCheck:

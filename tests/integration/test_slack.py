@@ -163,3 +163,37 @@ def test_a_malformed_shortcut_is_a_400_naming_the_field(client: Any, slack: Any)
         r = client.http.post("/slack/interactions", headers=signed(body, clock), body=body)
         assert r.status_code == 400, body
         assert r.json_body["field"] == field
+
+
+def test_the_morning_patrol_lists_unreported_trouble_and_unanswered_questions_with_links(
+    client: Any, slack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib import wiring
+    from chalicelib.config import get_settings
+
+    fake, clock = slack
+    monkeypatch.setenv("SLACK_PATROL_CHANNELS", "C0HELP")
+    get_settings.cache_clear()
+    wiring.install(wiring.bootstrap(clock=clock, http_post=fake))
+    start = clock().timestamp() - 3600  # an hour ago: after yesterday's patrol
+    fake.channels["C0HELP"] = [  # newest first, as Slack answers
+        {"type": "message", "user": "U3", "text": "Is the canteen open today?", "ts": f"{start + 50:.6f}",
+         "reply_count": 2},
+        {"type": "message", "user": "U4", "text": "INC-000007 is back: VPN down again", "ts": f"{start + 40:.6f}"},
+        {"type": "message", "subtype": "channel_join", "user": "U5", "text": "joined", "ts": f"{start + 30:.6f}"},
+        {"type": "message", "bot_id": "B1", "text": "Deploy finished?", "ts": f"{start + 20:.6f}"},
+        {"type": "message", "user": "U2", "text": "Does anyone know when the all-hands starts?",
+         "ts": f"{start + 10:.6f}"},
+        {"type": "message", "user": "U1", "text": "The VPN keeps dropping for all of us in Chicago",
+         "ts": f"{start:.6f}"},
+        {"type": "message", "user": "U0", "text": "VPN down since last week?", "ts": f"{start - 86400 * 2:.6f}"},
+    ]
+    r = client.http.get("/reports/patrol", headers=auth("sam", "manager"))
+    assert r.status_code == 200, r.body
+    found = r.json_body["slack"]
+    assert [(f["user"], f["kind"]) for f in found] == [("U1", "unreported"), ("U2", "unanswered")]
+    assert found[0]["looks_like"] and found[0]["confidence"] >= 0.6 and "vpn" in found[0]["why"]
+    assert found[1]["permalink"].startswith("https://desk-test.slack.com/archives/C0HELP/p")
+    history = [a for m, a, _ in fake.calls if m == "conversations.history"]
+    assert len(history) == 1 and float(history[0]["oldest"]) < start
+    assert sum(1 for m, _, _ in fake.calls if m == "chat.getPermalink") == 2

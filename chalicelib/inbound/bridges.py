@@ -21,7 +21,7 @@ from chalicelib.api.common import (
     body_bytes,
     caller,
     json_response,
-    read_json,
+    parse_body,
 )
 from chalicelib.domain.errors import Unauthorized, ValidationFailed
 from chalicelib.observability import logger
@@ -38,18 +38,15 @@ MAX_DELIVERY_BYTES = 1024 * 1024
           content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def bridge_ticket(number: str) -> Response:
+    """Link the ticket to a GitHub or Jira issue (staff); its webhooks then record there."""
+    from chalicelib.api.schemas import BridgeBody
     from chalicelib.domain.bridges import parse_bridge
     from chalicelib.services.tickets import ticket_view
 
     request = bp.current_request
     who = caller(request)
-    body = read_json(request)
-    if not isinstance(body, dict):
-        raise ValidationFailed([{"field": "body", "reason": "must be a JSON object"}])
-    unknown = sorted(set(body) - {"system", "issue"})
-    if unknown:
-        raise ValidationFailed([{"field": unknown[0], "reason": "unknown field"}])
-    bridge = parse_bridge(body.get("system"), body.get("issue"))
+    body = parse_body(request, BridgeBody)
+    bridge = parse_bridge(body.system, body.issue)
     ticket = desk().bridges.link(number, who, bridge)
     return json_response({"bridge": bridge.to_dict(), "ticket": ticket_view(ticket, who)}, 201)
 
@@ -80,6 +77,7 @@ def _delivery(system: str, signature_header: str, delivery_header: str, secret: 
 @bp.route("/bridges/github", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def github_webhook() -> Response:
+    """GitHub's webhook (issues, issue_comment, pull_request), signed with ``X-Hub-Signature-256``."""
     from chalicelib.domain.bridges import GITHUB, github_activity
 
     secret = desk().settings.github_webhook_secret
@@ -92,6 +90,7 @@ def github_webhook() -> Response:
 @bp.route("/bridges/jira", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def jira_webhook() -> Response:
+    """Jira's webhook (jira:issue_updated, comment_created), signed with ``X-Hub-Signature``."""
     from chalicelib.domain.bridges import JIRA, jira_activity
 
     secret = desk().settings.jira_webhook_secret

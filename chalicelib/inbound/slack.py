@@ -68,6 +68,7 @@ def _accepted(intake: Any) -> Response:
 @bp.route("/slack/commands", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def slash_command() -> Response:
+    """Slack's ``/desk`` slash command (form-encoded, signed): acknowledged at once, opened behind it."""
     from chalicelib.domain.slack import slash_command as parse_command
 
     form = _verified_form()
@@ -83,6 +84,7 @@ def slash_command() -> Response:
 @bp.route("/slack/interactions", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
 def interaction() -> Response:
+    """Slack's message shortcut "open a ticket from this message" (``payload`` JSON, signed)."""
     from chalicelib.domain.slack import message_shortcut
 
     form = _verified_form()

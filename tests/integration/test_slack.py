@@ -197,3 +197,27 @@ def test_the_morning_patrol_lists_unreported_trouble_and_unanswered_questions_wi
     history = [a for m, a, _ in fake.calls if m == "conversations.history"]
     assert len(history) == 1 and float(history[0]["oldest"]) < start
     assert sum(1 for m, _, _ in fake.calls if m == "chat.getPermalink") == 2
+
+
+def test_with_the_queue_the_answer_only_claims_and_hands_over_five_requests(
+    client: Any, slack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slack's three seconds: the acknowledgement opens nothing itself."""
+    from chalicelib import wiring
+    from chalicelib.config import get_settings
+    from chalicelib.storage.aws import client as aws_client
+    from chalicelib.storage.tables import create_messaging
+    from infra.calls import record_calls
+
+    fake, clock = slack
+    for name, value in create_messaging(get_settings(), aws_client("sqs"), aws_client("sns")).items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    wiring.install(wiring.bootstrap(clock=clock, http_post=fake))
+    body = command_body()
+    with record_calls() as log:
+        r = client.http.post("/slack/commands", headers=signed(body, clock), body=body)
+    assert r.status_code == 200
+    assert sorted(c.action for c in log.calls) == [
+        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "sqs:SendMessage"]
+    assert fake.calls == []  # the ticket and its thread come from the queue's consumer

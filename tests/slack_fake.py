@@ -18,6 +18,8 @@ class FakeSlackApi:
     calls: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)
     token: str = "xoxb-test-token"
     next_ts: float = 1764500000.000100
+    #: Slack user id -> the e-mail address ``users.info`` tells.
+    emails: dict[str, str] = field(default_factory=dict)
     #: Answer the next call with this error (``{"ok": false, "error": ...}``), once.
     fail_with: str | None = None
 
@@ -50,6 +52,12 @@ class FakeSlackApi:
         ts = args["message_ts"].replace(".", "")
         return {"ok": True, "channel": args["channel"],
                 "permalink": f"https://desk-test.slack.com/archives/{args['channel']}/p{ts}"}
+
+    def users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        email = self.emails.get(args["user"])
+        if email is None:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": {"id": args["user"], "profile": {"email": email}}}
 
     def posted(self, channel: str | None = None) -> list[dict[str, Any]]:
         return [a for m, a, _ in self.calls if m == "chat.postMessage" and (channel is None or a["channel"] == channel)]

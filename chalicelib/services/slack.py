@@ -5,9 +5,11 @@ intake (``slack-intake#<key>``: the command's trigger, or the message a shortcut
 together with a ``slack_intake`` notice in the outbox, hands that notice to the queue and
 returns; the route then answers Slack. The queue's consumer (``deliver_notices``) delivers the
 notice to :class:`SlackIntakeChannel`, which opens the ticket (:meth:`SlackIntakeService.open`)
-and posts its number in the Slack thread. The queue brings its retries and dead-letter queue;
-the claim makes a repeated request act once, and the intake key on the ticket's transaction
-makes a retried delivery find the ticket it already opened.
+and posts its number in the Slack thread. The requester is the Slack user's e-mail address when
+Slack tells it, so the desk's notices reach them as they reach anyone known by address. The
+queue brings its retries and dead-letter queue; the claim makes a repeated request act once,
+and the intake key on the ticket's transaction makes a retried delivery find the ticket it
+already opened.
 
 Why the queue and not an asynchronous Lambda invoke: the API function may already send to the
 notice queue, the local runner already plays it, and a failure lands in the dead-letter queue
@@ -25,6 +27,7 @@ from chalicelib.domain.identity import Identity
 from chalicelib.domain.notice import DESK, SLACK_INTAKE, SLACK_INTAKE_CHANNEL, Notice
 from chalicelib.domain.slack import SlackIntake
 from chalicelib.domain.ticket import Ticket
+from chalicelib.notify.failures import DeliveryError
 from chalicelib.notify.slack_api import SlackThreads, SlackWebApi
 from chalicelib.observability import logger
 from chalicelib.services.intake import intake_key
@@ -85,7 +88,7 @@ class SlackIntakeService:
 
     def open(self, intake: SlackIntake) -> Ticket:
         """Open the ticket (once, whatever the retries) and post its number in the thread."""
-        caller = Identity(user=intake.requester, role="requester")
+        caller = Identity(user=self.requester_of(intake), role="requester")
         request = OpenTicket(type=intake.type, title=intake.title, description=intake.description, tags=("slack",))
         key = intake_key(caller.user, intake.key, {"type": request.type, "title": request.title})
         try:
@@ -94,6 +97,20 @@ class SlackIntakeService:
             ticket = self.tickets.get_ticket(stored.number, caller)
         self._answer_in_thread(intake, ticket)
         return ticket
+
+    def requester_of(self, intake: SlackIntake) -> str:
+        """Who opens the ticket: the Slack user's e-mail address (``users.info``, scope
+        ``users:read.email``), the desk's id of people it knows by address; else ``slack:<user id>``."""
+        if self.api is None:
+            return intake.requester
+        try:
+            profile = self.api.call("users.info", user=intake.user).get("user", {}).get("profile", {})
+        except DeliveryError as exc:
+            if exc.retryable:
+                raise
+            return intake.requester  # no scope, or a user Slack no longer knows
+        email = str(profile.get("email") or "").strip().lower()
+        return email if "@" in email else intake.requester
 
     def _answer_in_thread(self, intake: SlackIntake, ticket: Ticket) -> None:
         if self.api is None or self.threads is None or self.threads.thread_of(ticket.number) is not None:

@@ -84,12 +84,14 @@ def test_a_ticket_update_is_posted_in_the_thread_it_was_opened_from(client: Any,
     from chalicelib.wiring import desk
 
     fake, clock = slack
+    fake.emails["U0D15K92L"] = "Mao.Mao@Example.com"
     body = shortcut_body()
     assert client.http.post("/slack/interactions", headers=signed(body, clock), body=body).status_code == 200
     number = opened_number(fake)
     assert fake.posted()[-1]["thread_ts"] == "1516229207.000133"
     ticket = client.http.get(f"/tickets/{number}", headers=auth("ann", "agent")).json_body
     assert ticket["title"] == "The build server in rack 4 is not answering since this morning"
+    assert ticket["requester"] == "mao.mao@example.com"  # known by address (users.info)
     moved = client.http.post(f"/tickets/{number}/transitions", headers=auth("ann", "agent"),
                              body=json.dumps({"to": "resolved", "version": ticket["version"], "reason": "rebooted"}))
     assert moved.status_code == 200, moved.body

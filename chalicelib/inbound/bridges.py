@@ -83,7 +83,8 @@ def github_webhook() -> Response:
     secret = desk().settings.github_webhook_secret
     delivery, payload = _delivery(GITHUB, "X-Hub-Signature-256", "X-GitHub-Delivery", secret)
     event = str(bp.current_request.headers.get("x-github-event") or "")
-    recorded = desk().bridges.record(GITHUB, delivery, github_activity(event, payload))
+    recorded = desk().bridges.record(GITHUB, delivery, github_activity(event, payload),
+                                     delivery_field="X-GitHub-Delivery")
     return json_response({"delivery": delivery, **recorded.to_dict()})
 
 
@@ -95,5 +96,6 @@ def jira_webhook() -> Response:
 
     secret = desk().settings.jira_webhook_secret
     delivery, payload = _delivery(JIRA, "X-Hub-Signature", "X-Atlassian-Webhook-Identifier", secret)
-    recorded = desk().bridges.record(JIRA, delivery, jira_activity(payload))
+    recorded = desk().bridges.record(JIRA, delivery, jira_activity(payload),
+                                     delivery_field="X-Atlassian-Webhook-Identifier")
     return json_response({"delivery": delivery, **recorded.to_dict()})

@@ -77,8 +77,11 @@ class BridgeService:
 
         return self.tickets.amend(ticket, caller, write)
 
-    def record(self, system: str, delivery: str, activities: Sequence[Activity]) -> Recorded:
-        """Record ``activities`` on their bridged tickets, once per delivery (:class:`Replayed`)."""
+    def record(
+        self, system: str, delivery: str, activities: Sequence[Activity], *, delivery_field: str = "delivery"
+    ) -> Recorded:
+        """Record ``activities`` on their bridged tickets, once per delivery (:class:`Replayed`,
+        naming ``delivery_field``: the header that carried the delivery id)."""
         by_ticket: dict[str, list[Activity]] = {}
         out = Recorded()
         for activity in activities:
@@ -106,6 +109,6 @@ class BridgeService:
             out.tickets[number] = len(found)
         if replayed and not out.tickets:
             logger.warning("bridge delivery replayed", extra={"system": system, "delivery": delivery})
-            raise Replayed(f"delivery {delivery} was recorded already", field="delivery")
+            raise Replayed(f"delivery {delivery} was recorded already", field=delivery_field)
         logger.info("bridge delivery recorded", extra={"system": system, "delivery": delivery, **out.to_dict()})
         return out

@@ -89,6 +89,7 @@ def test_a_delivery_sent_twice_is_recorded_once_and_refused_as_a_replay(client: 
     assert github(client, "github_issues_closed.json", "issues", "same").status_code == 200
     again = github(client, "github_issues_closed.json", "issues", "same")
     assert again.status_code == 409 and again.json_body["error"] == "replayed"
+    assert again.json_body["field"] == "X-GitHub-Delivery"
     assert len(elsewhere(client, bridged)) == 1
     assert jira(client, "jira_issue_work_logged.json", "j-9").status_code == 200
     assert jira(client, "jira_issue_work_logged.json", "j-9").status_code == 409

@@ -217,3 +217,15 @@ def test_channel_findings_skip_bots_reported_and_answered_messages() -> None:
     ]
     found = channel_findings("C1", messages, guess, 0.6)
     assert [(f.user, f.kind) for f in found] == [("U2", "unanswered"), ("U1", "unreported")]
+
+
+def test_the_digest_lists_the_channel_findings_in_its_text_and_json() -> None:
+    from chalicelib.domain.patrol import morning_patrol
+
+    finding = channel_findings("C1", [{"user": "U2", "text": "Anyone around?", "ts": "1764500000.000100"}],
+                               lambda text: None, 0.6)[0]
+    line = {**finding.to_dict(), "line": finding.line()}
+    digest = morning_patrol([], patrol_date=AT.date(), previous_patrol=None, now=AT, slack=[line])
+    assert digest.to_dict()["slack"][0]["kind"] == "unanswered"
+    assert "Slack channels (1)\n  * #C1 <@U2>: Anyone around? [question nobody answered]" in digest.to_text()
+    assert "Slack channels" not in morning_patrol([], patrol_date=AT.date(), previous_patrol=None, now=AT).to_text()

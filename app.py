@@ -19,6 +19,8 @@ from chalicelib.api.problems import problems_blueprint
 from chalicelib.api.reports import reports_blueprint
 from chalicelib.api.tickets import tickets_blueprint
 from chalicelib.config import events_stream_arn, notices_queue_name
+from chalicelib.inbound.bridges import bridges_blueprint
+from chalicelib.inbound.slack import slack_blueprint
 from chalicelib.observability import logger, record_sweep_lag
 from chalicelib.storage.aws import RETRY_AFTER_UNAVAILABLE
 from chalicelib.warmup import warm_up
@@ -35,6 +37,8 @@ app.register_blueprint(problems_blueprint)
 app.register_blueprint(pages_blueprint)
 app.register_blueprint(portal_blueprint)
 app.register_blueprint(openapi_blueprint)
+app.register_blueprint(slack_blueprint)
+app.register_blueprint(bridges_blueprint)
 
 
 @app.middleware("http")

@@ -22,6 +22,7 @@ MODULES = [
     "bench.bench_admin",
     "bench.bench_console",
     "bench.bench_cost",
+    "bench.bench_inbound",
 ]
 
 

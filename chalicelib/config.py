@@ -129,6 +129,14 @@ class Settings:
                                     unset: unlimited. Counted in the counters table (one more write a request).
     ``RATE_LIMIT_READS``            the same for the reading routes; unset: unlimited.
     ``RATE_LIMITS``                 per-route limits over those: ``POST /tickets=10,GET /tickets=120/60``.
+    ``EVENT_BUS_NAME``              the EventBridge bus the ``events`` channel publishes to; default
+                                    ``desk-<stage>-bus``. ``EVENTS_ENDPOINT``: its endpoint (unset on AWS).
+    ``SLACK_SIGNING_SECRET``        verifies Slack's requests (``/slack/...``); none: Slack is refused.
+    ``SLACK_BOT_TOKEN``             the bot token of the Slack Web API calls (thread replies, the patrol).
+    ``SLACK_API_URL``               the Slack Web API's base; default ``https://slack.com/api``.
+    ``SLACK_PATROL_CHANNELS``       Slack channel ids the morning patrol reads (comma-separated).
+    ``GITHUB_WEBHOOK_SECRET``, ``JIRA_WEBHOOK_SECRET``  verify the bridges' webhooks; none: refused.
+    (The four secrets come from the stage's secrets store, ``chalicelib.secrets``.)
     """
 
     stage: str
@@ -208,6 +216,14 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     #: ``RATE_LIMIT_WRITES``, ``RATE_LIMIT_READS``, ``RATE_LIMITS``: requests per caller and route.
     rate_limits: RateLimits = field(default_factory=RateLimits)
+    event_bus_name: str = ""
+    events_endpoint: str | None = None
+    slack_signing_secret: str = ""
+    slack_bot_token: str = ""
+    slack_api_url: str = "https://slack.com/api"
+    slack_patrol_channels: tuple[str, ...] = ()
+    github_webhook_secret: str = ""
+    jira_webhook_secret: str = ""
 
     @property
     def hs256_accepted(self) -> bool:
@@ -349,6 +365,14 @@ def get_settings() -> Settings:
         jwt_hs256_allowed=_env_bool("JWT_HS256_ALLOWED"),
         cors_origins=_env_list("CORS_ORIGINS", ()),
         rate_limits=_rate_limits(),
+        event_bus_name=_env("EVENT_BUS_NAME") or f"desk-{stage}-bus",
+        events_endpoint=_env("EVENTS_ENDPOINT") or None,
+        slack_signing_secret=_env("SLACK_SIGNING_SECRET"),
+        slack_bot_token=_env("SLACK_BOT_TOKEN"),
+        slack_api_url=_env("SLACK_API_URL", "https://slack.com/api").rstrip("/"),
+        slack_patrol_channels=_env_list("SLACK_PATROL_CHANNELS", ()),
+        github_webhook_secret=_env("GITHUB_WEBHOOK_SECRET"),
+        jira_webhook_secret=_env("JIRA_WEBHOOK_SECRET"),
     )
     if settings.secrets_path:
         from chalicelib.secrets import with_secrets

@@ -9,6 +9,10 @@ A deployed stage keeps its secrets as SecureString parameters under ``DESK_SECRE
 | `slack-webhook-url`  | `SLACK_WEBHOOK_URL`  |
 | `action-link-secret` | `ACTION_LINK_SECRET` |
 | `cursor-secret`      | `CURSOR_SECRET`      |
+| `slack-signing-secret` | `SLACK_SIGNING_SECRET` |
+| `slack-bot-token`    | `SLACK_BOT_TOKEN`    |
+| `github-webhook-secret` | `GITHUB_WEBHOOK_SECRET` |
+| `jira-webhook-secret` | `JIRA_WEBHOOK_SECRET` |
 
 They are fetched in one ``GetParametersByPath`` through Powertools' parameters utility, whose
 cache keeps them for ``SECRETS_CACHE_SECONDS``; the settings that hold them are themselves built
@@ -29,6 +33,10 @@ SECRET_PARAMETERS = {
     "slack-webhook-url": "slack_webhook_url",
     "action-link-secret": "action_link_secret",
     "cursor-secret": "cursor_secret",
+    "slack-signing-secret": "slack_signing_secret",
+    "slack-bot-token": "slack_bot_token",
+    "github-webhook-secret": "github_webhook_secret",
+    "jira-webhook-secret": "jira_webhook_secret",
 }
 #: How long Powertools' cache keeps the parameters (a rotation reaches a warm container after this).
 SECRETS_CACHE_SECONDS = 300

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.similarity import ServiceTerms
     from chalicelib.services.action_links import ActionLinks
     from chalicelib.services.attachments import Attachments, ObjectStore
+    from chalicelib.services.bridges import BridgeService
     from chalicelib.services.candidates import CandidateFinder, CandidateStore
     from chalicelib.services.change_timers import ChangeTimers
     from chalicelib.services.changes import ChangeService, SlotIndex
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from chalicelib.services.rate_limits import RateLimiter
     from chalicelib.services.reports import MeasureCalculator, ReportService, RollupKeeper, RollupRebuild
     from chalicelib.services.sla import SlaClockKeeper
+    from chalicelib.services.slack import SlackIntakeService
     from chalicelib.services.steering import SteeringReports
     from chalicelib.services.sweep import DueTickets, SlaSweep
     from chalicelib.services.tickets import TicketService
@@ -88,6 +90,7 @@ class Desk:
         health_probes: Mapping[str, Probe] | None = None,
         rollups: Any = None,
         attachment_store: ObjectStore | None = None,
+        http_post: Any = None,
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or real_now
@@ -108,6 +111,8 @@ class Desk:
         self._health_probes = health_probes
         self._rollups = rollups
         self._attachment_store = attachment_store
+        #: ``post(url, body, headers, timeout)`` of the Slack Web API (a local fake in tests).
+        self._http_post = http_post
 
     def now(self) -> datetime:
         return self.clock()
@@ -177,10 +182,56 @@ class Desk:
         """The notice channels this stage has configured (``chalicelib.notify.registry``)."""
         if self._channels is not None:
             return self._channels
+        from chalicelib.domain.notice import SLACK_INTAKE_CHANNEL, SLACK_THREAD
         from chalicelib.notify.registry import build_channels
+        from chalicelib.services.slack import SlackIntakeChannel
         from chalicelib.storage.aws import client
 
-        return build_channels(self.settings, client)
+        channels = build_channels(self.settings, client)
+        if self.slack_api is not None and SLACK_THREAD in channels:
+            from chalicelib.notify.slack_api import SlackThreadChannel
+
+            channels[SLACK_THREAD] = SlackThreadChannel(self.slack_api, self.slack_threads)
+        channels[SLACK_INTAKE_CHANNEL] = SlackIntakeChannel(lambda: self.slack_intake)
+        return channels
+
+    # -- Slack and the bridges (``chalicelib.inbound``) ----------------------------------------
+
+    @cached_property
+    def slack_api(self) -> Any:
+        """The Slack Web API on ``SLACK_BOT_TOKEN`` at ``SLACK_API_URL``; None without a token."""
+        if not self.settings.slack_bot_token:
+            return None
+        from chalicelib.notify.slack_api import SlackWebApi
+
+        return SlackWebApi(self.settings.slack_api_url, self.settings.slack_bot_token, post=self._http_post)
+
+    @cached_property
+    def slack_threads(self) -> Any:
+        from chalicelib.storage.slack_threads import DynamoSlackThreads
+
+        return DynamoSlackThreads()
+
+    @cached_property
+    def slack_intake(self) -> SlackIntakeService:
+        from chalicelib.services.slack import SlackIntakeService
+
+        return SlackIntakeService(
+            self.ticket_service,
+            self.claims,
+            lambda: self.outbox_relay,
+            self.clock,
+            api=self.slack_api,
+            threads=self.slack_threads if self.slack_api is not None else None,
+            public_url=self.settings.public_url,
+        )
+
+    @cached_property
+    def bridges(self) -> BridgeService:
+        from chalicelib.services.bridges import BridgeService
+        from chalicelib.storage.bridges import DynamoBridges
+
+        return BridgeService(self.ticket_service, DynamoBridges(), self.clock)
 
     @cached_property
     def examples(self) -> ExampleSource:
@@ -552,7 +603,30 @@ class Desk:
             timezone=self.settings.service_manager_timezone,
             patrol_time=self.settings.patrol_time,
             candidates=lambda: [c.to_dict() for c in self.candidate_finder.store.in_state("new", 20)],
+            channels=self.channel_patrol.read if self.channel_patrol is not None else None,
         )
+
+    @cached_property
+    def channel_patrol(self) -> Any:
+        """The Slack channels of ``SLACK_PATROL_CHANNELS`` (None without them or a bot token)."""
+        if self.slack_api is None or not self.settings.slack_patrol_channels:
+            return None
+        from chalicelib.domain.catalog.matching import match_service
+        from chalicelib.domain.channel_patrol import Guess
+        from chalicelib.services.channel_patrol import ChannelPatrol
+
+        def guess(text: str) -> Guess | None:
+            model = self.current_models().get("type")
+            if model is not None:
+                found = model.predict(text)
+                return Guess(found.label, found.confidence, found.explanation)
+            match = match_service(self.intake_classifier.catalog(), text, None)
+            if match.service is None:
+                return None
+            return Guess("incident_or_request", match.confidence, f"about {match.service}: {match.explanation}")
+
+        return ChannelPatrol(self.slack_api, self.settings.slack_patrol_channels, guess,
+                             self.settings.triage_confidence)
 
     @cached_property
     def health(self) -> HealthCheck:

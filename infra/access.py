@@ -3,10 +3,10 @@ calls on them, the one declaration its IAM policy is generated from (:mod:`infra
 
 Keys are the template's logical ids: a table (``TicketsTable``), one of its indexes
 (``TicketsTable/by_deadline``), the notice queue, the alerts topic, the SES identity
-(``EmailIdentity``, a stack parameter) and the stage's secrets (``Secrets``: its SSM parameter
-path). ``tests/integration/test_least_privilege.py`` runs each function on moto, records the
-calls it makes (:mod:`infra.calls`) and fails when a call is not granted here, when a grant
-of a scheduled function or the notifier goes unused, or when a policy holds a wildcard.
+(``EmailIdentity``, a stack parameter), the event bus (``EventBus``) and the stage's secrets
+(``Secrets``: its SSM parameter path). ``tests/integration/test_least_privilege.py`` runs each
+function on moto, records the calls it makes (:mod:`infra.calls`) and fails when a call is not
+granted here, when a grant of a scheduled function or the notifier goes unused, or when a policy holds a wildcard.
 """
 
 from __future__ import annotations
@@ -102,13 +102,25 @@ _ACCESS: dict[str, Grants] = {
     },
     # Deferring a notice past quiet hours sends it back to its queue; the last failed attempt
     # puts it on the dead-letter queue, found from the queue's redrive policy.
-    "DeliverNotices": {
-        "OutboxTable": _g("dynamodb:GetItem", "dynamodb:UpdateItem"),
+    # Desk events go to the bus. A ticket Slack handed over (``slack_intake``) is opened here:
+    # classified and routed (the configuration, the workloads, the changes in early-life support,
+    # the known errors), written with its events, intake claim, notices and search terms.
+    "DeliverNotices": _merge({"ConfigTable/by_kind": _g("dynamodb:Query")}, {
+        "OutboxTable": _g("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"),
         "AlertsTopic": _g("sns:Publish"),
         "EmailIdentity": _g("ses:SendEmail"),
         "NoticesQueue": _g("sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"),
         "NoticesDeadLetterQueue": _g("sqs:SendMessage"),
-    },
+        "EventBus": _g("events:PutEvents"),
+        "ClaimsTable": _g("dynamodb:PutItem"),
+        "ConfigTable": _g("dynamodb:Query"),
+        "CountersTable": _g("dynamodb:BatchGetItem", "dynamodb:UpdateItem"),
+        "EventsTable": _g("dynamodb:PutItem"),
+        "SearchTermsTable": _g("dynamodb:PutItem"),
+        "TicketsTable": _g("dynamodb:PutItem"),
+        "TicketsTable/by_els": _g("dynamodb:Query"),
+        "TicketsTable/by_status": _g("dynamodb:Query"),
+    }),
 }
 
 #: The weekly steering report and the rollups kept from the events stream read across the desk's

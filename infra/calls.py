@@ -57,6 +57,9 @@ def calls_of(service: str, operation: str, params: Mapping[str, Any]) -> list[Ca
     if service == "ssm":
         names = params.get("Names") or [params.get("Name") or params.get("Path", "")]
         return [Call(f"ssm:{operation}", "parameter", str(n)) for n in names]
+    if service == "events":
+        buses = {str(e.get("EventBusName", "default")) for e in params.get("Entries", [])} or {""}
+        return [Call(f"events:{operation}", "bus", bus) for bus in sorted(buses)]
     if service == "secretsmanager":
         return [Call(f"secretsmanager:{operation}", "secret", str(params.get("SecretId", "")))]
     return [Call(f"{service}:{operation}", "other", "")]

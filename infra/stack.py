@@ -67,6 +67,7 @@ def environment(resources: dict[str, Any]) -> dict[str, Any]:
         "NOTICES_QUEUE_URL": {"Ref": "NoticesQueue"},
         "NOTICES_QUEUE_NAME": {"Fn::GetAtt": ["NoticesQueue", "QueueName"]},
         "ALERTS_TOPIC_ARN": {"Ref": "AlertsTopic"},
+        "EVENT_BUS_NAME": {"Ref": "EventBus"},
         "DESK_SECRETS_PATH": {"Fn::Sub": "/desk/${Stage}/"},
         "EMAIL_SENDER": {"Ref": "EmailSender"},
         "PUBLIC_URL": {"Fn::If": ["HasPublicUrl", {"Ref": "PublicUrl"}, {"Ref": "AWS::NoValue"}]},
@@ -82,6 +83,8 @@ def _arn(key: str) -> Any:
         return {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${EmailIdentity}"}
     if key == "AlertsTopic":
         return {"Ref": "AlertsTopic"}
+    if key == "EventBus":
+        return {"Fn::GetAtt": ["EventBus", "Arn"]}
     if key in ("NoticesQueue", "NoticesDeadLetterQueue"):
         return {"Fn::GetAtt": [key, "Arn"]}
     table, _, index = key.partition("/")
@@ -216,6 +219,8 @@ def merge_template(stage: str) -> dict[str, Any]:
     }
     template["Conditions"] = {"HasPublicUrl": {"Fn::Not": [{"Fn::Equals": [{"Ref": "PublicUrl"}, ""]}]}}
     resources = template["Resources"]
+    # The bus other systems subscribe to (``chalicelib.domain.published``).
+    resources["EventBus"] = {"Type": "AWS::Events::EventBus", "Properties": {"Name": {"Fn::Sub": "desk-${Stage}-bus"}}}
     resources.update(function_resources(resources))
     resources.update(operations_resources())
     return template

@@ -10,7 +10,10 @@ through the same endpoint settings the desk reads on AWS.
 
 The desk runs marked local (``DESK_LOCAL=true``), the one place HS256 tokens are accepted, with
 the secret kept in the data directory (generated there the first time; ``desk token`` reads it).
-``PUBLIC_URL`` follows ``--port``, so links in notices point at this desk.
+``PUBLIC_URL`` follows ``--port``, so links in notices point at this desk. The Slack signing
+secret and the GitHub and Jira webhook secrets are generated in the data directory the same way
+(``slack-signing-secret``, ``github-webhook-secret``, ``jira-webhook-secret``), so signed requests
+can be tried with curl; desk events go to moto's EventBridge bus.
 
 The data survives restarts: every table is backed up (``chalicelib.services.backup``, as
 ``desk backup`` does) into ``<data-dir>/snapshot`` every ``--snapshot-seconds`` and on shutdown,
@@ -50,6 +53,29 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
     raise SystemExit(f"nothing answered on port {port} within {timeout:.0f}s")
 
 
+#: The inbound channels' secrets a local desk generates in its data directory: file -> variable.
+LOCAL_CHANNEL_SECRETS = {
+    "slack-signing-secret": "SLACK_SIGNING_SECRET",
+    "github-webhook-secret": "GITHUB_WEBHOOK_SECRET",
+    "jira-webhook-secret": "JIRA_WEBHOOK_SECRET",
+}
+
+
+def local_value(data_dir: Path, name: str) -> str:
+    """The secret kept in ``data_dir/name`` (owner-only), generated the first time."""
+    import secrets as token_source
+
+    path = data_dir / name
+    if path.is_file() and path.read_text().strip():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = token_source.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(value + "\n")
+    return value
+
+
 def local_environment(port: int, aws_endpoint: str, data_dir: Path) -> dict[str, str]:
     """The variables the local desk runs with, on top of the dev stage's (``chalice local``
     applies the stage's variables over these, so the stage must not set any of them)."""
@@ -58,6 +84,8 @@ def local_environment(port: int, aws_endpoint: str, data_dir: Path) -> dict[str,
     secret = local_secret(data_dir, create=True)
     assert secret is not None
     return {
+        **{variable: local_value(data_dir, name) for name, variable in LOCAL_CHANNEL_SECRETS.items()},
+        "EVENTS_ENDPOINT": aws_endpoint,
         "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
         "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
         "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
@@ -155,7 +183,7 @@ def main() -> int:
     from chalicelib.services.seeding import seed_defaults
     from chalicelib.services.tokens import mint_token
     from chalicelib.storage.aws import client
-    from chalicelib.storage.tables import create_messaging, create_tables
+    from chalicelib.storage.tables import create_event_bus, create_messaging, create_tables
     from chalicelib.wiring import desk
 
     settings = get_settings()
@@ -165,6 +193,7 @@ def main() -> int:
     create_bucket(s3_client(settings), settings.attachments_bucket, settings.region)
     restored = restore_snapshot(snapshot_dir)
     os.environ.update(create_messaging(settings, client("sqs"), client("sns")))
+    create_event_bus(settings, client("events"))
     get_settings.cache_clear()
     settings = get_settings()
     counts = seed_defaults(desk().config_service)

@@ -214,3 +214,11 @@ class ContestBody(Strict):
     """A requester asking for another classification."""
 
     reason: Reason
+
+
+class BridgeBody(Strict):
+    """A ticket bridged to an issue elsewhere: the system and the issue's key or URL
+    (``owner/repo#12`` or its GitHub URL; ``OPS-42`` or its Jira URL)."""
+
+    system: Literal["github", "jira"]
+    issue: Annotated[str, StringConstraints(min_length=1, max_length=300)]

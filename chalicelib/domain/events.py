@@ -45,6 +45,10 @@ Payloads by kind (``before`` / ``after`` hold only the fields the event is about
 ``problem_timer``     after ``{"timer", "timer_id", "at"}``: a problem's task fell due or its accepted
                       risk's review date came (by the sweep).
 ``change_timer``      after ``{"timer", "timer_id", "at"}``: a change timer fired (by the sweep).
+``bridged``           after ``{"system", "key", "url"}``: the ticket is linked to an issue in GitHub or Jira.
+``worked_elsewhere``  after ``{"system", "key", "what", "by", ...}``: that issue's webhook told of a
+                      status change (``status``), a comment (``body``), a pull request merged
+                      (``pull_request``) or work logged (``seconds``); ``note`` says it in a line.
 """
 
 from __future__ import annotations
@@ -84,6 +88,8 @@ class EventKind:
     KNOWN_ERRORS_MATCHED = "known_errors_matched"
     ANSWERED_WITH_ARTICLE = "answered_with_article"
     PROBLEM_TIMER = "problem_timer"
+    BRIDGED = "bridged"
+    WORKED_ELSEWHERE = "worked_elsewhere"
 
 
 @dataclass(frozen=True)

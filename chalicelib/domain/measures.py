@@ -38,7 +38,8 @@ Definitions (the README repeats them):
 * **tier time** (``tier.<group>``, ``tier_n``): for a resolved ticket, the working seconds (the
   resolution clock's calendar) from opening to resolution spent with each group, on the
   resolution day; ``tier_breach.<group>``: the same up to the resolution clock's breach, on the
-  breach day (who used the time before the breach).
+  breach day (who used the time before the breach). Work logged on a bridged GitHub or Jira
+  issue before the resolution counts as the tier ``tier.<system>`` (``tier.jira``).
 * **changes** (``chg_n``, ``chg.<outcome>``, ``chg_emergency``, ``chg_caused``): a change request
   on the day it left implementing with an outcome; success = ``successful`` +
   ``successful_with_issues``; ``chg_caused``: it has a ``caused`` link to an incident.
@@ -247,6 +248,16 @@ def _group_time(walk: _Walk, calendar: BusinessCalendar | None, end: datetime) -
     return spans
 
 
+def _logged_elsewhere(walk: _Walk, end: datetime) -> dict[str, int]:
+    """Seconds of work logged on the ticket's bridged issues (``worked_elsewhere`` worklogs) up to
+    ``end``, by system: a tier of their own in the tier time."""
+    spent: dict[str, int] = defaultdict(int)
+    for event in walk.events:
+        if event.kind == EventKind.WORKED_ELSEWHERE and event.after.get("what") == "worklog" and event.at <= end:
+            spent[str(event.after.get("system"))] += int(event.after.get("seconds") or 0)
+    return spent
+
+
 def ticket_contribution(inputs: MeasureInputs) -> Contribution:
     """Every measure of one ticket, as cells of counters (see the module's definitions)."""
     walk = _Walk(inputs.events)
@@ -297,6 +308,8 @@ def _support_measures(inputs: MeasureInputs, walk: _Walk, out: _Builder,
     clock = inputs.clocks.clocks.get("resolution") if inputs.clocks is not None else None
     calendar = inputs.calendars.get(clock.calendar) if clock is not None else None
     tiers = {f"tier.{group}": round(seconds) for group, seconds in _group_time(walk, calendar, at).items()}
+    for system, seconds in _logged_elsewhere(walk, at).items():
+        tiers[f"tier.{system}"] = tiers.get(f"tier.{system}", 0) + seconds
     out.add(at, keys, {"tier_n": 1, **tiers})
     if clock is not None and clock.breached_at is not None and clock.breached_at >= opened_at:
         before = _group_time(walk, calendar, clock.breached_at)

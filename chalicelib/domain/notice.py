@@ -58,6 +58,10 @@ APPROVAL_REQUEST = "approval_request"
 CHANGE_TIMER = "change_timer"
 #: To a problem task's owner (it fell due) or the manager who accepted a risk (its review is due).
 PROBLEM_TIMER = "problem_timer"
+#: To other systems: one desk event on the event bus (``chalicelib.domain.published``).
+DESK_EVENT = "desk_event"
+#: To the desk itself: a ticket to open from a Slack slash command or message shortcut.
+SLACK_INTAKE = "slack_intake"
 NOTICE_KINDS = (
     SLA_WARNING,
     SLA_BREACH,
@@ -76,6 +80,8 @@ NOTICE_KINDS = (
     APPROVAL_REQUEST,
     CHANGE_TIMER,
     PROBLEM_TIMER,
+    DESK_EVENT,
+    SLACK_INTAKE,
 )
 #: Notices addressed to the requester, written for an end user rather than for staff.
 REQUESTER_KINDS = (ACKNOWLEDGEMENT, STATUS_CHANGE, COMPLETION, AGENT_REPLY)
@@ -92,12 +98,22 @@ REQUESTER = "requester"
 SERVICE_MANAGER = "service_manager"
 #: One agent: their assignments, the requester's replies, hand-overs by escalation.
 AGENT = "agent"
-AUDIENCES = (OPERATIONS, REQUESTER, SERVICE_MANAGER, AGENT)
+#: Other systems, subscribed to the desk's event bus.
+SYSTEMS = "systems"
+#: The desk itself: work an inbound channel acknowledged at once and hands on through the queue.
+DESK = "desk"
+AUDIENCES = (OPERATIONS, REQUESTER, SERVICE_MANAGER, AGENT, SYSTEMS, DESK)
 
 OUTBOX = "outbox"
 SNS = "sns"
 SLACK = "slack"
 EMAIL = "email"
+#: The EventBridge bus other systems subscribe to.
+EVENTS = "events"
+#: The Slack thread of a ticket opened from Slack (chat.postMessage with ``thread_ts``).
+SLACK_THREAD = "slack_thread"
+#: The desk's own intake of what Slack handed over (opens the ticket, answers in the thread).
+SLACK_INTAKE_CHANNEL = "slack_intake"
 
 
 @dataclass(frozen=True)
@@ -121,6 +137,9 @@ CHANNELS: tuple[ChannelDeclaration, ...] = (
     ChannelDeclaration(SNS, frozenset({OPERATIONS, SERVICE_MANAGER})),
     ChannelDeclaration(SLACK, frozenset({OPERATIONS, SERVICE_MANAGER})),
     ChannelDeclaration(EMAIL, frozenset({REQUESTER, SERVICE_MANAGER, AGENT})),
+    ChannelDeclaration(EVENTS, frozenset({SYSTEMS})),
+    ChannelDeclaration(SLACK_THREAD, frozenset({REQUESTER})),
+    ChannelDeclaration(SLACK_INTAKE_CHANNEL, frozenset({DESK})),
 )
 CHANNEL_NAMES = tuple(channel.name for channel in CHANNELS)
 

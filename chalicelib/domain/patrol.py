@@ -157,6 +157,8 @@ class PatrolDigest:
     management_brief: tuple[BriefItem, ...] = field(default_factory=tuple)
     #: The problem candidates awaiting a decision (``chalicelib.domain.candidates``, their ``to_dict``).
     problem_candidates: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)
+    #: What the patrolled Slack channels hold since the last patrol (``chalicelib.domain.channel_patrol``).
+    slack: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)
 
     def section(self, key: str) -> PatrolSection:
         for section in self.sections:
@@ -183,6 +185,7 @@ class PatrolDigest:
             "sections": [section.to_dict() for section in self.sections],
             "management_brief": [item.to_dict() for item in self.management_brief],
             "problem_candidates": [dict(c) for c in self.problem_candidates],
+            "slack": [dict(m) for m in self.slack],
         }
 
     def to_text(self) -> str:
@@ -215,6 +218,11 @@ class PatrolDigest:
             shared = f" (shared words: {words})" if words else ""
             incidents = ", ".join(candidate.get("incidents") or ())
             lines.append(f"  * {candidate.get('id')}: {why.get('reason', '')}{shared}: {incidents}")
+        if self.slack:
+            lines.append("")
+            lines.append(f"Slack channels ({len(self.slack)})")
+            for found in self.slack:
+                lines.append(f"  * {found.get('line') or str(found.get('channel')) + ': ' + str(found.get('why'))}")
         return "\n".join(lines) + "\n"
 
 
@@ -230,6 +238,7 @@ def morning_patrol(
     now: datetime,
     settings: PatrolSettings | None = None,
     candidates: Sequence[Mapping[str, Any]] = (),
+    slack: Sequence[Mapping[str, Any]] = (),
 ) -> PatrolDigest:
     """The digest of ``tickets`` for the patrol of ``patrol_date`` at ``now`` (rules: module docstring)."""
     require_aware(now, "now")
@@ -332,6 +341,7 @@ def morning_patrol(
         sections=tuple(sections),
         management_brief=tuple(sorted(brief.values(), key=lambda item: (_rank(item.priority), item.number))),
         problem_candidates=tuple(candidates),
+        slack=tuple(slack),
     )
 
 

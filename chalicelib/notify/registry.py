@@ -11,10 +11,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from chalicelib.config import Settings
-from chalicelib.domain.notice import CHANNELS, ChannelDeclaration
+from chalicelib.domain.notice import CHANNELS, SLACK_INTAKE_CHANNEL, ChannelDeclaration
 from chalicelib.notify.email import SesEmailChannel
+from chalicelib.notify.eventbridge import EventBridgeChannel
 from chalicelib.notify.outbox import OutboxChannel
 from chalicelib.notify.slack import SlackWebhookChannel
+from chalicelib.notify.slack_api import SlackThreadChannel
 from chalicelib.notify.sns import SnsChannel
 from chalicelib.services.delivery import Channel
 
@@ -26,8 +28,11 @@ ChannelFactory = Callable[[Settings, ClientFactory], Channel | None]
 #: The adapter of every declared channel, by channel name.
 ADAPTERS: Mapping[str, ChannelFactory] = {
     adapter.name: adapter.from_settings
-    for adapter in (OutboxChannel, SnsChannel, SlackWebhookChannel, SesEmailChannel)
+    for adapter in (OutboxChannel, SnsChannel, SlackWebhookChannel, SesEmailChannel, EventBridgeChannel,
+                    SlackThreadChannel)
 }
+#: The desk's own Slack intake is built by the composition root (it opens tickets).
+ADAPTERS = {**ADAPTERS, SLACK_INTAKE_CHANNEL: lambda settings, client: None}
 
 
 def build_channels(

@@ -101,18 +101,24 @@ class OutboxRelay:
 
     def relay(self) -> RelayReport:
         report = RelayReport()
-        now = self.clock()
         for notice_id in list(self.outbox.pending()):
-            entry = self.outbox.get(notice_id)
-            if entry is None or not self.outbox.mark_queued(notice_id, now):
-                continue
-            notice = entry.notice
-            if self.queue is None:
-                self.notifier.deliver(notice, attempt=1)
-                report.delivered_inline += 1
-            else:
-                self.queue.send(notice, self.notifier.delay_seconds(notice))
-                report.queued += 1
+            self.relay_one(notice_id, report)
+        return report
+
+    def relay_one(self, notice_id: str, report: RelayReport | None = None) -> RelayReport:
+        """Hand one pending notice to the queue (or deliver it inline without one) at once, as
+        an inbound channel does with the work it acknowledged."""
+        report = report or RelayReport()
+        entry = self.outbox.get(notice_id)
+        if entry is None or not self.outbox.mark_queued(notice_id, self.clock()):
+            return report
+        notice = entry.notice
+        if self.queue is None:
+            self.notifier.deliver(notice, attempt=1)
+            report.delivered_inline += 1
+        else:
+            self.queue.send(notice, self.notifier.delay_seconds(notice))
+            report.queued += 1
         return report
 
 

@@ -66,8 +66,11 @@ class MorningPatrol:
         patrol_time: str = "08:00",
         settings: PatrolSettings | None = None,
         candidates: Callable[[], Sequence[Mapping[str, Any]]] | None = None,
+        channels: Callable[[datetime], Sequence[Mapping[str, Any]]] | None = None,
     ) -> None:
         self.repository = repository
+        #: What the patrolled Slack channels hold since a moment (``chalicelib.services.channel_patrol``).
+        self.channels = channels
         #: The problem candidates awaiting a decision, listed in the digest.
         self.candidates = candidates
         self.claims = claims
@@ -87,13 +90,15 @@ class MorningPatrol:
         views = [
             ticket_view(t, SYSTEM) for status in PATROL_STATUSES for t in tickets_with_status(self.repository, status)
         ]
+        previous = self.patrol_instant(day - timedelta(days=1))
         return morning_patrol(
             views,
             patrol_date=day,
-            previous_patrol=self.patrol_instant(day - timedelta(days=1)),
+            previous_patrol=previous,
             now=now,
             settings=self.settings,
             candidates=self.candidates() if self.candidates is not None else (),
+            slack=self.channels(previous) if self.channels is not None else (),
         )
 
     def send_if_due(self) -> bool:

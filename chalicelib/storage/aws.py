@@ -59,6 +59,7 @@ def _endpoint(settings: Settings, service: str) -> str | None:
         "sns": settings.sns_endpoint,
         "sqs": settings.sqs_endpoint,
         "ses": settings.ses_endpoint,
+        "events": settings.events_endpoint,
     }.get(service)
 
 

@@ -387,11 +387,29 @@ def _write_together(
         tx.save(notice_to_item(notice), condition=OutboxModel.notice_id.does_not_exist())
 
 
+def _published(
+    publishing: bool, ticket: Ticket, events: Sequence[TicketEvent], previous: Ticket | None, *, opened: bool = False
+) -> list[Notice]:
+    """The outbox items carrying a write's events to the event bus (``chalicelib.domain.published``)."""
+    if not publishing or not events:
+        return []
+    from chalicelib.domain.published import desk_events
+
+    before = previous.sla if previous is not None else None
+    with_clocks = opened or previous is not None
+    return [e.to_notice() for e in desk_events(events, ticket.type, before, ticket.sla, with_clocks=with_clocks)]
+
+
 class DynamoTicketRepository:
-    """Tickets, their events and the number counters on DynamoDB."""
+    """Tickets, their events and the number counters on DynamoDB. With the ``events`` channel on
+    (``NOTIFY_CHANNELS``), every write also puts its events for other systems in the outbox."""
 
     def __init__(self) -> None:
-        bind_models(get_settings())
+        settings = get_settings()
+        bind_models(settings)
+        from chalicelib.domain.notice import EVENTS
+
+        self.publishing = EVENTS in settings.notify_channels
 
     @tracer.capture_method
     def allocate_number(self, ticket_type: str) -> str:
@@ -430,7 +448,7 @@ class DynamoTicketRepository:
                         ),
                         condition=ClaimModel.claim_id.does_not_exist(),
                     )
-                _write_together(tx, (), notices)
+                _write_together(tx, (), [*notices, *_published(self.publishing, ticket, events, None, opened=True)])
                 _update_workload(tx, None, ticket, ticket.updated_at)
                 write_terms(tx, None, ticket)
         except TransactWriteError as exc:
@@ -518,7 +536,7 @@ class DynamoTicketRepository:
                 tx.save(item)
                 for event in events:
                     tx.save(event_to_item(event), condition=EventModel.seq.does_not_exist())
-                _write_together(tx, claims, notices)
+                _write_together(tx, claims, [*notices, *_published(self.publishing, ticket, events, previous)])
                 for example in examples:
                     tx.save(_example_item(example))
                 write_slots(tx, previous, ticket)
@@ -552,6 +570,8 @@ class DynamoTicketRepository:
                     tx.save(item)
                     for event in events:
                         tx.save(event_to_item(event), condition=EventModel.seq.does_not_exist())
+                # After every ticket and event, so the positions below stay those of the writes.
+                _write_together(tx, (), [n for t, _, ev in writes for n in _published(self.publishing, t, ev, None)])
         except TransactWriteError as exc:
             failed = set(_failed_positions(exc))
             if not failed:

@@ -189,6 +189,15 @@ def create_messaging(settings: Settings, sqs_client: Any, sns_client: Any) -> di
     return {"NOTICES_QUEUE_URL": queue_url, "NOTICES_DLQ_URL": dlq_url, "ALERTS_TOPIC_ARN": topic_arn}
 
 
+def create_event_bus(settings: Settings, events_client: Any) -> str:
+    """Create the stage's event bus where missing (local server, tests); returns its name."""
+    name = settings.event_bus_name
+    existing = {bus["Name"] for bus in events_client.list_event_buses(NamePrefix=name).get("EventBuses", [])}
+    if name not in existing:
+        events_client.create_event_bus(Name=name)
+    return name
+
+
 def create_model_table(model: type[Model], dynamodb_client: Any, existing: set[str]) -> bool:
     """Create ``model``'s table (on-demand billing, its indexes) unless its name is in ``existing``."""
     name = model.Meta.table_name

@@ -39,16 +39,17 @@ def clock(client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
     from chalicelib import wiring
     from chalicelib.config import get_settings
     from chalicelib.storage.aws import client as aws_client
-    from chalicelib.storage.tables import create_messaging
+    from chalicelib.storage.tables import create_event_bus, create_messaging
 
     for name, value in create_messaging(get_settings(), aws_client("sqs"), aws_client("sns")).items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("NOTIFY_CHANNELS", "outbox,sns,email")
+    monkeypatch.setenv("NOTIFY_CHANNELS", "outbox,sns,email,events")
     monkeypatch.setenv("EMAIL_SENDER", "desk@example.com")
     monkeypatch.setenv("DESK_SECRETS_PATH", "/desk/dev/")
     aws_client("ssm").put_parameter(Name="/desk/dev/cursor-secret", Value="c" * 40, Type="SecureString")
     get_settings.cache_clear()
     aws_client("ses").verify_email_identity(EmailAddress="desk@example.com")
+    create_event_bus(get_settings(), aws_client("events"))
     fake = FakeClock(MONDAY_9AM_CHICAGO)
     wiring.install(wiring.bootstrap(clock=fake))
     yield fake
@@ -68,7 +69,7 @@ def _logical(call: Call) -> tuple[str, str]:
         key = "NoticesDeadLetterQueue" if call.name.endswith("-dlq") else "NoticesQueue"
     else:
         key = { "topic": "AlertsTopic", "identity": "EmailIdentity",
-               "parameter": "Secrets", "secret": "Secrets"}[call.kind]
+               "parameter": "Secrets", "secret": "Secrets", "bus": "EventBus"}[call.kind]
     return key, call.action
 
 

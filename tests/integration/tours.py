@@ -120,8 +120,10 @@ def notifier_tour(client: Any, clock: Any) -> set[Call]:
     assert {json.loads(b)["channel"] for b in bodies} >= {"email", "sns"}
     later = {**json.loads(bodies[0]), "notice_id": "tour:deferred",
              "deliver_after": (clock() + timedelta(hours=1)).isoformat()}
+    assert "events" in {json.loads(b)["channel"] for b in bodies}
     failing = {**json.loads(bodies[0]), "notice_id": "tour:failing", "channel": "slack"}
-    records = [(b, "1") for b in bodies] + [(json.dumps(later), "1"), (json.dumps(failing), "5")]
+    records = [(b, "1") for b in bodies] + [(json.dumps(later), "1"), (json.dumps(failing), "5"),
+                                            (_slack_intake(clock), "1")]
     with record_calls() as log:
         _cold_container(clock)
         for body, attempt in records:
@@ -130,3 +132,13 @@ def notifier_tour(client: Any, clock: Any) -> set[Call]:
             with contextlib.suppress(Exception):  # the failing one raises, for SQS to retry
                 app.handler_map["deliver_notices"](event, None)
     return log.actions()
+
+
+def _slack_intake(clock: Any) -> str:
+    """A ticket the Slack slash command acknowledged, for the notifier to open."""
+    from chalicelib.domain.slack import SlackIntake
+    from chalicelib.services.slack import intake_notice
+
+    intake = SlackIntake(key="command:tour", source="command", type="incident", title="VPN is down",
+                         description="VPN is down", team="T1", user="U1", user_name="steve", channel="C1")
+    return intake_notice(intake, clock()).to_json()

@@ -368,8 +368,9 @@ def notices_for(built: NoticeFactory, audience: str) -> list[Notice]:
 def test_each_audience_reaches_the_enabled_channels_declared_for_it() -> None:
     every = factory(*CHANNEL_NAMES)
     assert [n.channel for n in notices_for(every, OPERATIONS)] == ["outbox", "sns", "slack"]
-    assert [n.channel for n in notices_for(every, REQUESTER)] == ["outbox", "email"]
+    assert [n.channel for n in notices_for(every, REQUESTER)] == ["outbox", "email", "slack_thread"]
     assert [n.channel for n in notices_for(every, SERVICE_MANAGER)] == ["outbox", "sns", "slack", "email"]
+    assert [n.channel for n in notices_for(every, "systems")] == ["outbox", "events"]
     assert [n.channel for n in notices_for(factory("email"), OPERATIONS)] == ["outbox"]
     assert [n.notice_id for n in notices_for(factory("slack"), OPERATIONS)] == [
         "INC-000042:resolution:breach:1:1#outbox",

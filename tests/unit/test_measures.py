@@ -121,6 +121,19 @@ def test_reassignment_is_not_first_contact_and_counts_handled_per_agent() -> Non
     assert tiers["tier.l1"] == 3600 and tiers["tier.l2"] == 3600
 
 
+def test_work_logged_on_a_bridged_issue_before_resolution_is_a_tier_of_its_own() -> None:
+    h = History(at(3, 9)).assign(at(3, 9), None, "ben").status(at(3, 9), "new", "assigned", "desk")
+    for moment, seconds in ((at(3, 10), 1800), (at(3, 10, 30), 3600), (at(3, 12), 900)):
+        h.add(moment, "desk", EventKind.WORKED_ELSEWHERE,
+              after={"system": "jira", "key": "OPS-42", "what": "worklog", "by": "mia", "seconds": seconds})
+    h.add(at(3, 10, 45), "desk", EventKind.WORKED_ELSEWHERE,
+          after={"system": "jira", "key": "OPS-42", "what": "comment", "by": "mia", "body": "done"})
+    h.status(at(3, 11), "assigned", "resolved")
+    tiers = cell(h.contribution(), "all", "all", "2025-03-03")
+    assert tiers["tier.jira"] == 5400  # the worklog after the resolution does not count
+    assert tiers["tier.l1"] == 2 * 3600
+
+
 def test_two_public_replies_before_resolution_are_not_first_contact() -> None:
     h = simple()
     second = TicketEvent("INC-000001", 99, at(3, 10), "ben", EventKind.COMMENTED, {}, {"visibility": "public"})

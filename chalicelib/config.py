@@ -129,6 +129,12 @@ class Settings:
                                     unset: unlimited. Counted in the counters table (one more write a request).
     ``RATE_LIMIT_READS``            the same for the reading routes; unset: unlimited.
     ``RATE_LIMITS``                 per-route limits over those: ``POST /tickets=10,GET /tickets=120/60``.
+    ``MAIL_ADDRESS``                the desk's own address mail comes in on (SES receives it); its plus
+                                    addresses pick a type (``desk+request@``) or a ticket (the Reply-To
+                                    of the desk's mail, ``desk+INC-000123@``); default ``desk@<EMAIL_DOMAIN>``.
+    ``INBOUND_MAIL_BUCKET``         where SES stores received mail; default ``desk-<stage>-inbound-mail``.
+    ``MAIL_UNKNOWN_SENDERS``        ``true``: mail from an address outside ``EMAIL_DOMAIN`` opens a ticket
+                                    for a requester identified by that address; else it is refused.
     """
 
     stage: str
@@ -208,6 +214,11 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     #: ``RATE_LIMIT_WRITES``, ``RATE_LIMIT_READS``, ``RATE_LIMITS``: requests per caller and route.
     rate_limits: RateLimits = field(default_factory=RateLimits)
+    #: Mail in (``chalicelib.services.mail_in``): the desk's address, the bucket SES stores into,
+    #: whether senders outside ``EMAIL_DOMAIN`` may open tickets.
+    mail_address: str = "desk@example.com"
+    inbound_mail_bucket: str = "desk-dev-inbound-mail"
+    mail_unknown_senders: bool = False
 
     @property
     def hs256_accepted(self) -> bool:
@@ -349,6 +360,9 @@ def get_settings() -> Settings:
         jwt_hs256_allowed=_env_bool("JWT_HS256_ALLOWED"),
         cors_origins=_env_list("CORS_ORIGINS", ()),
         rate_limits=_rate_limits(),
+        mail_address=(_env("MAIL_ADDRESS") or f"desk@{_env('EMAIL_DOMAIN', 'example.com')}").lower(),
+        inbound_mail_bucket=_env("INBOUND_MAIL_BUCKET") or f"desk-{stage}-inbound-mail",
+        mail_unknown_senders=_env_bool("MAIL_UNKNOWN_SENDERS"),
     )
     if settings.secrets_path:
         from chalicelib.secrets import with_secrets

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from chalicelib.services.knowledge import KnowledgeService
     from chalicelib.services.learning import ExampleSource, Learning, ModelCache, ModelStore
     from chalicelib.services.links import LinkService
+    from chalicelib.services.mail_in import MailIntake
     from chalicelib.services.notices import NoticeFactory
     from chalicelib.services.patrol import AutoCloser, Claims, MorningPatrol
     from chalicelib.services.portal import KnownBroken
@@ -88,6 +89,8 @@ class Desk:
         health_probes: Mapping[str, Probe] | None = None,
         rollups: Any = None,
         attachment_store: ObjectStore | None = None,
+        s3_client: Any = None,
+        mail_ledger: Any = None,
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or real_now
@@ -108,6 +111,8 @@ class Desk:
         self._health_probes = health_probes
         self._rollups = rollups
         self._attachment_store = attachment_store
+        self._s3_client = s3_client
+        self._mail_ledger = mail_ledger
 
     def now(self) -> datetime:
         return self.clock()
@@ -231,6 +236,53 @@ class Desk:
             store = S3ObjectStore(s3_client(self.settings), self.settings.attachments_bucket)
         return Attachments(
             store, self.ticket_service.get_ticket, self.clock, max_bytes=self.settings.attachment_max_bytes
+        )
+
+    # -- mail in ------------------------------------------------------------------------------
+
+    @cached_property
+    def s3(self) -> Any:
+        """The S3 client of the attachments and the inbound mail (``s3_client=`` replaces it)."""
+        if self._s3_client is not None:
+            return self._s3_client
+        from chalicelib.storage.attachments import s3_client
+
+        return s3_client(self.settings)
+
+    @cached_property
+    def mail_ledger(self) -> Any:
+        """The claims and sent Message-IDs of mail (``chalicelib.storage.mail``)."""
+        if self._mail_ledger is not None:
+            return self._mail_ledger
+        from chalicelib.storage.mail import DynamoMailLedger
+
+        return DynamoMailLedger(self.settings)
+
+    @cached_property
+    def mail_intake(self) -> MailIntake:
+        """Received mail turned into tickets and comments (``chalicelib.services.mail_in``)."""
+        from chalicelib.services.mail_in import KnownSenders, MailIntake
+        from chalicelib.storage.mail import S3MailFiles
+
+        config = self.config_service
+
+        def is_agent(user: str) -> bool:
+            from chalicelib.services.configuration import AGENT
+
+            return any(doc.name == user and doc.body.get("active", True) for doc in config.latest_all(AGENT))
+
+        settings = self.settings
+        return MailIntake(
+            self.ticket_service,
+            senders=KnownSenders(settings.email_domain, is_agent, settings.mail_unknown_senders),
+            ledger=self.mail_ledger,
+            claims=self.claims,
+            files=S3MailFiles(self.s3, settings.attachments_bucket),
+            notices=self.notice_factory,
+            clock=self.clock,
+            desk_address=settings.mail_address,
+            guess_type=self.intake_classifier.requester_type,
+            max_bytes=settings.attachment_max_bytes,
         )
 
     def catalog_services(self) -> list[Any]:

@@ -58,6 +58,9 @@ APPROVAL_REQUEST = "approval_request"
 CHANGE_TIMER = "change_timer"
 #: To a problem task's owner (it fell due) or the manager who accepted a risk (its review is due).
 PROBLEM_TIMER = "problem_timer"
+#: To whoever sent the desk a mail it would not act on (not a known sender, not the ticket's
+#: requester or staff, a closed ticket), saying why; never to machine mail.
+MAIL_REFUSED = "mail_refused"
 NOTICE_KINDS = (
     SLA_WARNING,
     SLA_BREACH,
@@ -76,6 +79,7 @@ NOTICE_KINDS = (
     APPROVAL_REQUEST,
     CHANGE_TIMER,
     PROBLEM_TIMER,
+    MAIL_REFUSED,
 )
 #: Notices addressed to the requester, written for an end user rather than for staff.
 REQUESTER_KINDS = (ACKNOWLEDGEMENT, STATUS_CHANGE, COMPLETION, AGENT_REPLY)

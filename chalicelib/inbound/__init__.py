@@ -1,0 +1,1 @@
+"""Inbound adapters: events from outside (mail stored by SES) read and handed to one service."""

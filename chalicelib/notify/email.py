@@ -49,7 +49,7 @@ def tagged_subject(subject: str, ticket: str | None) -> str:
     if not ticket or TICKET_TAG.search(subject):
         return subject
     if subject.startswith(ticket):
-        return f"[{ticket}]{subject[len(ticket):]}"
+        return f"[{ticket}] {subject[len(ticket):].lstrip(': ')}"
     return f"[{ticket}] {subject}"
 
 

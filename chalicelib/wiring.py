@@ -321,8 +321,11 @@ class Desk:
     def notice_factory(self) -> NoticeFactory:
         from chalicelib.services.notices import NoticeFactory
 
+        # Mail goes out only where the stage has a sender: a stage listing ``email`` without
+        # ``EMAIL_SENDER`` (dev, deployed without one) writes no notice nobody could send.
+        channels = tuple(c for c in self.settings.notify_channels if c != "email" or self.settings.email_sender)
         return NoticeFactory(
-            channels=self.settings.notify_channels,
+            channels=channels,
             public_url=self.settings.public_url,
             email_domain=self.settings.email_domain,
             links=self.action_links,

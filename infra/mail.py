@@ -38,7 +38,8 @@ def parameters() -> dict[str, Any]:
 def environment() -> dict[str, Any]:
     """What the functions read of mail in."""
     return {
-        "INBOUND_MAIL_BUCKET": {"Ref": "InboundMailBucket"},
+        # By name, not by reference: the bucket's notification refers to the function already.
+        "INBOUND_MAIL_BUCKET": {"Fn::Sub": BUCKET_NAME},
         "MAIL_ADDRESS": {"Ref": "MailAddress"},
         "MAIL_UNKNOWN_SENDERS": {"Ref": "MailUnknownSenders"},
     }

@@ -148,15 +148,15 @@ def mail_tour(client: Any, clock: Any) -> set[Call]:
     settings = wiring.desk().settings
     s3 = s3_client(settings)
     create_bucket(s3, settings.inbound_mail_bucket, settings.region)
-    ticket = _open(client)
-    wiring.desk().mail_ledger.remember_sent("tour-sent@example.com", ticket["number"], clock())
-    reply = (f"From: alice@example.com\r\nTo: desk@example.com\r\nSubject: Re: your ticket\r\n"
+    number = _open(client)["number"]
+    wiring.desk().mail_ledger.remember_sent("tour-sent@example.com", number, clock())
+    reply = ("From: alice@example.com\r\nTo: desk@example.com\r\nSubject: Re: your ticket\r\n"
              "Message-ID: <tour-reply@example.com>\r\nIn-Reply-To: <tour-sent@example.com>\r\n\r\nStill down.\r\n")
     messages = {
         "mail/new": (fixtures / "attachment.eml").read_bytes(),
         "mail/reply": reply.encode(),
         "mail/again": reply.encode(),
-        "mail/stranger": (fixtures / "unknown_sender.eml").read_bytes().replace(b"INC-000001", ticket["number"].encode()),
+        "mail/stranger": (fixtures / "unknown_sender.eml").read_bytes().replace(b"INC-000001", number.encode()),
         "mail/ooo": (fixtures / "auto_reply.eml").read_bytes(),
     }
     for key, raw in messages.items():
@@ -165,5 +165,5 @@ def mail_tour(client: Any, clock: Any) -> set[Call]:
         _cold_container(clock)
         for key in messages:
             outcomes = app.handler_map["receive_mail"](s3_event(settings.inbound_mail_bucket, key), None)
-            assert outcomes and outcomes[0]["action"] != "opened" or key == "mail/new", outcomes
+            assert (outcomes and outcomes[0]["action"] != "opened") or key == "mail/new", outcomes
     return log.actions()

@@ -137,7 +137,7 @@ def test_a_retry_after_the_ticket_was_stored_stores_its_files_and_no_second_tick
     desk.intake.receive(fixture("attachment.eml"))
     desk.files.objects.clear()  # the first attempt failed after the ticket was written
     claim_id = mail_claim_id("attach-1234@mail.example.com")
-    desk.ledger.claimed = lambda c: False  # type: ignore[method-assign]  # the early look missed it
+    desk.ledger.claimed = lambda claim_id: False  # type: ignore[method-assign]  # the early look missed it
     outcome = desk.intake.receive(fixture("attachment.eml"))
     assert (outcome.action, outcome.ticket) == ("duplicate", "INC-000001")
     assert claim_id in desk.repo.claims
@@ -165,7 +165,8 @@ def test_machine_mail_opens_nothing_and_is_never_answered(name: str) -> None:
 
 
 def _open_for_alice(desk: Desk) -> str:
-    return desk.tickets.open_ticket(OpenTicket("incident", "VPN keeps dropping", "drops"), Identity("alice", "requester")).number
+    alice = Identity("alice", "requester")
+    return desk.tickets.open_ticket(OpenTicket("incident", "VPN keeps dropping", "drops"), alice).number
 
 
 def test_the_requesters_reply_becomes_a_public_comment_without_the_quoted_history() -> None:

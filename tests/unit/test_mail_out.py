@@ -50,7 +50,8 @@ def test_the_message_id_is_the_same_for_every_attempt_and_differs_between_notice
 
 
 def test_a_subject_gets_the_tag_once() -> None:
-    assert tagged_subject("INC-000001 resolved: please confirm", "INC-000001") == "[INC-000001] resolved: please confirm"
+    resolved = tagged_subject("INC-000001 resolved: please confirm", "INC-000001")
+    assert resolved == "[INC-000001] resolved: please confirm"
     assert tagged_subject("PAGE INC-000001 (P1)", "INC-000001") == "[INC-000001] PAGE INC-000001 (P1)"
     assert tagged_subject("[INC-000001] already", "INC-000001") == "[INC-000001] already"
     assert tagged_subject("Morning patrol", None) == "Morning patrol"

@@ -29,7 +29,7 @@ LOG_RETENTION_DAYS = 30
 #: Actions that take no resource-level permission (IAM requires ``"Resource": "*"``).
 RESOURCELESS_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 #: The stack's buckets: a grant ``<Bucket>/<prefix>`` names the objects under that key prefix.
-BUCKETS = ("AttachmentsBucket", "InboundMailBucket")
+BUCKETS = {"AttachmentsBucket": "desk-${Stage}-attachments", "InboundMailBucket": mail.BUCKET_NAME}
 #: 5xx answers of the API in five minutes that raise the alarm.
 API_5XX_THRESHOLD = 5
 
@@ -87,8 +87,9 @@ def _arn(key: str) -> Any:
     if key == "EmailIdentity":
         return {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${EmailIdentity}"}
     bucket, _, prefix = key.partition("/")
-    if bucket in BUCKETS:  # the objects under one prefix of a bucket of the stack
-        return {"Fn::Sub": f"${{{bucket}.Arn}}/{prefix}/*"}
+    if bucket in BUCKETS:  # the objects under one prefix of a bucket of the stack, by name (the
+        # inbound bucket's notification refers to a function whose role this policy is)
+        return {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{BUCKETS[bucket]}/{prefix}/*"}
     if key == "AlertsTopic":
         return {"Ref": "AlertsTopic"}
     if key in ("NoticesQueue", "NoticesDeadLetterQueue"):

@@ -29,7 +29,7 @@ MOTO_ACCOUNT = "123456789012"
 
 def with_envelope(content: bytes, mail_from: str, recipients: list[str]) -> bytes:
     """``content`` as a receiving server stores it: ``Return-Path`` and ``X-Original-To`` first."""
-    head = [f"Return-Path: <{mail_from}>"] + [f"X-Original-To: {r}" for r in recipients]
+    head = [f"Return-Path: <{mail_from.strip('<>')}>"] + [f"X-Original-To: {r}" for r in recipients]
     return ("\r\n".join(head) + "\r\n").encode() + content
 
 
@@ -88,7 +88,8 @@ def watch_sent_mail(stop: threading.Event, out_dir: Path, every_seconds: float =
                 path = out_dir / f"{written:04d}.eml"
                 path.write_text(raw, encoding="utf-8")
                 subject = message_from_string(raw, policy=policy.default)["Subject"]
-                print(f"mail out: to {', '.join(message.destinations)}: {subject} ({path})", flush=True)
+                to = ", ".join(dict.fromkeys(message.destinations))
+                print(f"mail out: to {to}: {subject} ({path})", flush=True)
 
     thread = threading.Thread(target=loop, name="sent-mail", daemon=True)
     thread.start()

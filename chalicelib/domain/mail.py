@@ -149,7 +149,7 @@ def automated_reason(message: Message) -> str | None:
     if precedence in _AUTOMATED_PRECEDENCE:
         return f"Precedence: {precedence}"
     return_path = message.get("Return-Path")
-    if return_path is not None and str(return_path).strip() in ("<>", ""):
+    if return_path is not None and not str(return_path).strip().strip("<>").strip():
         return "Return-Path: <> (a bounce)"
     if message.get_content_type() == "multipart/report":
         return "a delivery or disposition report (multipart/report)"

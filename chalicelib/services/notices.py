@@ -28,6 +28,7 @@ from chalicelib.domain.notice import (
     ASSIGNMENT,
     CHANNELS,
     COMPLETION,
+    EMAIL,
     GROUP_HANDOVER,
     MAIL_REFUSED,
     OPERATIONS,
@@ -136,7 +137,8 @@ class NoticeFactory:
                 notice_id=f"{happened}#{channel}",
                 kind=kind,
                 ticket=ticket.number if ticket else None,
-                recipient=recipient,
+                # Mail needs an address: a user id (the Service Manager's) becomes theirs.
+                recipient=self.address(recipient) if channel == EMAIL else recipient,
                 channel=channel,
                 subject=subject[:200],
                 text=text,

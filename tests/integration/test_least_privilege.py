@@ -118,11 +118,12 @@ def test_no_policy_holds_a_wildcard() -> None:
 
 
 def _objects_of_a_bucket(resource: Any) -> bool:
-    """``{"Fn::Sub": "${InboundMailBucket.Arn}/mail/*"}``: one bucket's objects under one prefix."""
+    """``{"Fn::Sub": "arn:${AWS::Partition}:s3:::desk-${Stage}-inbound-mail/mail/*"}``: the objects
+    under one key prefix of one of the stack's buckets."""
     text = resource.get("Fn::Sub") if isinstance(resource, dict) else None
     return isinstance(text, str) and any(
-        text.startswith(f"${{{bucket}.Arn}}/") and text.endswith("/*") and text.count("*") == 1
-        and len(text) > len(f"${{{bucket}.Arn}}//*") for bucket in BUCKETS
+        text.startswith(f"arn:${{AWS::Partition}}:s3:::{name}/") and text.endswith("/*") and text.count("*") == 1
+        and len(text) > len(f"arn:${{AWS::Partition}}:s3:::{name}//*") for name in BUCKETS.values()
     )
 
 

@@ -122,8 +122,8 @@ def main() -> int:
     parser.add_argument("--aws-port", type=int, default=int(os.environ.get("AWS_PORT", "0")))
     parser.add_argument("--stage", default="dev")
     parser.add_argument(
-        "--smtp-port", type=int, default=int(os.environ.get("SMTP_PORT", "2525")),
-        help="where the desk listens for mail (SMTP on 127.0.0.1; default 2525, 0: no listener)",
+        "--smtp-port", type=int, default=int(os.environ.get("SMTP_PORT", "0")),
+        help="where the desk listens for mail (SMTP on 127.0.0.1; `make run`: 2525; default 0: no listener)",
     )
     parser.add_argument("--no-scheduler", action="store_true", help="do not run the scheduled functions")
     parser.add_argument(
@@ -211,7 +211,6 @@ def main() -> int:
         print(f"embedded AWS (moto): {endpoint}", flush=True)
         print("seeded: " + (", ".join(f"{n} {k}" for k, n in counts.items()) or "nothing new"), flush=True)
         print(f"data: {restored}", flush=True)
-        show_token(token, sys.stdout)
         if args.smtp_port:
             from scripts.local_mail import start_smtp, watch_sent_mail
 
@@ -219,6 +218,7 @@ def main() -> int:
             watch_sent_mail(stop, args.data_dir.resolve() / "mail" / "sent")
             print(f"mail: smtp://127.0.0.1:{args.smtp_port} to {settings.mail_address} "
                   f"(sent mail in {args.data_dir.resolve() / 'mail' / 'sent'})", flush=True)
+        show_token(token, sys.stdout)
         print(f'try: curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:{args.port}/tickets', flush=True)
         if not args.no_scheduler:
             from scripts.local_scheduler import start_scheduler

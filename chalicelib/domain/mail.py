@@ -14,8 +14,10 @@ receives it) into an :class:`InboundMail`:
 * **the files**: every attachment with its name, type and bytes;
 * **machine mail** (:func:`automated_reason`): auto-replies and auto-generated mail (RFC 3834
   ``Auto-Submitted``), ``Precedence: bulk/list/junk``, bounces (``Return-Path: <>``, delivery
-  reports, ``MAILER-DAEMON``), vacation responders' own headers, mailing lists (``List-Id``), and
-  mail SES marked as spam or virus. Such mail never opens a ticket and is never answered.
+  reports, ``MAILER-DAEMON``), vacation responders' own headers, mailing lists (``List-Id``),
+  mail SES marked as spam or virus, and mail whose From domain failed SES's DMARC check (a forged
+  sender: answering it would write to the person it pretends to be). Such mail never opens a
+  ticket and is never answered.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ _AUTOMATED_PRECEDENCE = ("bulk", "list", "junk", "auto_reply")
 _AUTOREPLY_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Auto-Reply")
 _BOUNCE_SENDERS = ("mailer-daemon", "postmaster")
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
+#: SES's verdict on the From domain (``Authentication-Results: amazonses.com; ... dmarc=fail``).
+_DMARC_FAIL = re.compile(r"\bamazonses\.com\b[^,]*?;.*?\bdmarc=fail\b", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,8 @@ def automated_reason(message: Message) -> str | None:
     for verdict in ("X-SES-Spam-Verdict", "X-SES-Virus-Verdict"):
         if str(message.get(verdict, "")).strip().upper() == "FAIL":
             return f"{verdict}: FAIL"
+    if _DMARC_FAIL.search(" ".join(str(v) for v in message.get_all("Authentication-Results") or [])):
+        return "Authentication-Results: dmarc=fail (the sender's domain did not send it)"
     return None
 
 

@@ -95,11 +95,14 @@ def _headers(*lines: str) -> bytes:
         ("X-Autorespond: yes", "X-Autorespond (an automatic reply)"),
         ("List-Id: <it.lists.example.com>", "mailing list mail (List-Id)"),
         ("X-SES-Spam-Verdict: FAIL", "X-SES-Spam-Verdict: FAIL"),
+        ("Authentication-Results: amazonses.com;\r\n spf=pass smtp.mailfrom=x.example;\r\n"
+         " dmarc=fail header.from=example.com;",
+         "Authentication-Results: dmarc=fail (the sender's domain did not send it)"),
         ("Content-Type: multipart/report; report-type=disposition-notification; boundary=b",
          "a delivery or disposition report (multipart/report)"),
     ],
     ids=["auto-generated", "bulk", "list", "junk", "null-return-path", "x-autoreply", "x-autorespond",
-         "list-id", "ses-spam", "report"],
+         "list-id", "ses-spam", "dmarc-fail", "report"],
 )
 def test_each_kind_of_machine_mail_is_named(header: str, reason: str) -> None:
     assert parse_mail(_headers(header)).automated == reason
@@ -107,6 +110,13 @@ def test_each_kind_of_machine_mail_is_named(header: str, reason: str) -> None:
 
 def test_a_person_saying_auto_submitted_no_is_a_person() -> None:
     assert parse_mail(_headers("Auto-Submitted: no", "Precedence: normal")).automated is None
+
+
+def test_mail_that_passed_or_was_not_checked_by_ses_is_a_persons() -> None:
+    passed = "Authentication-Results: amazonses.com; spf=pass; dkim=pass; dmarc=pass header.from=example.com"
+    other = "Authentication-Results: mx.example.org; dmarc=fail header.from=example.com"
+    assert parse_mail(_headers(passed)).automated is None
+    assert parse_mail(_headers(other)).automated is None  # only SES's own verdict counts
 
 
 def test_a_message_without_message_id_is_keyed_by_its_bytes() -> None:

@@ -20,6 +20,7 @@ MODULES = [
     "bench.bench_package",
     "bench.bench_pages",
     "bench.bench_cost",
+    "bench.bench_mail",
 ]
 
 

@@ -72,8 +72,8 @@ class MailOutcome:
 class MailLedger(Protocol):
     """What the desk remembers of mail (``chalicelib.storage.mail``)."""
 
-    def claimed(self, claim_id: str) -> bool:
-        """Whether a message's action was claimed already."""
+    def claim_of(self, claim_id: str) -> Claim | None:
+        """A message's action claim, when it was made already (with the ticket it acted on)."""
         ...
 
     def ticket_of(self, message_ids: Sequence[str]) -> str | None:
@@ -166,8 +166,11 @@ class MailIntake:
         if not mail.sender or mail.sender == self.desk_address.lower():
             return MailOutcome(IGNORED, mail.message_id, reason="no sender, or the desk's own address")
         claim_id = mail_claim_id(mail.message_id)
-        if self.ledger.claimed(claim_id):
-            return MailOutcome(DUPLICATE, mail.message_id, reason="this message was acted on before")
+        done = self.ledger.claim_of(claim_id)
+        if done is not None:
+            if done.ticket and mail.files:  # a delivery that failed after its ticket or comment was written
+                self._store_files(done.ticket, mail.message_id, self._check_files(mail.files)[0])
+            return MailOutcome(DUPLICATE, mail.message_id, done.ticket, "this message was acted on before")
         who = self.senders.identify(mail.sender)
         number = mail.ticket_number or self.ledger.ticket_of(mail.thread_ids)
         ticket = self._ticket(number) if number else None
@@ -194,8 +197,7 @@ class MailIntake:
         intake = IntakeKey(claim_id=claim_id, fingerprint=hashlib.sha256(mail.message_id.encode()).hexdigest())
         try:
             ticket = self.tickets.open_ticket(request, who, intake)
-        except IntakeAlreadyStored as stored:
-            self._store_files(stored.number, mail.message_id, kept)  # a retry after a half-done delivery
+        except IntakeAlreadyStored as stored:  # the same message, delivered twice at once
             return MailOutcome(DUPLICATE, mail.message_id, stored.number, "this message opened the ticket before")
         self._store_files(ticket.number, mail.message_id, kept)
         return MailOutcome(OPENED, mail.message_id, ticket.number, f"{ticket.type} for {who.user}")
@@ -211,15 +213,15 @@ class MailIntake:
         if not body:
             return MailOutcome(IGNORED, mail.message_id, ticket.number, "the reply holds no new text")
         claim = Claim(claim_id, self.clock(), ticket.number, {"message_id": mail.message_id[:500]})
-        self._store_files(ticket.number, mail.message_id, kept)
         try:
             self.tickets.comment(ticket.number, who, body=body[:MAX_DESCRIPTION], visibility="public", claim=claim)
-        except AlreadyClaimed:
+        except AlreadyClaimed:  # the same reply, delivered twice at once
             return MailOutcome(DUPLICATE, mail.message_id, ticket.number, "this reply was added before")
         except ValidationFailed as refused_move:  # e.g. a closed ticket takes no comments
             reason = refused_move.errors[0]["reason"] if refused_move.errors else str(refused_move)
             why = f"{ticket.number}: {reason}; write a new message instead"
             return self._refuse(mail, claim_id, why, ticket.number)
+        self._store_files(ticket.number, mail.message_id, kept)  # only once the comment is on the ticket
         return MailOutcome(COMMENTED, mail.message_id, ticket.number, f"public comment by {who.user}")
 
     # -- refusals --------------------------------------------------------------------------------

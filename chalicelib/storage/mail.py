@@ -17,6 +17,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.config import Settings, get_settings
+from chalicelib.services.ports import Claim
 from chalicelib.storage.models import ClaimModel, bind_models
 
 SENT_PREFIX = "mail-sent#"
@@ -32,12 +33,12 @@ class DynamoMailLedger:
     def __init__(self, settings: Settings | None = None) -> None:
         bind_models(settings or get_settings())
 
-    def claimed(self, claim_id: str) -> bool:
+    def claim_of(self, claim_id: str) -> Claim | None:
         try:
-            ClaimModel.get(claim_id, consistent_read=True)
+            item = ClaimModel.get(claim_id, consistent_read=True)
         except DoesNotExist:
-            return False
-        return True
+            return None
+        return Claim(item.claim_id, item.at, item.ticket, item.detail)
 
     def ticket_of(self, message_ids: Sequence[str]) -> str | None:
         keys = [sent_key(m) for m in message_ids]

@@ -34,8 +34,8 @@ class Ledger:
         self.sent: dict[str, str] = {}
         self.lookups: list[tuple[str, ...]] = []
 
-    def claimed(self, claim_id: str) -> bool:
-        return claim_id in self.repo.claims
+    def claim_of(self, claim_id: str) -> Claim | None:
+        return self.repo.claims.get(claim_id)
 
     def ticket_of(self, message_ids: Sequence[str]) -> str | None:
         self.lookups.append(tuple(message_ids))
@@ -136,12 +136,28 @@ def test_a_retry_after_the_ticket_was_stored_stores_its_files_and_no_second_tick
     desk = Desk()
     desk.intake.receive(fixture("attachment.eml"))
     desk.files.objects.clear()  # the first attempt failed after the ticket was written
-    claim_id = mail_claim_id("attach-1234@mail.example.com")
-    desk.ledger.claimed = lambda claim_id: False  # type: ignore[method-assign]  # the early look missed it
     outcome = desk.intake.receive(fixture("attachment.eml"))
     assert (outcome.action, outcome.ticket) == ("duplicate", "INC-000001")
-    assert claim_id in desk.repo.claims
     assert len(desk.files.objects) == 2 and len(desk.repo.tickets) == 1
+
+
+def test_two_deliveries_at_once_open_one_ticket() -> None:
+    desk = Desk()
+    desk.intake.receive(fixture("plain.eml"))
+    desk.ledger.claim_of = lambda claim_id: None  # type: ignore[method-assign]  # both looked before either wrote
+    outcome = desk.intake.receive(fixture("plain.eml"))
+    assert (outcome.action, outcome.ticket) == ("duplicate", "INC-000001")
+    assert mail_claim_id("CAF1x9Zq7+plain@mail.example.com") in desk.repo.claims
+    assert len(desk.repo.tickets) == 1
+
+
+def test_two_replies_at_once_comment_once() -> None:
+    desk = Desk()
+    number = _open_for_alice(desk)
+    desk.intake.receive(fixture("reply_quoted.eml"))
+    desk.ledger.claim_of = lambda claim_id: None  # type: ignore[method-assign]
+    assert desk.intake.receive(fixture("reply_quoted.eml")).action == "duplicate"
+    assert len(desk.comments(number)) == 1
 
 
 def test_attachments_within_the_limits_are_kept_and_listed_the_others_named() -> None:
@@ -233,15 +249,27 @@ def test_an_unknown_sender_opens_a_ticket_only_where_the_stage_allows_it() -> No
     assert ticket is not None and ticket.requester == "mallory@elsewhere.example.net"
 
 
-def test_a_reply_to_a_closed_ticket_is_refused_with_the_reason() -> None:
+def test_a_reply_to_a_closed_ticket_is_refused_with_the_reason_and_its_files_are_not_kept() -> None:
     desk = Desk()
     number = _open_for_alice(desk)
     ticket = desk.repo.get(number)
     assert ticket is not None
     desk.repo.tickets[number] = ticket.evolve(status="closed")
-    outcome = desk.intake.receive(fixture("reply_quoted.eml"))
+    raw = fixture("attachment.eml").replace(b"Subject: Printer error screenshot", b"Subject: Re: [INC-000001] more")
+    outcome = desk.intake.receive(raw)
     assert outcome.action == "refused"
     assert "takes no comments" in desk.refusals()[0].text
+    assert desk.files.objects == {}
+
+
+def test_a_replys_files_are_kept_on_its_ticket_and_listed_in_the_comment() -> None:
+    desk = Desk()
+    number = _open_for_alice(desk)
+    raw = fixture("attachment.eml").replace(b"Subject: Printer error screenshot", b"Subject: Re: [INC-000001] more")
+    assert desk.intake.receive(raw).action == "commented"
+    (comment,) = desk.comments(number)
+    assert "Attached by mail:\n- printer.log (68 bytes)" in comment["body"]
+    assert all(key.startswith(f"tickets/{number}/") for key in desk.files.objects) and len(desk.files.objects) == 2
 
 
 def test_a_ticket_number_that_names_nothing_opens_a_new_ticket() -> None:

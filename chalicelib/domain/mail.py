@@ -47,6 +47,8 @@ _AUTOMATED_PRECEDENCE = ("bulk", "list", "junk", "auto_reply")
 _AUTOREPLY_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Auto-Reply")
 _BOUNCE_SENDERS = ("mailer-daemon", "postmaster")
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
+#: Control characters the API refuses in text (tab and newline are kept; CR becomes newline).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: SES's verdict on the From domain (``Authentication-Results: amazonses.com; ... dmarc=fail``).
 _DMARC_FAIL = re.compile(r"\bamazonses\.com\b[^,]*?;.*?\bdmarc=fail\b", re.IGNORECASE | re.DOTALL)
 
@@ -304,13 +306,13 @@ def parse_mail(raw: bytes) -> InboundMail:
     message_id = ids[0] if ids else "sha256:" + hashlib.sha256(raw).hexdigest()
     name, sender = parseaddr(str(message.get("From", "")))
     automated = automated_reason(message)
-    text = "" if automated else strip_quoted(_body_text(message))
+    text = "" if automated else _CONTROL.sub("", strip_quoted(_body_text(message)))
     return InboundMail(
         message_id=message_id,
         sender=sender.strip().lower(),
         sender_name=name.strip(),
         recipients=_addresses(message, "To", "Cc", "Delivered-To", "X-Original-To"),
-        subject=" ".join(str(message.get("Subject", "")).split()),
+        subject=" ".join(_CONTROL.sub(" ", str(message.get("Subject", ""))).split()),
         in_reply_to=message_ids(message.get("In-Reply-To")),
         references=message_ids(message.get("References")),
         text=text,

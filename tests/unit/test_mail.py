@@ -149,3 +149,11 @@ def test_quoted_lines_inside_a_reply_are_dropped_and_a_plain_from_line_is_kept()
 
 def test_html_entities_and_blocks() -> None:
     assert html_to_text("<div>a&amp;b</div><div>c<br>d</div>") == "a&b\n\nc\nd"
+
+
+def test_control_characters_never_reach_a_ticket() -> None:
+    raw = (b"From: a@example.com\r\nSubject: =?utf-8?q?bad=07_subject?=\r\nMessage-ID: <c@x>\r\n\r\n"
+           b"line\x0c one\x00\r\n\ttwo\r\n")
+    mail = parse_mail(raw)
+    assert mail.subject == "bad subject"
+    assert mail.text == "line one\n\ttwo"

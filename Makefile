@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+SMTP_PORT ?= 2525
 STAMP := $(VENV)/.installed
 
 .PHONY: install run test lint typecheck unit soak bench clean package deploy
@@ -25,7 +26,7 @@ chromium:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 run: install
-	PORT=$(PORT) $(PY) scripts/run_local.py --port $(PORT)
+	PORT=$(PORT) $(PY) scripts/run_local.py --port $(PORT) --smtp-port $(SMTP_PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -131,6 +131,16 @@ def apply_events_to_rollups(event: DynamoDBEvent) -> dict[str, int]:
     return desk().rollups.apply(latest_seqs(record.keys for record in event if record.event_name == "INSERT"))
 
 
+@app.lambda_function(name="receive_mail")
+def receive_mail(event: dict[str, Any], context: Any) -> list[dict[str, str | None]]:
+    """SES stored received mail in the inbound-mail bucket: each new object becomes one desk
+    action (``chalicelib.services.mail_in``). Wired to the bucket's notifications by the stack
+    (``infra/stack.py``): Chalice's CloudFormation packager refuses ``on_s3_event``."""
+    from chalicelib.inbound.mail import receive_s3_event
+
+    return receive_s3_event(desk(), event)
+
+
 # Every path answers a configured origin's CORS preflight (after every route is registered).
 register_preflights(app)
 

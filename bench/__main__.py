@@ -23,6 +23,7 @@ MODULES = [
     "bench.bench_console",
     "bench.bench_cost",
     "bench.bench_inbound",
+    "bench.bench_mail",
 ]
 
 

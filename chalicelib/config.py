@@ -137,6 +137,12 @@ class Settings:
     ``SLACK_PATROL_CHANNELS``       Slack channel ids the morning patrol reads (comma-separated).
     ``GITHUB_WEBHOOK_SECRET``, ``JIRA_WEBHOOK_SECRET``  verify the bridges' webhooks; none: refused.
     (The four secrets come from the stage's secrets store, ``chalicelib.secrets``.)
+    ``MAIL_ADDRESS``                the desk's own address mail comes in on (SES receives it); its plus
+                                    addresses pick a type (``desk+request@``) or a ticket (the Reply-To
+                                    of the desk's mail, ``desk+INC-000123@``); default ``desk@<EMAIL_DOMAIN>``.
+    ``INBOUND_MAIL_BUCKET``         where SES stores received mail; default ``desk-<stage>-inbound-mail``.
+    ``MAIL_UNKNOWN_SENDERS``        ``true``: mail from an address outside ``EMAIL_DOMAIN`` opens a ticket
+                                    for a requester identified by that address; else it is refused.
     """
 
     stage: str
@@ -224,6 +230,11 @@ class Settings:
     slack_patrol_channels: tuple[str, ...] = ()
     github_webhook_secret: str = ""
     jira_webhook_secret: str = ""
+    #: Mail in (``chalicelib.services.mail_in``): the desk's address, the bucket SES stores into,
+    #: whether senders outside ``EMAIL_DOMAIN`` may open tickets.
+    mail_address: str = "desk@example.com"
+    inbound_mail_bucket: str = "desk-dev-inbound-mail"
+    mail_unknown_senders: bool = False
 
     @property
     def hs256_accepted(self) -> bool:
@@ -373,6 +384,9 @@ def get_settings() -> Settings:
         slack_patrol_channels=_env_list("SLACK_PATROL_CHANNELS", ()),
         github_webhook_secret=_env("GITHUB_WEBHOOK_SECRET"),
         jira_webhook_secret=_env("JIRA_WEBHOOK_SECRET"),
+        mail_address=(_env("MAIL_ADDRESS") or f"desk@{_env('EMAIL_DOMAIN', 'example.com')}").lower(),
+        inbound_mail_bucket=_env("INBOUND_MAIL_BUCKET") or f"desk-{stage}-inbound-mail",
+        mail_unknown_senders=_env_bool("MAIL_UNKNOWN_SENDERS"),
     )
     if settings.secrets_path:
         from chalicelib.secrets import with_secrets

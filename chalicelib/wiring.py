@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from chalicelib.services.knowledge import KnowledgeService
     from chalicelib.services.learning import ExampleSource, Learning, ModelCache, ModelStore
     from chalicelib.services.links import LinkService
+    from chalicelib.services.mail_in import MailIntake
     from chalicelib.services.notices import NoticeFactory
     from chalicelib.services.patrol import AutoCloser, Claims, MorningPatrol
     from chalicelib.services.portal import KnownBroken
@@ -91,6 +92,8 @@ class Desk:
         rollups: Any = None,
         attachment_store: ObjectStore | None = None,
         http_post: Any = None,
+        s3_client: Any = None,
+        mail_ledger: Any = None,
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or real_now
@@ -113,6 +116,8 @@ class Desk:
         self._attachment_store = attachment_store
         #: ``post(url, body, headers, timeout)`` of the Slack Web API (a local fake in tests).
         self._http_post = http_post
+        self._s3_client = s3_client
+        self._mail_ledger = mail_ledger
 
     def now(self) -> datetime:
         return self.clock()
@@ -284,6 +289,53 @@ class Desk:
             store, self.ticket_service.get_ticket, self.clock, max_bytes=self.settings.attachment_max_bytes
         )
 
+    # -- mail in ------------------------------------------------------------------------------
+
+    @cached_property
+    def s3(self) -> Any:
+        """The S3 client of the attachments and the inbound mail (``s3_client=`` replaces it)."""
+        if self._s3_client is not None:
+            return self._s3_client
+        from chalicelib.storage.attachments import s3_client
+
+        return s3_client(self.settings)
+
+    @cached_property
+    def mail_ledger(self) -> Any:
+        """The claims and sent Message-IDs of mail (``chalicelib.storage.mail``)."""
+        if self._mail_ledger is not None:
+            return self._mail_ledger
+        from chalicelib.storage.mail import DynamoMailLedger
+
+        return DynamoMailLedger(self.settings)
+
+    @cached_property
+    def mail_intake(self) -> MailIntake:
+        """Received mail turned into tickets and comments (``chalicelib.services.mail_in``)."""
+        from chalicelib.services.mail_in import KnownSenders, MailIntake
+        from chalicelib.storage.mail import S3MailFiles
+
+        config = self.config_service
+
+        def is_agent(user: str) -> bool:
+            from chalicelib.services.configuration import AGENT
+
+            return any(doc.name == user and doc.body.get("active", True) for doc in config.latest_all(AGENT))
+
+        settings = self.settings
+        return MailIntake(
+            self.ticket_service,
+            senders=KnownSenders(settings.email_domain, is_agent, settings.mail_unknown_senders),
+            ledger=self.mail_ledger,
+            claims=self.claims,
+            files=S3MailFiles(self.s3, settings.attachments_bucket),
+            notices=self.notice_factory,
+            clock=self.clock,
+            desk_address=settings.mail_address,
+            guess_type=self.intake_classifier.requester_type,
+            max_bytes=settings.attachment_max_bytes,
+        )
+
     def catalog_services(self) -> list[Any]:
         """The latest version of every catalog service document, parsed."""
         from chalicelib.services.configuration import SERVICE
@@ -320,8 +372,11 @@ class Desk:
     def notice_factory(self) -> NoticeFactory:
         from chalicelib.services.notices import NoticeFactory
 
+        # Mail goes out only where the stage has a sender: a stage listing ``email`` without
+        # ``EMAIL_SENDER`` (dev, deployed without one) writes no notice nobody could send.
+        channels = tuple(c for c in self.settings.notify_channels if c != "email" or self.settings.email_sender)
         return NoticeFactory(
-            channels=self.settings.notify_channels,
+            channels=channels,
             public_url=self.settings.public_url,
             email_domain=self.settings.email_domain,
             links=self.action_links,

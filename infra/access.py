@@ -3,10 +3,11 @@ calls on them, the one declaration its IAM policy is generated from (:mod:`infra
 
 Keys are the template's logical ids: a table (``TicketsTable``), one of its indexes
 (``TicketsTable/by_deadline``), the notice queue, the alerts topic, the SES identity
-(``EmailIdentity``, a stack parameter), the event bus (``EventBus``) and the stage's secrets
-(``Secrets``: its SSM parameter path). ``tests/integration/test_least_privilege.py`` runs each
-function on moto, records the calls it makes (:mod:`infra.calls`) and fails when a call is not
-granted here, when a grant of a scheduled function or the notifier goes unused, or when a policy holds a wildcard.
+(``EmailIdentity``, a stack parameter), the event bus (``EventBus``), the objects under one
+prefix of a bucket (``InboundMailBucket/mail``) and the stage's secrets (``Secrets``: its SSM
+parameter path). ``tests/integration/test_least_privilege.py`` runs each function on moto, records
+the calls it makes (:mod:`infra.calls`) and fails when a call is not granted here, when a grant
+of a scheduled function or the notifier goes unused, or when a policy holds a wildcard.
 """
 
 from __future__ import annotations
@@ -108,10 +109,11 @@ _ACCESS: dict[str, Grants] = {
     "DeliverNotices": _merge({"ConfigTable/by_kind": _g("dynamodb:Query")}, {
         "OutboxTable": _g("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"),
         "AlertsTopic": _g("sns:Publish"),
-        "EmailIdentity": _g("ses:SendEmail"),
+        "EmailIdentity": _g("ses:SendRawEmail"),
         "NoticesQueue": _g("sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"),
         "NoticesDeadLetterQueue": _g("sqs:SendMessage"),
         "EventBus": _g("events:PutEvents"),
+        # The intake's claim, and the Message-ID each ticket's mail went out as.
         "ClaimsTable": _g("dynamodb:PutItem"),
         "ConfigTable": _g("dynamodb:Query"),
         "CountersTable": _g("dynamodb:BatchGetItem", "dynamodb:UpdateItem"),
@@ -121,6 +123,23 @@ _ACCESS: dict[str, Grants] = {
         "TicketsTable/by_els": _g("dynamodb:Query"),
         "TicketsTable/by_status": _g("dynamodb:Query"),
     }),
+    # A message read from the inbound bucket opens a ticket (its number counted, its events,
+    # search terms and notices written, the intake claimed, known errors looked up) with its
+    # files kept beside the ticket's uploads, or comments on one it threads back to (the
+    # Message-IDs the desk sent, looked up in the claims table), or is refused with a notice.
+    "ReceiveMail": {
+        "ConfigTable/by_kind": _g("dynamodb:Query"),
+        "InboundMailBucket/mail": _g("s3:GetObject"),
+        "AttachmentsBucket/tickets": _g("s3:PutObject"),
+        "ClaimsTable": _g("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem"),
+        "ConfigTable": _g("dynamodb:Query"),
+        "CountersTable": _g("dynamodb:UpdateItem"),
+        "TicketsTable": _g("dynamodb:GetItem", "dynamodb:PutItem"),
+        "TicketsTable/by_status": _g("dynamodb:Query"),
+        "EventsTable": _g("dynamodb:PutItem", "dynamodb:Query"),
+        "SearchTermsTable": _g("dynamodb:PutItem"),
+        "OutboxTable": _g("dynamodb:PutItem"),
+    },
 }
 
 #: The weekly steering report and the rollups kept from the events stream read across the desk's

@@ -54,6 +54,12 @@ def calls_of(service: str, operation: str, params: Mapping[str, Any]) -> list[Ca
     if service == "ses":
         sender = str(params.get("Source", ""))
         return [Call(f"ses:{operation}", "identity", sender.rsplit("@", 1)[-1])]
+    if service == "s3":
+        bucket = str(params.get("Bucket", ""))
+        if "Key" in params:  # an object: named by its bucket and the first segment of its key
+            return [Call(f"s3:{operation}", "object", f"{bucket}/{str(params['Key']).split('/', 1)[0]}")]
+        action = "ListBucket" if operation in ("ListObjectsV2", "ListObjects") else operation
+        return [Call(f"s3:{action}", "bucket", bucket)]
     if service == "ssm":
         names = params.get("Names") or [params.get("Name") or params.get("Path", "")]
         return [Call(f"ssm:{operation}", "parameter", str(n)) for n in names]

@@ -20,6 +20,7 @@ from typing import Any
 
 from chalicelib.observability import SERVICE, SWEEP_LAG_METRIC
 from chalicelib.storage.tables import cloudformation_template
+from infra import mail
 from infra.access import ACCESS, Grants
 
 STAGES = ("dev", "staging", "prod")
@@ -27,6 +28,8 @@ STAGES = ("dev", "staging", "prod")
 LOG_RETENTION_DAYS = 30
 #: Actions that take no resource-level permission (IAM requires ``"Resource": "*"``).
 RESOURCELESS_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+#: The stack's buckets: a grant ``<Bucket>/<prefix>`` names the objects under that key prefix.
+BUCKETS = {"AttachmentsBucket": "desk-${Stage}-attachments", "InboundMailBucket": mail.BUCKET_NAME}
 #: 5xx answers of the API in five minutes that raise the alarm.
 API_5XX_THRESHOLD = 5
 
@@ -42,6 +45,8 @@ def function_names() -> dict[str, str]:
         names[to_cfn_resource_name(auth.name)] = auth.name
     for source in app.event_sources:
         names[to_cfn_resource_name(source.name)] = source.name
+    for function in app.pure_lambda_functions:
+        names[to_cfn_resource_name(function.name)] = function.name
     return names
 
 
@@ -72,6 +77,7 @@ def environment(resources: dict[str, Any]) -> dict[str, Any]:
         "EMAIL_SENDER": {"Ref": "EmailSender"},
         "PUBLIC_URL": {"Fn::If": ["HasPublicUrl", {"Ref": "PublicUrl"}, {"Ref": "AWS::NoValue"}]},
         "CORS_ORIGINS": {"Ref": "CorsOrigins"},
+        **mail.environment(),
     }
 
 
@@ -81,6 +87,10 @@ def _arn(key: str) -> Any:
         return {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/desk/${Stage}"}
     if key == "EmailIdentity":
         return {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${EmailIdentity}"}
+    bucket, _, prefix = key.partition("/")
+    if bucket in BUCKETS:  # the objects under one prefix of a bucket of the stack, by name (the
+        # inbound bucket's notification refers to a function whose role this policy is)
+        return {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{BUCKETS[bucket]}/{prefix}/*"}
     if key == "AlertsTopic":
         return {"Ref": "AlertsTopic"}
     if key == "EventBus":
@@ -216,6 +226,7 @@ def merge_template(stage: str) -> dict[str, Any]:
                           "Description": "the SES identity (domain or address) the sender belongs to"},
         "PublicUrl": {"Type": "String", "Default": "", "Description": "base of the links sent in notices"},
         "CorsOrigins": {"Type": "String", "Default": "", "Description": "browser origins allowed (comma-separated)"},
+        **mail.parameters(),
     }
     template["Conditions"] = {"HasPublicUrl": {"Fn::Not": [{"Fn::Equals": [{"Ref": "PublicUrl"}, ""]}]}}
     resources = template["Resources"]
@@ -223,6 +234,7 @@ def merge_template(stage: str) -> dict[str, Any]:
     resources["EventBus"] = {"Type": "AWS::Events::EventBus", "Properties": {"Name": {"Fn::Sub": "desk-${Stage}-bus"}}}
     resources.update(function_resources(resources))
     resources.update(operations_resources())
+    resources.update(mail.resources())
     return template
 
 

@@ -84,7 +84,7 @@ def poll_notice_queue(stop: threading.Event) -> None:
             try:
                 handler(event, None)
             except Exception:
-                logger.warning("notice delivery failed; SQS will retry it", extra={"message": message["MessageId"]})
+                logger.warning("notice delivery failed; SQS will retry it", extra={"sqs_message": message["MessageId"]})
                 continue
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 

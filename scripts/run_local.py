@@ -1,11 +1,13 @@
 """Runs the desk locally: moto's server as the embedded AWS, the tables, the seeds, the API.
 
-    python scripts/run_local.py [--port 8000] [--aws-port 0] [--data-dir .run]
+    python scripts/run_local.py [--port 8000] [--aws-port 0] [--data-dir .run] [--smtp-port 2525]
 
-Starts moto's server (DynamoDB, SNS, SQS) on a loopback port, creates the dev stage's tables,
+Starts moto's server (DynamoDB, SNS, SQS, S3, SES) on a loopback port, creates the dev stage's tables,
 puts back the data of the last run, stores the default configuration not stored yet, prints the
 API's URL and (to a terminal only) a ready agent token, then serves the API with ``chalice local``
-and runs the scheduled functions on their schedules until interrupted. Everything talks to moto
+and runs the scheduled functions on their schedules until interrupted. It listens for mail
+on 127.0.0.1 ``--smtp-port`` and writes the mail the desk sends to ``<data-dir>/mail/sent``
+(``scripts/local_mail.py``). Everything talks to moto
 through the same endpoint settings the desk reads on AWS.
 
 The desk runs marked local (``DESK_LOCAL=true``), the one place HS256 tokens are accepted, with
@@ -93,6 +95,9 @@ def local_environment(port: int, aws_endpoint: str, data_dir: Path) -> dict[str,
         "SNS_ENDPOINT": aws_endpoint,
         "SQS_ENDPOINT": aws_endpoint,
         "S3_ENDPOINT": aws_endpoint,
+        "SES_ENDPOINT": aws_endpoint,
+        "EMAIL_SENDER": os.environ.get("EMAIL_SENDER", "desk@example.com"),
+        "MAIL_UNKNOWN_SENDERS": os.environ.get("MAIL_UNKNOWN_SENDERS", "true"),
         "POWERTOOLS_TRACE_DISABLED": "true",
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "DESK_LOCAL": "true",
@@ -144,6 +149,10 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--aws-port", type=int, default=int(os.environ.get("AWS_PORT", "0")))
     parser.add_argument("--stage", default="dev")
+    parser.add_argument(
+        "--smtp-port", type=int, default=int(os.environ.get("SMTP_PORT", "0")),
+        help="where the desk listens for mail (SMTP on 127.0.0.1; `make run`: 2525; default 0: no listener)",
+    )
     parser.add_argument("--no-scheduler", action="store_true", help="do not run the scheduled functions")
     parser.add_argument(
         "--data-dir",
@@ -191,6 +200,8 @@ def main() -> int:
     from chalicelib.storage.attachments import create_bucket, s3_client
 
     create_bucket(s3_client(settings), settings.attachments_bucket, settings.region)
+    create_bucket(s3_client(settings), settings.inbound_mail_bucket, settings.region)
+    client("ses").verify_email_identity(EmailAddress=settings.email_sender)
     restored = restore_snapshot(snapshot_dir)
     os.environ.update(create_messaging(settings, client("sqs"), client("sns")))
     create_event_bus(settings, client("events"))
@@ -222,12 +233,20 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, shutdown)
     signal.signal(signal.SIGTERM, shutdown)
+    smtp = None
     try:
         wait_for_port(args.port, timeout=60)
         print(f"service desk: http://127.0.0.1:{args.port}", flush=True)
         print(f"embedded AWS (moto): {endpoint}", flush=True)
         print("seeded: " + (", ".join(f"{n} {k}" for k, n in counts.items()) or "nothing new"), flush=True)
         print(f"data: {restored}", flush=True)
+        if args.smtp_port:
+            from scripts.local_mail import start_smtp, watch_sent_mail
+
+            smtp = start_smtp(args.smtp_port)
+            watch_sent_mail(stop, args.data_dir.resolve() / "mail" / "sent")
+            print(f"mail: smtp://127.0.0.1:{args.smtp_port} to {settings.mail_address} "
+                  f"(sent mail in {args.data_dir.resolve() / 'mail' / 'sent'})", flush=True)
         show_token(token, sys.stdout)
         print(f'try: curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:{args.port}/tickets', flush=True)
         if not args.no_scheduler:
@@ -241,6 +260,8 @@ def main() -> int:
                 save_snapshot(snapshot_dir)
                 saved_at = time.monotonic()
     finally:
+        if smtp is not None:
+            smtp.stop()
         if chalice.poll() is None:
             chalice.terminate()
             try:

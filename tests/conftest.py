@@ -157,6 +157,8 @@ class LocalDesk:
     data_dir: Path
     env: dict[str, str]
     first_lines: tuple[str, ...]
+    #: Where it listens for mail (SMTP on 127.0.0.1).
+    smtp_port: int = 0
 
 
 def free_port() -> int:
@@ -170,7 +172,7 @@ def local_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalDesk]:
     """One local desk (``scripts/run_local.py`` without the scheduler, ``chalice local
     --no-autoreload``) for every end-to-end and browser test of the session. Its output is read
     on a thread to the end, so a chatty server never blocks on a full pipe."""
-    port = free_port()
+    port, smtp_port = free_port(), free_port()
     data_dir = tmp_path_factory.mktemp("desk-data")
     env = {
         k: v
@@ -179,7 +181,7 @@ def local_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalDesk]:
     }
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "scripts" / "run_local.py"), "--port", str(port), "--data-dir", str(data_dir),
-         "--no-scheduler", "--snapshot-seconds", "100000"],
+         "--no-scheduler", "--snapshot-seconds", "100000", "--smtp-port", str(smtp_port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -205,7 +207,7 @@ def local_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalDesk]:
         os.killpg(proc.pid, signal.SIGTERM)
         pytest.fail("the local desk did not start:\n" + "".join(lines))
     try:
-        yield LocalDesk(f"http://127.0.0.1:{port}", data_dir, env, tuple(lines))
+        yield LocalDesk(f"http://127.0.0.1:{port}", data_dir, env, tuple(lines), smtp_port)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

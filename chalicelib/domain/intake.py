@@ -268,6 +268,19 @@ def _first_confident(
     return None, weak
 
 
+def predicted_type(
+    text: str, models: Mapping[str, TextModel], rules: Sequence[ClassificationRule], threshold: float,
+    allowed: Collection[str],
+) -> str | None:
+    """The type a rule sets for ``text``, else the type model's at or above ``threshold``, when it
+    is one of ``allowed``; None otherwise (mail that names no type: the classifier decides)."""
+    candidate = _rule_candidate(_fired_rules(rules, FoldedText(text or "")), "type")
+    if candidate is None:
+        model, _ = _model_candidate(models, "type", text, TICKET_TYPES)
+        candidate = model if model is not None and model.confidence >= threshold else None
+    return candidate.value if candidate is not None and candidate.value in allowed else None
+
+
 def _fired_rules(rules: Sequence[ClassificationRule], text: FoldedText) -> list[tuple[ClassificationRule, str]]:
     fired: list[tuple[ClassificationRule, str]] = []
     for rule in rules:

@@ -62,6 +62,9 @@ PROBLEM_TIMER = "problem_timer"
 DESK_EVENT = "desk_event"
 #: To the desk itself: a ticket to open from a Slack slash command or message shortcut.
 SLACK_INTAKE = "slack_intake"
+#: To whoever sent the desk a mail it would not act on (not a known sender, not the ticket's
+#: requester or staff, a closed ticket), saying why; never to machine mail.
+MAIL_REFUSED = "mail_refused"
 NOTICE_KINDS = (
     SLA_WARNING,
     SLA_BREACH,
@@ -82,6 +85,7 @@ NOTICE_KINDS = (
     PROBLEM_TIMER,
     DESK_EVENT,
     SLACK_INTAKE,
+    MAIL_REFUSED,
 )
 #: Notices addressed to the requester, written for an end user rather than for staff.
 REQUESTER_KINDS = (ACKNOWLEDGEMENT, STATUS_CHANGE, COMPLETION, AGENT_REPLY)

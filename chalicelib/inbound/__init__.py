@@ -1,1 +1,1 @@
-"""Inbound channels: Slack and the bridges' webhooks. Each route verifies, parses, calls one service."""
+"""Inbound channels: mail stored by SES, Slack and the bridges' webhooks; each verifies, parses, calls a service."""

@@ -138,6 +138,14 @@ class IntakeClassifier:
     def catalog(self) -> list[Service]:
         return list(self._docs(SERVICE))
 
+    def requester_type(self, text: str) -> str | None:
+        """The type of a request that names none (mail to the desk's plain address): a rule's,
+        else a confident model's, when a requester may open it; else None."""
+        from chalicelib.domain.intake import predicted_type
+        from chalicelib.domain.ticket import REQUESTER_TYPES
+
+        return predicted_type(text, self.models(), self._docs(RULE), self.threshold, REQUESTER_TYPES)
+
     def route(self, ticket: Ticket, group: str, now: datetime) -> RoutingDecision:
         agents: list[Agent] = [a for a in self._docs(AGENT) if group in a.groups]
         calendars = {c.name: c for c in self._docs(CALENDAR)}

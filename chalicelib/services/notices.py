@@ -28,7 +28,9 @@ from chalicelib.domain.notice import (
     ASSIGNMENT,
     CHANNELS,
     COMPLETION,
+    EMAIL,
     GROUP_HANDOVER,
+    MAIL_REFUSED,
     OPERATIONS,
     PAGE,
     REASSIGNED_AWAY,
@@ -135,7 +137,8 @@ class NoticeFactory:
                 notice_id=f"{happened}#{channel}",
                 kind=kind,
                 ticket=ticket.number if ticket else None,
-                recipient=recipient,
+                # Mail needs an address: a user id (the Service Manager's) becomes theirs.
+                recipient=self.address(recipient) if channel == EMAIL else recipient,
                 channel=channel,
                 subject=subject[:200],
                 text=text,
@@ -319,6 +322,29 @@ class NoticeFactory:
             text=text,
             now=now,
             previous_status=old,
+        )
+
+    def mail_refused(
+        self, address: str, subject: str, reason: str, happened: str, now: datetime
+    ) -> list[Notice]:
+        """To the sender of a mail the desk did not act on: why, and what to do instead. Never
+        links a ticket the sender may not see."""
+        text = (
+            f"The service desk did not act on your message \"{subject}\": {reason}.\n"
+            "Nothing was added to any ticket. If you need help, write a new message from your own "
+            "work address, or open a ticket on the portal."
+        )
+        return self.build(
+            happened=happened,
+            kind=MAIL_REFUSED,
+            ticket=None,
+            recipient=address,
+            subject=f"Not delivered to the service desk: {subject}"[:200],
+            text=text,
+            now=now,
+            audience=REQUESTER,
+            link="",
+            data={"reason": reason},
         )
 
     # -- the conversation: agents hear of their work, requesters of the replies -------------

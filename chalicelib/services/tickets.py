@@ -613,8 +613,17 @@ class TicketService:
 
     @tracer.capture_method
     def comment(
-        self, number: str, caller: Identity, *, body: str, visibility: str, version: int | None = None
+        self,
+        number: str,
+        caller: Identity,
+        *,
+        body: str,
+        visibility: str,
+        version: int | None = None,
+        claim: Claim | None = None,
     ) -> Ticket:
+        """Add a comment; with ``claim``, only if that claim was never made (written in the same
+        transaction; ``AlreadyClaimed`` otherwise), as a mail acts once however often it arrives."""
         ticket = self._load_for_change(number, caller, version)
         if visibility == "internal" and not caller.is_staff:
             raise Forbidden("requesters add public comments only", field="visibility")
@@ -622,7 +631,7 @@ class TicketService:
             raise ValidationFailed([{"field": "body", "reason": f"a {ticket.status} ticket takes no comments"}])
         draft = _Draft(ticket, caller.user, self.clock())
         self.add_comment(draft, caller, body, visibility)
-        return self._commit(draft, ticket)
+        return self._commit(draft, ticket, (claim,) if claim is not None else ())
 
     def add_comment(self, draft: _Draft, caller: Identity, body: str, visibility: str) -> str:
         """Add a comment to the draft (the first public agent reply is the first response; the

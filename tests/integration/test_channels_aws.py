@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from email import message_from_string, policy
 from typing import Any
 
 import boto3
@@ -109,17 +110,21 @@ def test_ses_sends_the_formatted_email(aws_mock: None) -> None:
         data={"confirm_link": "https://desk/c/REQ-000007", "reopen_link": "https://desk/r/REQ-000007"},
     )
 
-    SesEmailChannel(ses, SENDER, reply_to="servicedesk@example.org").send(completion)
+    SesEmailChannel(ses, SENDER, desk_address="servicedesk@example.org").send(completion)
 
-    assert int(ses.get_send_quota()["SentLast24Hours"]) == 1
     backend = ses_backends[ACCOUNT][REGION]
     (sent,) = backend.sent_messages
+    mail = message_from_string(sent.raw_data, policy=policy.default)
     subject, body = format_email(completion)
     assert sent.source == SENDER
-    assert sent.destinations["ToAddresses"] == ["bob@example.org"]
-    assert sent.subject == subject
-    assert sent.body == body
-    assert "https://desk/r/REQ-000007" in sent.body
+    assert set(sent.destinations) == {"bob@example.org"}  # moto adds the To header's too
+    assert mail["Subject"] == "[REQ-000007] " + subject
+    assert mail["Reply-To"] == "servicedesk+REQ-000007@example.org"
+    assert mail["Auto-Submitted"] == "auto-generated"
+    assert mail["References"] == "<REQ-000007@example.org>"
+    assert mail["Message-ID"].endswith(".REQ-000007@example.org>")
+    assert mail.get_content().replace("\r\n", "\n") == body  # sent with CRLF line ends
+    assert "https://desk/r/REQ-000007" in body
 
 
 def test_ses_from_an_unverified_sender_is_rejected(aws_mock: None) -> None:

@@ -142,3 +142,38 @@ def _slack_intake(clock: Any) -> str:
     intake = SlackIntake(key="command:tour", source="command", type="incident", title="VPN is down",
                          description="VPN is down", team="T1", user="U1", user_name="steve", channel="C1")
     return intake_notice(intake, clock()).to_json()
+def mail_tour(client: Any, clock: Any) -> set[Call]:
+    """The mail function, in a fresh container, on the mail SES stored: a new message with files
+    (a ticket opened, its files kept), the requester's reply (a comment, threaded back by the
+    Message-ID the desk sent), the same reply again, a stranger's reply (refused with a notice)
+    and an auto-reply (ignored)."""
+    from pathlib import Path
+
+    from app import app
+    from chalicelib import wiring
+    from chalicelib.inbound.mail import s3_event
+    from chalicelib.storage.attachments import create_bucket, s3_client
+
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures" / "mail"
+    settings = wiring.desk().settings
+    s3 = s3_client(settings)
+    create_bucket(s3, settings.inbound_mail_bucket, settings.region)
+    number = _open(client)["number"]
+    wiring.desk().mail_ledger.remember_sent("tour-sent@example.com", number, clock())
+    reply = ("From: alice@example.com\r\nTo: desk@example.com\r\nSubject: Re: your ticket\r\n"
+             "Message-ID: <tour-reply@example.com>\r\nIn-Reply-To: <tour-sent@example.com>\r\n\r\nStill down.\r\n")
+    messages = {
+        "mail/new": (fixtures / "attachment.eml").read_bytes(),
+        "mail/reply": reply.encode(),
+        "mail/again": reply.encode(),
+        "mail/stranger": (fixtures / "unknown_sender.eml").read_bytes().replace(b"INC-000001", number.encode()),
+        "mail/ooo": (fixtures / "auto_reply.eml").read_bytes(),
+    }
+    for key, raw in messages.items():
+        s3.put_object(Bucket=settings.inbound_mail_bucket, Key=key, Body=raw)
+    with record_calls() as log:
+        _cold_container(clock)
+        for key in messages:
+            outcomes = app.handler_map["receive_mail"](s3_event(settings.inbound_mail_bucket, key), None)
+            assert (outcomes and outcomes[0]["action"] != "opened") or key == "mail/new", outcomes
+    return log.actions()

@@ -282,7 +282,7 @@ class FailingClient:
     def publish(self, **kwargs: Any) -> None:
         raise self.error
 
-    def send_email(self, **kwargs: Any) -> None:
+    def send_raw_email(self, **kwargs: Any) -> None:
         raise self.error
 
 

@@ -210,3 +210,10 @@ class ContestBody(Strict):
     """A requester asking for another classification."""
 
     reason: Reason
+
+
+class RatingBody(Strict):
+    """The requester's satisfaction with the ticket's resolution (1 very dissatisfied .. 5 very satisfied)."""
+
+    rating: Annotated[int, Field(ge=1, le=5, strict=True)]
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000), Lines] | None = None

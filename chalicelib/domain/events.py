@@ -45,6 +45,9 @@ Payloads by kind (``before`` / ``after`` hold only the fields the event is about
 ``problem_timer``     after ``{"timer", "timer_id", "at"}``: a problem's task fell due or its accepted
                       risk's review date came (by the sweep).
 ``change_timer``      after ``{"timer", "timer_id", "at"}``: a change timer fired (by the sweep).
+``rated``             after ``{"rating": 1..5, "comment": text or null, "resolution": seq, "source":
+                      "portal"|"link"}``: the requester's satisfaction with the resolution whose
+                      ``status_changed`` event is ``resolution`` (``chalicelib.domain.satisfaction``).
 """
 
 from __future__ import annotations
@@ -84,6 +87,7 @@ class EventKind:
     KNOWN_ERRORS_MATCHED = "known_errors_matched"
     ANSWERED_WITH_ARTICLE = "answered_with_article"
     PROBLEM_TIMER = "problem_timer"
+    RATED = "rated"
 
 
 @dataclass(frozen=True)

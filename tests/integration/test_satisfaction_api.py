@@ -190,3 +190,28 @@ def test_measures_patrol_and_steering_read_the_ratings(client: Any, clock: FakeC
     assert [line.split(" ")[0] for line in steering["low_ratings"]] == [second["number"]]
     assert steering["weeks"][-1]["known_errors_added"] == 0 and "problem_candidates_added" in steering
     assert MONDAY_9AM_CHICAGO.date().isoformat() == DAY
+
+
+def test_a_later_rating_updates_its_resolution_day_and_a_rebuild_equals_the_stream(
+    client: Any, clock: FakeClock
+) -> None:
+    from chalicelib.storage.rollups import DynamoRollupStore, every_event
+    from chalicelib.wiring import desk
+
+    number = _resolved(client)["number"]
+    play_stream()
+    monday = f"/reports/measures?from={DAY}&to={DAY}"
+    assert client.http.get(monday, headers=manager()).json_body["rows"][0]["satisfaction"]["rated"] == 0
+    clock.now = datetime(2026, 11, 25, 18, 0, tzinfo=timezone.utc)  # Wednesday
+    assert _rate(client, number, {"rating": 3}).status_code == 201
+    play_stream()
+    row = client.http.get(monday, headers=manager()).json_body["rows"][0]["satisfaction"]
+    assert (row["resolutions"], row["rated"], row["mean_rating"]) == (1, 1, 3.0)
+    wednesday = client.http.get("/reports/measures?from=2026-11-25&to=2026-11-25", headers=manager()).json_body
+    assert all(r["satisfaction"]["resolutions"] == 0 for r in wednesday["rows"])
+
+    store = DynamoRollupStore()
+    built = store.every_cell()
+    assert play_stream() > 0 and store.every_cell() == built  # delivered again: applied once
+    desk().rollup_rebuild().rebuild(every_event(), datetime(2026, 11, 1).date(), datetime(2026, 11, 30).date())
+    assert store.every_cell() == built

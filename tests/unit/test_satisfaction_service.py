@@ -35,7 +35,7 @@ class Desk:
         self.ratings = SatisfactionService(self.tickets, self.repo, self.clock)
 
     def resolved(self, kind: str = "incident") -> str:
-        number = self.tickets.open_ticket(OpenTicket(kind, "Printer jam", "Tray 2"), ALICE).number  # type: ignore[arg-type]
+        number = self.tickets.open_ticket(OpenTicket(kind, "Printer jam", "Tray 2"), ALICE).number
         self.move(number, "resolved", ANN)
         return number
 
@@ -81,7 +81,7 @@ def test_who_may_rate_and_what(desk: Desk) -> None:
     with pytest.raises(ValidationFailed) as bad:
         desk.ratings.rate(number, ALICE, 6, "x" * 1001)
     assert [p["field"] for p in bad.value.errors] == ["rating", "comment"]
-    fresh = desk.tickets.open_ticket(OpenTicket("incident", "Mouse", "Dead"), ALICE).number  # type: ignore[arg-type]
+    fresh = desk.tickets.open_ticket(OpenTicket("incident", "Mouse", "Dead"), ALICE).number
     with pytest.raises(NotRateable) as still_open:
         desk.ratings.rate(fresh, ALICE, 5, None)
     assert still_open.value.status == 409 and still_open.value.field == "rating"
@@ -172,7 +172,7 @@ def test_the_rate_link_works_after_the_ticket_closed(desk: Desk) -> None:
 
 
 def test_a_problem_is_not_rated(desk: Desk) -> None:
-    number = desk.tickets.open_ticket(OpenTicket("problem", "Disk", "Full"), ANN).number  # type: ignore[arg-type]
+    number = desk.tickets.open_ticket(OpenTicket("problem", "Disk", "Full"), ANN).number
     assert desk.ratings.state(number, ANN).can_rate is False
     with pytest.raises(NotRateable) as refused:
         desk.ratings.rate(number, ANN, 3, None)  # ann opened it: its requester

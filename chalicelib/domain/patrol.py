@@ -344,7 +344,7 @@ def morning_patrol(
             {"number": seen.number, "title": seen.title, "priority": seen.priority}
         )
         said = f": \u201c{_clip(seen.comment)}\u201d" if seen.comment else " (no comment)"
-        who = f", resolved by {seen.resolved_by}" if seen.resolved_by else ""
+        who = f", handled by {seen.resolved_by}" if seen.resolved_by else ""
         found[LOW_RATINGS].append(
             ((utc(seen.rated_at),), view, f"rated {seen.rating}/5 at {say(seen.rated_at)}{said}{who}")
         )

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from chalicelib.domain.errors import AlreadyClaimed, Conflict, Forbidden, StaleVersion, ValidationFailed
+from chalicelib.domain.errors import AlreadyClaimed, Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
 from chalicelib.domain.events import EventKind, TicketEvent
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.instants import iso
@@ -110,16 +110,18 @@ class SatisfactionService:
         ticket = self.tickets.get_ticket(number, caller)
         if caller.user != ticket.requester:
             raise Forbidden("only the ticket's requester rates its resolution", field="rating")
-        return self.record(number, ticket.requester, rating, comment, source="portal")
+        return self.record(number, ticket.requester, rating, comment, source="portal", read=ticket)
 
     def rate_by_link(self, link: ActionLink, rating: Any, comment: Any) -> Resolution:
         """The rating a rate link carries to its resolution (refused once that is rated, or when
         the ticket was reopened since the notice was sent)."""
         if link.action != RATE:
             raise LinkInvalid("this link does not rate a ticket", field="token")
-        self.link_target(link)
+        ticket = self.link_target(link)
         try:
-            return self.record(link.ticket, link.requester, rating, comment, source="link", resolution=link.seq)
+            return self.record(
+                link.ticket, link.requester, rating, comment, source="link", resolution=link.seq, read=ticket
+            )
         except AlreadyRated:
             raise LinkUsed(f"this link was already used: {link.ticket} is rated", field="token") from None
 
@@ -140,17 +142,21 @@ class SatisfactionService:
         return ticket
 
     def record(
-        self, number: str, requester: str, rating: Any, comment: Any, *, source: str, resolution: int | None = None
+        self, number: str, requester: str, rating: Any, comment: Any, *, source: str, resolution: int | None = None,
+        read: Ticket | None = None,
     ) -> Resolution:
         """Append the ``rated`` event for the current resolution (``resolution``: the one it must
-        be), with its claim; retried when the ticket changed in between."""
+        be), with its claim; retried (reading the ticket again) when it changed in between.
+        ``read``: the ticket as the caller just read it, used for the first attempt."""
         problems = rating_problems(rating, comment)
         if problems:
             raise ValidationFailed(problems)
         text = comment.strip() if isinstance(comment, str) and comment.strip() else None
         for _ in range(self.ATTEMPTS):
-            ticket = self.repository.get(number)
-            assert ticket is not None
+            ticket = read or self.repository.get(number)
+            read = None
+            if ticket is None:
+                raise NotFound(f"no ticket {number}", field="number")
             events = self.repository.events(number)
             current = self._rateable(ticket, events, resolution)
             now = self.clock()

@@ -215,3 +215,14 @@ def test_a_later_rating_updates_its_resolution_day_and_a_rebuild_equals_the_stre
     assert play_stream() > 0 and store.every_cell() == built  # delivered again: applied once
     desk().rollup_rebuild().rebuild(every_event(), datetime(2026, 11, 1).date(), datetime(2026, 11, 30).date())
     assert store.every_cell() == built
+
+
+def test_a_rating_costs_a_few_requests_and_one_transaction(client: Any, clock: FakeClock) -> None:
+    from chalicelib.storage.aws import count_dynamodb_requests
+
+    number = _resolved(client)["number"]
+    with count_dynamodb_requests() as counter:
+        assert _rate(client, number, {"rating": 4}).status_code == 201
+    # the ticket and its events (the rules), the events again for the clocks, the event and the
+    # claim in one transaction, then the state answered (the ticket and its events)
+    assert counter.calls == ["GetItem", "Query", "Query", "TransactWriteItems", "GetItem", "Query"]

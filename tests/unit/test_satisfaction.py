@@ -162,7 +162,7 @@ def test_the_patrol_lists_low_ratings_since_the_last_patrol() -> None:
                             settings=PatrolSettings(), low_ratings=ratings)
     assert digest.numbers(LOW_RATINGS) == ["INC-000002", "INC-000003"]
     entry = digest.section(LOW_RATINGS).entries[1]
-    assert entry.reason == "rated 1/5 at 06:00 today: \u201cnobody called back\u201d, resolved by ben"
+    assert entry.reason == "rated 1/5 at 06:00 today: \u201cnobody called back\u201d, handled by ben"
     assert "Rated 2 or less since the last patrol (2)" in digest.to_text()
     lenient = morning_patrol([], patrol_date=date(2026, 11, 30), previous_patrol=previous, now=now,
                              settings=PatrolSettings(low_rating_max=3), low_ratings=ratings)

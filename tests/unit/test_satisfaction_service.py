@@ -17,7 +17,7 @@ from chalicelib.services.action_links import ActionLinks, LinkInvalid, LinkUsed
 from chalicelib.services.notices import NoticeFactory
 from chalicelib.services.ports import Claim
 from chalicelib.services.satisfaction import AlreadyRated, NotRateable, RecentRatings, SatisfactionService
-from chalicelib.services.tickets import OpenTicket, TicketService
+from chalicelib.services.tickets import OpenTicket, TicketService, event_view
 from tests.unit.fakes import FakeClock, InMemoryTicketRepository
 
 ALICE = Identity("alice", "requester")
@@ -64,6 +64,7 @@ def test_the_requester_rates_once_and_the_state_says_so(desk: Desk) -> None:
     event = desk.repo.events(number)[-1]
     assert (event.kind, event.actor) == ("rated", "alice")
     assert event.after == {"rating": 4, "comment": "fine", "resolution": desk.resolution(number), "source": "portal"}
+    assert event_view(event, ALICE)["after"] == event.after  # the requester reads their own rating back
     assert claim_id(number, desk.resolution(number)) in desk.repo.claims
     with pytest.raises(AlreadyRated) as again:
         desk.ratings.rate(number, ALICE, 1, None)

@@ -11,14 +11,13 @@ expired or altered link answers its 4xx with a sentence saying so.
 
 from __future__ import annotations
 
-import json
 from html import escape
 from typing import Any
 from urllib.parse import parse_qs
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.common import ACCEPTED_CONTENT_TYPES, body_bytes, json_response
+from chalicelib.api.common import ACCEPTED_CONTENT_TYPES, body_bytes, json_response, read_json
 from chalicelib.domain.errors import DeskError, ValidationFailed
 from chalicelib.domain.satisfaction import COMMENT_MAX, RATING_MAX, RATING_MIN
 from chalicelib.services.action_links import RATE, ActionLink, LinkInvalid
@@ -112,10 +111,7 @@ def _rating_body() -> tuple[Any, Any]:
     except UnicodeDecodeError:
         raise ValidationFailed([{"field": "body", "reason": "not valid UTF-8"}]) from None
     if content_type == "application/json":
-        try:
-            data = json.loads(text or "{}")
-        except ValueError:
-            raise ValidationFailed([{"field": "body", "reason": "not valid JSON"}]) from None
+        data = read_json(request)
         if not isinstance(data, dict):
             raise ValidationFailed([{"field": "body", "reason": "must be a JSON object"}])
         return data.get("rating"), data.get("comment")

@@ -135,6 +135,8 @@ def rating_problems(rating: Any, comment: Any) -> list[dict[str, str]]:
             problems.append({"field": "comment", "reason": f"at most {COMMENT_MAX} characters, got {len(comment)}"})
         elif any(ord(c) < 32 and c not in "\t\n\r" for c in comment):
             problems.append({"field": "comment", "reason": "must not contain control characters"})
+        elif any(0xD800 <= ord(c) <= 0xDFFF for c in comment):
+            problems.append({"field": "comment", "reason": "must not contain lone surrogates"})
     return problems
 
 

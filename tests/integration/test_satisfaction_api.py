@@ -87,6 +87,11 @@ def test_the_rate_link_rates_once_even_when_followed_twice(client: Any, clock: F
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     bad = client.http.post(link, headers=form, body="rating=9")
     assert bad.status_code == 400 and "rating" in bad.body.decode()
+    as_json = {"Content-Type": "application/json", "Accept": "application/json"}
+    for body, field in (("[" * 100 + "]" * 100, "body"), ('{"rating": 3, "comment": "half \\ud83d"}', "comment"),
+                        ('{"rating": 3, "comment": 5}', "comment"), ("", "body")):
+        refused = client.http.post(link, headers=as_json, body=body)
+        assert refused.status_code == 400 and refused.json_body["field"] == field, (body, refused.body)
     first = client.http.post(link, headers=form, body="rating=2&comment=took+two+days")
     assert first.status_code == 200, first.body
     assert "your rating of" in first.body.decode()

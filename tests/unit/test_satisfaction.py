@@ -69,11 +69,12 @@ def test_only_the_first_rating_of_a_resolution_counts() -> None:
         (True, None, ["rating"]),
         (3, "x" * (COMMENT_MAX + 1), ["comment"]),
         (3, "bell\x07", ["comment"]),
+        (3, "half \ud83d", ["comment"]),
         (9, 5, ["rating", "comment"]),
         (5, "x" * COMMENT_MAX, []),
         (1, None, []),
     ],
-    ids=["zero", "six", "text", "bool", "long-comment", "control", "both", "longest-comment", "lowest"],
+    ids=["zero", "six", "text", "bool", "long-comment", "control", "surrogate", "both", "longest-comment", "lowest"],
 )
 def test_rating_problems_name_the_field(rating: Any, comment: Any, fields: list[str]) -> None:
     assert [p["field"] for p in rating_problems(rating, comment)] == fields

@@ -79,7 +79,9 @@ def _svg_bars(title: str, labels: Sequence[str], series: Mapping[str, Sequence[f
 
 
 def charts(report: Mapping[str, Any]) -> list[str]:
-    """The SVG charts of a steering report: volumes by process and SLA compliance, five weeks."""
+    """The SVG charts of a steering report, five weeks each: volumes by process, SLA compliance,
+    known errors and problem candidates added, and satisfaction (a report kept before these were
+    measured draws the first two only)."""
     labels = [w["week"] for w in report["weeks"]]
     processes = sorted({p for w in report["weeks"] for p in w["opened_by_process"]})
     volumes = {p: [w["opened_by_process"].get(p, 0) for w in report["weeks"]] for p in processes}
@@ -87,10 +89,23 @@ def charts(report: Mapping[str, Any]) -> list[str]:
         clock: [round(100 * (w["sla"].get(clock) or 0), 1) for w in report["weeks"]]
         for clock in ("first_response", "resolution")
     }
-    return [
+    drawn = [
         _svg_bars("Tickets opened by process", labels, volumes or {"none": [0] * len(labels)}),
         _svg_bars("SLA compliance (%)", labels, compliance, "%"),
     ]
+    weeks = report["weeks"]
+    if all("satisfaction" in w for w in weeks):
+        added = {
+            "known errors": [w.get("known_errors_added", 0) for w in weeks],
+            "problem candidates": [w.get("problem_candidates_added", 0) for w in weeks],
+        }
+        satisfaction = {
+            "response rate (%)": [round(100 * (w["satisfaction"].get("response_rate") or 0), 1) for w in weeks],
+            "mean rating x 20": [round(20 * (w["satisfaction"].get("mean_rating") or 0), 1) for w in weeks],
+        }
+        drawn.append(_svg_bars("Known errors and problem candidates added", labels, added))
+        drawn.append(_svg_bars("Satisfaction: response rate and mean rating (5 = 100)", labels, satisfaction))
+    return drawn
 
 
 #: The columns of the week-by-week table of what was added and how satisfied requesters were.

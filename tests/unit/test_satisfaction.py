@@ -191,6 +191,9 @@ def test_the_steering_report_shows_what_was_added_and_satisfaction_week_by_week(
     }
     html = to_html(report)
     assert "Problem candidates added" in html and "&lt;b&gt;3 alike&lt;/b&gt;" in html
+    assert html.count("<svg") == 4 and "<title>Known errors and problem candidates added</title>" in html
+    # W48: 4 of 4 rated at 3.0 on average: 100 % and 60 (of 100)
+    assert "response rate (%) 2026-W48: 100" in html and "mean rating x 20 2026-W48: 60" in html
     assert "<td>2026-W48</td><td>1</td><td>4</td><td>4</td><td>4</td><td>1.0</td><td>3.0</td>" in html
     text = to_text(report)
     assert "Known errors added 1 (previous four weeks: 1.00 a week), problem candidates added 4 " \

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.errors import AlreadyClaimed, Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
@@ -36,6 +36,9 @@ from chalicelib.domain.ticket import Ticket
 from chalicelib.observability import logger
 from chalicelib.services.action_links import RATE, ActionLink, LinkInvalid, LinkUsed
 from chalicelib.services.ports import Claim, Clock, TicketRepository
+
+if TYPE_CHECKING:
+    from chalicelib.services.tickets import TicketService
 
 
 class AlreadyRated(Conflict):
@@ -84,8 +87,8 @@ class SatisfactionService:
     #: A rating is retried this often when the ticket changes under it (another write in between).
     ATTEMPTS = 3
 
-    def __init__(self, tickets: Any, repository: TicketRepository, clock: Clock) -> None:
-        #: :class:`chalicelib.services.tickets.TicketService` (visibility, ``amend``).
+    def __init__(self, tickets: TicketService, repository: TicketRepository, clock: Clock) -> None:
+        #: Who may see the ticket, and the version-guarded write (``amend``).
         self.tickets = tickets
         self.repository = repository
         self.clock = clock

@@ -17,6 +17,7 @@ from chalicelib.api.pages import pages_blueprint
 from chalicelib.api.portal import portal_blueprint
 from chalicelib.api.problems import problems_blueprint
 from chalicelib.api.reports import reports_blueprint
+from chalicelib.api.satisfaction import satisfaction_blueprint
 from chalicelib.api.tickets import tickets_blueprint
 from chalicelib.config import events_stream_arn, notices_queue_name
 from chalicelib.inbound.bridges import bridges_blueprint
@@ -36,6 +37,7 @@ app.register_blueprint(action_links_blueprint)
 app.register_blueprint(problems_blueprint)
 app.register_blueprint(pages_blueprint)
 app.register_blueprint(portal_blueprint)
+app.register_blueprint(satisfaction_blueprint)
 app.register_blueprint(openapi_blueprint)
 app.register_blueprint(slack_blueprint)
 app.register_blueprint(bridges_blueprint)

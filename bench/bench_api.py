@@ -34,7 +34,8 @@ def cold_start(repeats: int = 9) -> dict[str, float]:
 
 
 def request_counts() -> dict[str, float]:
-    """DynamoDB requests made by one read and one open (with and without an Idempotency-Key)."""
+    """DynamoDB requests made by one read and one open (with and without an Idempotency-Key), a
+    list, and the requester's rating of a resolution."""
     from moto import mock_aws
 
     os.environ.update(
@@ -87,6 +88,12 @@ def request_counts() -> dict[str, float]:
             with aws.count_dynamodb_requests() as counter:
                 client.http.get("/tickets?status=new&limit=25", headers=headers)
             out["requests_list_tickets"] = counter.total
+            version = client.http.get(f"/tickets/{number}", headers=headers).json_body["version"]
+            moved = json.dumps({"to": "resolved", "version": version})
+            client.http.post(f"/tickets/{number}/transitions", headers=headers, body=moved)
+            with aws.count_dynamodb_requests() as counter:
+                client.http.post(f"/tickets/{number}/rating", headers=headers, body=json.dumps({"rating": 4}))
+            out["requests_rate_resolution"] = counter.total
         return out
 
 

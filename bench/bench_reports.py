@@ -2,7 +2,7 @@
 
 10,000 and 100,000 synthetic tickets (opened over 120 days on 30 agents, 13 groups, 14
 services, 4 business units, 5 priorities; most answered and resolved, some reassigned or
-reopened) are turned into their contributions by the domain (the same function the stream
+reopened, four in ten resolutions rated) are turned into their contributions by the domain (the same function the stream
 handler uses; without SLA clocks, whose counters only add attributes to the same cells), summed
 into rollup cells and written to the rollups table. Then ``GET /reports/measures`` and
 ``GET /reports/sla`` for 90 days (``desk().reports``, what the routes call) are counted: requests
@@ -58,10 +58,15 @@ def synthetic_events(number: str, rng: random.Random) -> list[Any]:
     if rng.random() < 0.85:
         at += timedelta(minutes=rng.randrange(10, 5 * 24 * 60))
         add(at, agent, EventKind.STATUS_CHANGED, {"status": "assigned"}, {"status": "resolved"})
+        resolution = len(events)
+        if rng.random() < 0.4:
+            rated = at + timedelta(minutes=rng.randrange(5, 60))  # before any reopen
+            add(rated, "req", EventKind.RATED, {}, {"rating": rng.randint(1, 5), "comment": None,
+                                                     "resolution": resolution, "source": "link"})
         if rng.random() < 0.05:
             at += timedelta(hours=rng.randrange(1, 48))
             add(at, "req", EventKind.STATUS_CHANGED, {"status": "resolved"}, {"status": "in_progress"})
-    return events
+    return sorted(events, key=lambda e: e.seq)
 
 
 def load(size: int) -> dict[str, float]:
@@ -103,6 +108,8 @@ def report_cost(size: int) -> dict[str, float]:
                 out[f"{name}_requests_{operation}"] = n
             out[f"{name}_items_read"] = items.items
             out[f"{name}_rows"] = len(answer["rows"])
+            if kind == "measures" and by is None:
+                out[f"satisfaction_response_rate_{label}"] = answer["rows"][0]["satisfaction"]["response_rate"]
     return out
 
 

@@ -206,6 +206,8 @@ class Settings:
     rollups_table: str = "desk-dev-rollups"
     #: A clock paused longer than this share of its target is listed by pause governance.
     pause_governance_share: float = 0.5
+    #: Satisfaction ratings at or below this are low: the morning patrol lists them.
+    low_rating_max: int = 2
     attachments_bucket: str = "desk-dev-attachments"
     s3_endpoint: str | None = None
     attachment_max_bytes: int = 10 * 1024 * 1024
@@ -366,6 +368,7 @@ def get_settings() -> Settings:
         root_cause_categories=_env_list("ROOT_CAUSE_CATEGORIES", ()),
         rollups_table=_table(stage, "ROLLUPS_TABLE", "rollups"),
         pause_governance_share=_env_float("PAUSE_GOVERNANCE_SHARE", 0.5),
+        low_rating_max=_env_int("LOW_RATING_MAX", 2),
         attachments_bucket=_env("ATTACHMENTS_BUCKET") or f"desk-{stage}-attachments",
         s3_endpoint=_env("S3_ENDPOINT") or None,
         attachment_max_bytes=_env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),

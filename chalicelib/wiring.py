@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from chalicelib.services.queues import QueueService
     from chalicelib.services.rate_limits import RateLimiter
     from chalicelib.services.reports import MeasureCalculator, ReportService, RollupKeeper, RollupRebuild
+    from chalicelib.services.satisfaction import RecentRatings, SatisfactionService
     from chalicelib.services.sla import SlaClockKeeper
     from chalicelib.services.slack import SlackIntakeService
     from chalicelib.services.steering import SteeringReports
@@ -471,6 +472,13 @@ class Desk:
             gate_priorities=frozenset(self.settings.problem_gate_priorities),
         )
 
+    @cached_property
+    def satisfaction(self) -> SatisfactionService:
+        """The requester's ratings of resolutions (portal and rate links)."""
+        from chalicelib.services.satisfaction import SatisfactionService
+
+        return SatisfactionService(self.ticket_service, self.tickets, self.clock)
+
     def service_terms(self) -> ServiceTerms:
         """The catalog's terms (keywords and aliases, English and German) for text matching."""
         from chalicelib.domain.similarity import ServiceTerms
@@ -647,6 +655,7 @@ class Desk:
 
     @cached_property
     def morning_patrol(self) -> MorningPatrol:
+        from chalicelib.domain.patrol import PatrolSettings
         from chalicelib.services.patrol import MorningPatrol
 
         return MorningPatrol(
@@ -657,8 +666,12 @@ class Desk:
             service_manager=self.settings.service_manager,
             timezone=self.settings.service_manager_timezone,
             patrol_time=self.settings.patrol_time,
+            settings=PatrolSettings(
+                timezone=self.settings.service_manager_timezone, low_rating_max=self.settings.low_rating_max
+            ),
             candidates=lambda: [c.to_dict() for c in self.candidate_finder.store.in_state("new", 20)],
             channels=self.channel_patrol.read if self.channel_patrol is not None else None,
+            low_ratings=self.recent_ratings.low,
         )
 
     @cached_property
@@ -682,6 +695,15 @@ class Desk:
 
         return ChannelPatrol(self.slack_api, self.settings.slack_patrol_channels, guess,
                              self.settings.triage_confidence)
+
+    @cached_property
+    def recent_ratings(self) -> RecentRatings:
+        """The ratings given in a span (the patrol's low ratings), found through the rollups."""
+        from zoneinfo import ZoneInfo
+
+        from chalicelib.services.satisfaction import RecentRatings
+
+        return RecentRatings(self.rollup_store, self.tickets, ZoneInfo(self.settings.desk_timezone))
 
     @cached_property
     def health(self) -> HealthCheck:
@@ -773,7 +795,10 @@ class Desk:
             service_manager=self.settings.service_manager,
             timezone=self.settings.service_manager_timezone,
             send_time=self.settings.patrol_time,
-            candidates=lambda: [c.to_dict() for c in self.candidate_finder.store.in_state("new", 20)],
+            found_candidates=lambda first, last: [
+                c.to_dict() for c in self.candidate_finder.store.found_between(first, last)
+            ],
+            low_rating_max=self.settings.low_rating_max,
         )
 
 def bootstrap(settings: Settings | None = None, **overrides: Any) -> Desk:

@@ -84,9 +84,13 @@ _ACCESS: dict[str, Grants] = {
         "TicketsTable/by_type": _g("dynamodb:Query"),
         "ProblemCandidatesTable": _g("dynamodb:GetItem", "dynamodb:PutItem"),
     },
+    # The low ratings since the last patrol: the rollups' daily lists, then each rated ticket
+    # and its events.
     "MorningPatrol": _merge(
         _RELAY,
-        {"TicketsTable/by_status": _g("dynamodb:Query"), "ProblemCandidatesTable/by_state": _g("dynamodb:Query")},
+        {"TicketsTable/by_status": _g("dynamodb:Query"), "ProblemCandidatesTable/by_state": _g("dynamodb:Query"),
+         "RollupsTable": _g("dynamodb:Query"), "TicketsTable": _g("dynamodb:GetItem"),
+         "EventsTable": _g("dynamodb:Query")},
     ),
     # Closing a ticket writes it with its events and notices, and keeps it as a labelled example.
     "AutoClose": _merge(_CONFIG, {

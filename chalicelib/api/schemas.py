@@ -222,3 +222,8 @@ class BridgeBody(Strict):
 
     system: Literal["github", "jira"]
     issue: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+class RatingBody(Strict):
+    """The requester's satisfaction with the ticket's resolution (1 very dissatisfied .. 5 very satisfied)."""
+
+    rating: Annotated[int, Field(ge=1, le=5, strict=True)]
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000), Lines] | None = None

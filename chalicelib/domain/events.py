@@ -49,6 +49,9 @@ Payloads by kind (``before`` / ``after`` hold only the fields the event is about
 ``worked_elsewhere``  after ``{"system", "key", "what", "by", ...}``: that issue's webhook told of a
                       status change (``status``), a comment (``body``), a pull request merged
                       (``pull_request``) or work logged (``seconds``); ``note`` says it in a line.
+``rated``             after ``{"rating": 1..5, "comment": text or null, "resolution": seq, "source":
+                      "portal"|"link"}``: the requester's satisfaction with the resolution whose
+                      ``status_changed`` event is ``resolution`` (``chalicelib.domain.satisfaction``).
 """
 
 from __future__ import annotations
@@ -90,6 +93,7 @@ class EventKind:
     PROBLEM_TIMER = "problem_timer"
     BRIDGED = "bridged"
     WORKED_ELSEWHERE = "worked_elsewhere"
+    RATED = "rated"
 
 
 @dataclass(frozen=True)

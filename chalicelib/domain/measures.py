@@ -46,12 +46,22 @@ Definitions (the README repeats them):
 * **problems** (``prb_opened`` and ``prb_incidents`` on the opening day: its ``incidents`` links
   now; ``prb_root_cause`` on the day a root cause was first recorded; ``prb_resolved`` on its
   first resolution).
+* **satisfaction** (``sat_res``, ``sat_rated``, ``sat_sum``, ``sat_r.<rating>``): every resolution
+  of an incident or service request (``chalicelib.domain.satisfaction``: a move into a resolved
+  state from an open one, or straight to closed; a reopened ticket's next resolution counts
+  again), on its day, under the assignee at resolution (else whoever resolved it); the same
+  resolutions rated by the requester, the sum of their ratings and how many got each rating. A
+  rating lands on its resolution's day, so the response rate (``sat_rated / sat_res``) is of the
+  resolutions in the period, and the mean rating ``sat_sum / sat_rated``.
+* **known errors added** (``prb_known_error``): problems that became a known error, on that day
+  (the first time).
 * **corrections** (``corrected``, ``corrected.<field>``): classification corrections by staff,
   on their day, and the fields they changed (what the desk got wrong).
 * **ticket lists** (family ``tickets``, under ``all``): ``breached.<clock>.<number>``,
   ``long_paused.<clock>.<number>`` (on the clock's decided day), ``reopened.<number>`` (each
   reopen's day), ``known_error.<number>`` (the day a problem became a known error),
-  ``corrected.<number>``.
+  ``corrected.<number>``, ``rated.<rating>.<number>`` (the day the requester rated a resolution:
+  the morning patrol's and the steering report's low ratings).
 * **backlog** (family ``backlog``, cell day = the day the ticket opened): ``d.<day>`` is +1 on
   each day the ticket entered an open state from outside (opened, reopened) and -1 on each day
   it left them (resolved, closed, cancelled), under its current dimensions; a ticket is in the
@@ -73,6 +83,7 @@ from chalicelib.domain.events import EventKind, TicketEvent
 from chalicelib.domain.histogram import bucket_of
 from chalicelib.domain.lifecycle import Phase
 from chalicelib.domain.processes import phase_of
+from chalicelib.domain.satisfaction import resolutions
 from chalicelib.domain.sla.calendar import BusinessCalendar
 from chalicelib.domain.sla.clocks import Clock, TicketClocks
 
@@ -274,6 +285,7 @@ def ticket_contribution(inputs: MeasureInputs) -> Contribution:
 
     if kind in SUPPORT_TYPES:
         _support_measures(inputs, walk, out, resolution, reopened)
+        _satisfaction(walk, out)
     _handled(walk, out)
     _sla(inputs, walk, out)
     if kind == "change_request":
@@ -333,6 +345,17 @@ def _first_contact(walk: _Walk, resolved_at: datetime, resolver: str) -> bool:
         and e.actor != walk.requester
     ]
     return len(replies) <= 1
+
+
+def _satisfaction(walk: _Walk, out: _Builder) -> None:
+    for resolved in resolutions(walk.events, walk.final.type):
+        state = walk.at(resolved.at)
+        keys = {**state.keys(), "agent": state.agent if state.agent != NONE else resolved.actor}
+        values = {"sat_res": 1}
+        if resolved.rating is not None and resolved.rated_at is not None:
+            values.update({"sat_rated": 1, "sat_sum": resolved.rating, f"sat_r.{resolved.rating}": 1})
+            out.add(resolved.rated_at, {ALL: ALL}, {f"rated.{resolved.rating}.{walk.number}": 1}, family=TICKETS)
+        out.add(resolved.at, keys, values)
 
 
 def _handled(walk: _Walk, out: _Builder) -> None:
@@ -410,6 +433,10 @@ def _problems(walk: _Walk, out: _Builder, resolution: tuple[datetime, TicketEven
     cause = next((e for e in walk.events if e.kind == EventKind.PROBLEM_RECORDED and e.after.get("root_causes")), None)
     if cause is not None:
         out.add(cause.at, walk.at(cause.at).keys(), {"prb_root_cause": 1})
+    known = next((e for e in walk.events if e.kind == EventKind.STATUS_CHANGED
+                  and e.after.get("status") == "known_error"), None)
+    if known is not None:
+        out.add(known.at, walk.at(known.at).keys(), {"prb_known_error": 1})
     if resolution is not None:
         out.add(resolution[0], walk.at(resolution[0]).keys(), {"prb_resolved": 1})
 

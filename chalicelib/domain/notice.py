@@ -12,7 +12,7 @@ sent. At the edges (the outbox item, the queue message) a notice is the JSON-abl
 ``Notice.data`` carries the facts the texts and quiet hours use; every key is optional:
 ``type``, ``priority``, ``title``, ``status``, ``tags``, ``els_until`` (ISO instant), ``clock``,
 ``alert`` ("warning" | "breach"), ``at`` (ISO instant of the alert), ``left_seconds``,
-``assignee``, ``group``, ``requester``, ``confirm_link`` and ``reopen_link``, ``body`` (a reply's
+``assignee``, ``group``, ``requester``, ``confirm_link``, ``reopen_link`` and ``rate_link``, ``body`` (a reply's
 text), ``zone`` (the reader's IANA time zone the text shows times in) and ``links_expire_at``.
 """
 

@@ -22,6 +22,9 @@ Sections, in digest order (``key``: rule):
 ``awaiting_triage``   open and flagged ``triage``.
 ``vip``               open and ``vip``.
 ``change_conflicts``  an open change request whose window conflicts with another change's.
+``low_ratings``       a requester rated a resolution ``low_rating_max`` (2) or less after the
+                      previous patrol and at or before ``now`` (any status; the ratings come in
+                      beside the views, ``low_ratings``), by rating instant.
 
 "Open" means a status of the open or waiting phase of the ticket's lifecycle (for incidents:
 new, assigned, in_progress, waiting_on_requester).
@@ -65,6 +68,7 @@ OUT_OF_CATALOG = "out_of_catalog"
 AWAITING_TRIAGE = "awaiting_triage"
 VIP = "vip"
 CHANGE_CONFLICTS = "change_conflicts"
+LOW_RATINGS = "low_ratings"
 SECTION_KEYS = (
     BREACHED,
     AT_RISK,
@@ -76,6 +80,7 @@ SECTION_KEYS = (
     AWAITING_TRIAGE,
     VIP,
     CHANGE_CONFLICTS,
+    LOW_RATINGS,
 )
 
 
@@ -89,10 +94,26 @@ class PatrolSettings:
     at_risk_horizon: timedelta | None = None
     #: The Service Manager's zone, for the local day and the times shown.
     timezone: str = "America/Chicago"
+    #: Satisfaction ratings at or below this are listed (``LOW_RATING_MAX``).
+    low_rating_max: int = 2
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class RatingSeen:
+    """A requester's rating of one resolution, as the patrol lists it."""
+
+    number: str
+    title: str
+    priority: str
+    rating: int
+    comment: str | None
+    rated_at: datetime
+    #: Who held the ticket when it was resolved (the assignee, else whoever resolved it).
+    resolved_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -239,6 +260,7 @@ def morning_patrol(
     settings: PatrolSettings | None = None,
     candidates: Sequence[Mapping[str, Any]] = (),
     slack: Sequence[Mapping[str, Any]] = (),
+    low_ratings: Sequence[RatingSeen] = (),
 ) -> PatrolDigest:
     """The digest of ``tickets`` for the patrol of ``patrol_date`` at ``now`` (rules: module docstring)."""
     require_aware(now, "now")
@@ -321,6 +343,21 @@ def morning_patrol(
             times = "once" if view.reopen_count == 1 else f"{view.reopen_count} times"
             found[REOPENED].append(((), view, f"reopened {times}, now {_status(view.status)}, {view.assigned()}"))
 
+    by_number = {view.number: view for view in views}
+    for seen in low_ratings:
+        if seen.rating > settings.low_rating_max or seen.rated_at > now:
+            continue
+        if previous_patrol is not None and seen.rated_at <= previous_patrol:
+            continue
+        view = by_number.get(seen.number) or _View.of(
+            {"number": seen.number, "title": seen.title, "priority": seen.priority}
+        )
+        said = f": \u201c{_clip(seen.comment)}\u201d" if seen.comment else " (no comment)"
+        who = f", handled by {seen.resolved_by}" if seen.resolved_by else ""
+        found[LOW_RATINGS].append(
+            ((utc(seen.rated_at),), view, f"rated {seen.rating}/5 at {say(seen.rated_at)}{said}{who}")
+        )
+
     brief: dict[str, BriefItem] = {}
     sections: list[PatrolSection] = []
     for key in SECTION_KEYS:
@@ -359,6 +396,7 @@ def _title(key: str, settings: PatrolSettings) -> str:
         AWAITING_TRIAGE: "Awaiting triage",
         VIP: "VIP requests",
         CHANGE_CONFLICTS: "Changes in conflict",
+        LOW_RATINGS: f"Rated {settings.low_rating_max} or less since the last patrol",
     }
     return titles[key]
 
@@ -469,6 +507,12 @@ def _conflicts(change: object) -> tuple[str, ...]:
     if not isinstance(found, list):
         return ()
     return tuple(str(c["number"]) for c in found if isinstance(c, Mapping) and "number" in c)
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    """A comment on one line, cut to ``limit`` characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "\u2026"
 
 
 def _rank(priority: str) -> int:

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from chalicelib.domain.histogram import quantile_of
+from chalicelib.domain.satisfaction import RATING_MAX, RATING_MIN
 
 #: Backlog age bands: (name, first age in whole days, first age past the band).
 AGE_BANDS = (("<1d", 0, 1), ("1-3d", 1, 3), ("3-7d", 3, 7), ("7-30d", 7, 30), (">30d", 30, 10**9))
@@ -85,12 +86,28 @@ def measure_row(key: str, values: Mapping[str, int], backlog: Mapping[str, int] 
             "emergency_share": _rate(values.get("chg_emergency", 0), changes),
         },
         "corrections": {"count": values.get("corrected", 0), "fields": _named(values, "corrected.")},
+        "satisfaction": satisfaction_summary(values),
         "problems": {
             "opened": problems,
             "with_root_cause": values.get("prb_root_cause", 0),
             "resolved": values.get("prb_resolved", 0),
+            "known_errors_added": values.get("prb_known_error", 0),
             "incidents_per_problem": _rate(values.get("prb_incidents", 0), problems),
         },
+    }
+
+
+def satisfaction_summary(values: Mapping[str, int]) -> dict[str, Any]:
+    """The requesters' ratings of the resolutions in the period: how many resolutions, how many
+    were rated (and the share: the response rate), the mean rating and how many got each."""
+    resolutions = values.get("sat_res", 0)
+    rated = values.get("sat_rated", 0)
+    return {
+        "resolutions": resolutions,
+        "rated": rated,
+        "response_rate": _rate(rated, resolutions),
+        "mean_rating": round(values.get("sat_sum", 0) / rated, 2) if rated else None,
+        "ratings": {str(n): values.get(f"sat_r.{n}", 0) for n in range(RATING_MIN, RATING_MAX + 1)},
     }
 
 

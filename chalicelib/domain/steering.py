@@ -79,7 +79,9 @@ def _svg_bars(title: str, labels: Sequence[str], series: Mapping[str, Sequence[f
 
 
 def charts(report: Mapping[str, Any]) -> list[str]:
-    """The SVG charts of a steering report: volumes by process and SLA compliance, five weeks."""
+    """The SVG charts of a steering report, five weeks each: volumes by process, SLA compliance,
+    known errors and problem candidates added, and satisfaction (a report kept before these were
+    measured draws the first two only)."""
     labels = [w["week"] for w in report["weeks"]]
     processes = sorted({p for w in report["weeks"] for p in w["opened_by_process"]})
     volumes = {p: [w["opened_by_process"].get(p, 0) for w in report["weeks"]] for p in processes}
@@ -87,10 +89,40 @@ def charts(report: Mapping[str, Any]) -> list[str]:
         clock: [round(100 * (w["sla"].get(clock) or 0), 1) for w in report["weeks"]]
         for clock in ("first_response", "resolution")
     }
-    return [
+    drawn = [
         _svg_bars("Tickets opened by process", labels, volumes or {"none": [0] * len(labels)}),
         _svg_bars("SLA compliance (%)", labels, compliance, "%"),
     ]
+    weeks = report["weeks"]
+    if all("satisfaction" in w for w in weeks):
+        added = {
+            "known errors": [w.get("known_errors_added", 0) for w in weeks],
+            "problem candidates": [w.get("problem_candidates_added", 0) for w in weeks],
+        }
+        satisfaction = {
+            "response rate (%)": [round(100 * (w["satisfaction"].get("response_rate") or 0), 1) for w in weeks],
+            "mean rating x 20": [round(20 * (w["satisfaction"].get("mean_rating") or 0), 1) for w in weeks],
+        }
+        drawn.append(_svg_bars("Known errors and problem candidates added", labels, added))
+        drawn.append(_svg_bars("Satisfaction: response rate and mean rating (5 = 100)", labels, satisfaction))
+    return drawn
+
+
+#: The columns of the week-by-week table of what was added and how satisfied requesters were.
+ADDED_COLUMNS = ("week", "known_errors_added", "problem_candidates_added", "resolutions", "rated",
+                 "response_rate", "mean_rating")
+
+
+def _added_row(week: Mapping[str, Any]) -> dict[str, Any]:
+    """One week's known errors and problem candidates added, and its satisfaction figures (a
+    report kept before these were measured shows them empty)."""
+    satisfaction = week.get("satisfaction") or {}
+    return {
+        "week": week["week"],
+        "known_errors_added": week.get("known_errors_added", ""),
+        "problem_candidates_added": week.get("problem_candidates_added", ""),
+        **{k: satisfaction.get(k, "") for k in ("resolutions", "rated", "response_rate", "mean_rating")},
+    }
 
 
 def to_html(report: Mapping[str, Any]) -> str:
@@ -118,6 +150,8 @@ def to_html(report: Mapping[str, Any]) -> str:
                                                         "median_resolve_s", "backlog")}} for w in report["weeks"]],
             ["week", "opened", "resolved", "fcr_rate", "reopen_rate", "median_resolve_s", "backlog"],
         ),
+        "<h2>Satisfaction, known errors and problem candidates against the previous four</h2>",
+        table([_added_row(w) for w in report["weeks"]], list(ADDED_COLUMNS)),
         "<h2>SLA compliance by business unit</h2>",
         table(report["sla_by_business_unit"], ["key", "clock", "met", "breached", "compliance",
                                                 "compliance_without_pauses"]),
@@ -128,7 +162,8 @@ def to_html(report: Mapping[str, Any]) -> str:
         "<h2>Reopened</h2>", lines(report["reopened"]),
         "<h2>Long paused</h2>", lines(report["long_paused"]),
         "<h2>Known errors added</h2>", lines(report["known_errors_added"]),
-        "<h2>Problem candidates</h2>", lines(report["problem_candidates"]),
+        "<h2>Problem candidates added</h2>", lines(report.get("problem_candidates_added", [])),
+        "<h2>Low satisfaction ratings</h2>", lines(report.get("low_ratings", [])),
         "<h2>Changes and their outcomes</h2>",
         table([{"key": k, **v} for k, v in current["changes_by_model"].items()],
               ["key", "count", "success_rate", "caused_incidents"]),
@@ -147,7 +182,9 @@ def to_html(report: Mapping[str, Any]) -> str:
 def to_csv(report: Mapping[str, Any]) -> str:
     """The weekly figures as CSV: one line per week (the week and the previous four)."""
     columns = ["week", "from", "to", "opened", "resolved", "fcr_rate", "reopen_rate", "median_resolve_s",
-               "backlog", "sla_first_response", "sla_resolution", "changes", "change_success_rate"]
+               "backlog", "sla_first_response", "sla_resolution", "changes", "change_success_rate",
+               "known_errors_added", "problem_candidates_added", "satisfaction_response_rate",
+               "satisfaction_mean_rating"]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
@@ -158,6 +195,8 @@ def to_csv(report: Mapping[str, Any]) -> str:
             "sla_resolution": w["sla"].get("resolution"),
             "changes": w["changes"]["count"],
             "change_success_rate": w["changes"]["success_rate"],
+            "satisfaction_response_rate": (w.get("satisfaction") or {}).get("response_rate"),
+            "satisfaction_mean_rating": (w.get("satisfaction") or {}).get("mean_rating"),
         })
     return out.getvalue()
 
@@ -179,9 +218,24 @@ def to_text(report: Mapping[str, Any]) -> str:
         "SLA compliance: " + ", ".join(f"{clock} {value}" for clock, value in week["sla"].items()),
         f"Changes {week['changes'].get('count', 0)}, success rate {week['changes'].get('success_rate')}",
         f"Classification corrections {report['corrections']['count']}",
+        f"Known errors added {week.get('known_errors_added', 0)} (previous four weeks: "
+        f"{average('known_errors_added')} a week), problem candidates added "
+        f"{week.get('problem_candidates_added', 0)} (previous four weeks: {average('problem_candidates_added')})",
+        _satisfaction_line(week.get("satisfaction") or {}),
     ]
     for title, key in (("Breaches", "breaches"), ("Reopened", "reopened"), ("Long paused", "long_paused"),
-                       ("Known errors added", "known_errors_added"), ("Problem candidates", "problem_candidates")):
-        lines.append(f"\n{title} ({len(report[key])})")
-        lines.extend(f"  {item}" for item in report[key] or ["none"])
+                       ("Known errors added", "known_errors_added"),
+                       ("Problem candidates added", "problem_candidates_added"), ("Low ratings", "low_ratings")):
+        items = report.get(key, [])
+        lines.append(f"\n{title} ({len(items)})")
+        lines.extend(f"  {item}" for item in items or ["none"])
     return "\n".join(lines)
+
+
+def _satisfaction_line(satisfaction: Mapping[str, Any]) -> str:
+    rated, resolutions = satisfaction.get("rated", 0), satisfaction.get("resolutions", 0)
+    mean = satisfaction.get("mean_rating")
+    return (
+        f"Satisfaction: {rated} of {resolutions} resolutions rated (response rate "
+        f"{satisfaction.get('response_rate')}), mean rating {mean if mean is not None else '-'}"
+    )

@@ -120,8 +120,8 @@ def format_email(notice: Notice) -> tuple[str, str]:
     """``(subject, plain-text body)``.
 
     Requester notices (acknowledgement, status change, completion) tell the requester how to
-    follow the ticket; a completion offers the ``confirm_link`` and ``reopen_link`` of ``data``
-    (the ticket link when they are missing), and a status change offers them when present.
+    follow the ticket; a completion offers the ``confirm_link``, ``reopen_link`` and ``rate_link``
+    of ``data`` (the ticket link when they are missing), and a status change offers them when present.
     """
     data = notice.data
     subject = notice.subject.strip() or (notice.text.splitlines()[0] if notice.text else notice.kind)
@@ -136,6 +136,8 @@ def format_email(notice: Notice) -> tuple[str, str]:
                 lines.append(f"If this solves it, please confirm: {confirm}")
             if reopen:
                 lines.append(f"If it does not, reopen the ticket: {reopen}")
+            if data.get("rate_link"):
+                lines.append(f"How did we do? Rate it from 1 to 5: {data['rate_link']}")
         elif notice.link:
             lines.append(f"Confirm the solution or reopen the ticket here: {notice.link}")
         lines.append("")

@@ -1,4 +1,4 @@
-"""Action links: the confirm and reopen links of a completion notice, signed, expiring, single-use.
+"""Action links: the confirm, reopen and rate links of a completion notice, signed, expiring, single-use.
 
 A link is the authority for one move on one ticket by its requester, so opening it needs no
 bearer token. Its token is ``<payload>.<signature>``: the payload (base64url JSON) names the
@@ -6,7 +6,10 @@ ticket, the requester, the ``status_changed`` event the notice was sent for (``s
 (``confirm`` or ``reopen``) and when the link expires; the signature is an HMAC-SHA256 of the
 payload with the stage's ``ACTION_LINK_SECRET``. Both links of one notice share one claim id
 (``link:<ticket>:<seq>``), claimed in the same transaction as the move, so one notice's links
-act once between them.
+act once between them. The rate link (``rate``) is not a move: it records the requester's rating of
+that resolution, under the claim every rating of it shares (``rating:<ticket>:<seq>``,
+:func:`chalicelib.domain.satisfaction.claim_id`), so it rates once however often it is followed,
+and still works after the confirm link closed the ticket.
 
 Refusals are answers: a token that does not verify is a 403, an expired link a 410, a used link
 or one for an earlier resolution a 409, each with a sentence saying so.
@@ -22,9 +25,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.domain.errors import DeskError
+from chalicelib.domain.satisfaction import claim_id as rating_claim_id
 
 #: The moves a link may make (the requester's words of the lifecycles).
-LINK_ACTIONS = ("confirm", "reopen")
+MOVE_ACTIONS = ("confirm", "reopen")
+#: The rating of the resolution the notice was sent for.
+RATE = "rate"
+LINK_ACTIONS = (*MOVE_ACTIONS, RATE)
 
 
 class LinkInvalid(DeskError):
@@ -54,7 +61,10 @@ class ActionLink:
 
     @property
     def claim_id(self) -> str:
-        """Shared by the confirm and reopen links of one notice: either acts, once."""
+        """Shared by the confirm and reopen links of one notice: either acts, once. A rate link's
+        is the resolution's rating claim, shared with the portal's rating."""
+        if self.action == RATE:
+            return rating_claim_id(self.ticket, self.seq)
         return f"link:{self.ticket}:{self.seq}"
 
 

@@ -51,6 +51,10 @@ class CandidateStore(Protocol):
 
     def in_state(self, state: str, limit: int) -> list[Candidate]: ...
 
+    def found_between(self, first: datetime, last: datetime) -> list[Candidate]:
+        """Every candidate first found in ``[first, last)``, whatever its state now."""
+        ...
+
 
 class KeptCandidates:
     """:class:`CandidateStore` in memory: a desk built on other tickets than the tables' keeps its
@@ -73,6 +77,10 @@ class KeptCandidates:
     def in_state(self, state: str, limit: int) -> list[Candidate]:
         found = [c for c, _ in self.items.values() if c.state == state]
         return sorted(found, key=lambda c: (c.found_at or c.last, c.id), reverse=True)[:limit]
+
+    def found_between(self, first: datetime, last: datetime) -> list[Candidate]:
+        found = [c for c, _ in self.items.values() if first <= (c.found_at or c.last) < last]
+        return sorted(found, key=lambda c: (c.found_at or c.last, c.id))
 
 
 def as_incident(ticket: Ticket, terms: ServiceTerms) -> Incident:

@@ -45,6 +45,7 @@ from chalicelib.domain.notice import (
 )
 from chalicelib.domain.processes import lifecycle_of, phase_of
 from chalicelib.domain.quiet_hours import delivery_time
+from chalicelib.domain.satisfaction import RATED_TYPES
 from chalicelib.domain.ticket import Ticket
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ class NoticeFactory:
     public_url: str
     email_domain: str = "example.com"
     declared: tuple[ChannelDeclaration, ...] = CHANNELS
-    #: Signs the completion notice's confirm and reopen links; None: the notice links the ticket.
+    #: Signs the completion notice's confirm, reopen and rate links; None: the notice links the ticket.
     links: ActionLinks | None = None
     #: Working hours (quiet hours) and time zones of the people notices go to.
     readers: Readers | None = None
@@ -295,6 +296,14 @@ class NoticeFactory:
                 said + f"Please confirm it is done ({self.links.url(confirm)}) "
                 f"or reopen it ({self.links.url(reopen)}). These links work once, until {until}."
             )
+            rating: dict[str, Any] = {}
+            if ticket.type in RATED_TYPES:
+                rate = self.links.issue(ticket.number, ticket.requester, seq, "rate", now)
+                rating["rate_link"] = self.links.url(rate)
+                text += (
+                    f"\nHow satisfied are you with how it was handled? Rate it from 1 to 5, with a comment "
+                    f"if you like: {rating['rate_link']}"
+                )
             return self._requester(
                 ticket,
                 happened=f"{ticket.number}:status:{seq}",
@@ -305,6 +314,7 @@ class NoticeFactory:
                 confirm_link=self.links.url(confirm),
                 reopen_link=self.links.url(reopen),
                 links_expire_at=confirm.expires_at.isoformat(),
+                **rating,
             )
         what = {
             "waiting_on_requester": "is waiting for information from you",

@@ -18,7 +18,7 @@ from chalicelib.domain.errors import IllegalTransition
 from chalicelib.domain.identity import SYSTEM
 from chalicelib.domain.lifecycle import Phase
 from chalicelib.domain.notice import PATROL, SERVICE_MANAGER, Notice
-from chalicelib.domain.patrol import PatrolDigest, PatrolSettings, morning_patrol
+from chalicelib.domain.patrol import PatrolDigest, PatrolSettings, RatingSeen, morning_patrol
 from chalicelib.domain.processes import ALL_OPEN_STATUSES, ALL_RESOLVED_STATUSES, AUTO_CLOSE_STATUSES, lifecycle_for
 from chalicelib.domain.sla.calendar import BusinessCalendar
 from chalicelib.domain.ticket import Ticket
@@ -67,10 +67,13 @@ class MorningPatrol:
         settings: PatrolSettings | None = None,
         candidates: Callable[[], Sequence[Mapping[str, Any]]] | None = None,
         channels: Callable[[datetime], Sequence[Mapping[str, Any]]] | None = None,
+        low_ratings: Callable[[datetime | None, datetime, int], Sequence[RatingSeen]] | None = None,
     ) -> None:
         self.repository = repository
         #: What the patrolled Slack channels hold since a moment (``chalicelib.services.channel_patrol``).
         self.channels = channels
+        #: The ratings at or below a threshold given in a span (``RecentRatings.low``).
+        self.low_ratings = low_ratings
         #: The problem candidates awaiting a decision, listed in the digest.
         self.candidates = candidates
         self.claims = claims
@@ -91,6 +94,7 @@ class MorningPatrol:
             ticket_view(t, SYSTEM) for status in PATROL_STATUSES for t in tickets_with_status(self.repository, status)
         ]
         previous = self.patrol_instant(day - timedelta(days=1))
+        ratings = self.low_ratings(previous, now, self.settings.low_rating_max) if self.low_ratings else ()
         return morning_patrol(
             views,
             patrol_date=day,
@@ -99,6 +103,7 @@ class MorningPatrol:
             settings=self.settings,
             candidates=self.candidates() if self.candidates is not None else (),
             slack=self.channels(previous) if self.channels is not None else (),
+            low_ratings=ratings,
         )
 
     def send_if_due(self) -> bool:

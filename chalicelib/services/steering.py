@@ -5,12 +5,14 @@ Service Manager's zone kept and sent to the Service Manager's channels, once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain.instants import aware_instant
 from chalicelib.domain.measures import ALL, TICKETS
 from chalicelib.domain.notice import SERVICE_MANAGER, STEERING
+from chalicelib.domain.reports import satisfaction_summary
 from chalicelib.domain.steering import parse_week, to_text, week_name, weeks_back
 from chalicelib.observability import logger
 from chalicelib.services.patrol import parse_clock_time
@@ -35,7 +37,8 @@ class SteeringReports:
         service_manager: str,
         timezone: str,
         send_time: str = "08:00",
-        candidates: Callable[[], Sequence[Mapping[str, Any]]] | None = None,
+        found_candidates: Callable[[datetime, datetime], Sequence[Mapping[str, Any]]] | None = None,
+        low_rating_max: int = 2,
     ) -> None:
         self.reports = reports
         self.store = store
@@ -46,11 +49,15 @@ class SteeringReports:
         self.service_manager = service_manager
         self.zone = ZoneInfo(timezone)
         self.send_time = parse_clock_time(send_time)
-        self.candidates = candidates
+        #: The problem candidates first found in ``[from, to)`` (``CandidateStore.found_between``).
+        self.found_candidates = found_candidates
+        self.low_rating_max = low_rating_max
 
     # -- building ---------------------------------------------------------------------------
 
-    def _week_figures(self, name: str, first: date, last: date) -> dict[str, Any]:
+    def _week_figures(
+        self, name: str, first: date, last: date, candidates: Sequence[Mapping[str, Any]] = ()
+    ) -> dict[str, Any]:
         measures = self.reports.measures(first, last, None)["rows"]
         row = measures[0] if measures else None
         by_type = self.reports.measures(first, last, "type")["rows"]
@@ -73,6 +80,9 @@ class SteeringReports:
             "changes": row["changes"] if row else {"count": 0, "success_rate": None},
             "changes_by_model": {r["key"]: r["changes"] for r in by_model if r["changes"]["count"]},
             "problems": row["problems"] if row else {},
+            "known_errors_added": row["problems"]["known_errors_added"] if row else 0,
+            "problem_candidates_added": len(candidates),
+            "satisfaction": row["satisfaction"] if row else satisfaction_summary({}),
             "corrections": row["corrections"] if row else {"count": 0, "fields": {}},
         }
 
@@ -103,14 +113,37 @@ class SteeringReports:
             return f"{number} {title}: reopened ({who}; reopened {ticket.reopen_count}x, now {ticket.status})"
         if kind == "known_error":
             return f"{number} {title}: became a known error ({ticket.status})"
+        if kind == "rated":
+            return f"{number} {title}: rated {clock}/5 ({who}; now {ticket.status})"
         return f"{number} {title}: classification corrected ({who})"
+
+    def _candidates_by_week(self, weeks: Sequence[tuple[str, date, date]]) -> dict[str, list[Mapping[str, Any]]]:
+        """The problem candidates first found in each week (days in the reports' zone): one read
+        over the five weeks."""
+        out: dict[str, list[Mapping[str, Any]]] = {name: [] for name, _, _ in weeks}
+        if self.found_candidates is None:
+            return out
+        zone = self.reports.zone
+        start = datetime.combine(weeks[0][1], time(0), tzinfo=zone)
+        end = datetime.combine(weeks[-1][2] + timedelta(days=1), time(0), tzinfo=zone)
+        for candidate in self.found_candidates(start, end):
+            span = (candidate.get("why") or {}).get("span") or {}
+            found = aware_instant(candidate.get("found_at")) or aware_instant(span.get("to"))
+            if found is None:
+                continue
+            day = found.astimezone(zone).date()
+            for name, first, last in weeks:
+                if first <= day <= last:
+                    out[name].append(candidate)
+        return out
 
     def build(self, monday: date) -> dict[str, Any]:
         weeks = weeks_back(monday)
         name, first, last = weeks[-1]
         lists = self._lists(first, last)
-        candidates = self.candidates() if self.candidates is not None else []
-        figures = [self._week_figures(*week) for week in weeks]
+        candidates = self._candidates_by_week(weeks)
+        figures = [self._week_figures(*week, candidates=candidates[week[0]]) for week in weeks]
+        low = [e for e in lists.get("rated", []) if int(e.split(".", 1)[0]) <= self.low_rating_max]
         return {
             "week": name,
             "from": first.isoformat(),
@@ -123,9 +156,13 @@ class SteeringReports:
             "reopened": [self._reason("reopened", e) for e in lists.get("reopened", [])],
             "long_paused": [self._reason("long_paused", e) for e in lists.get("long_paused", [])],
             "known_errors_added": [self._reason("known_error", e) for e in lists.get("known_error", [])],
-            "problem_candidates": [
-                f"{c.get('id')}: {(c.get('why') or {}).get('reason', '')}" for c in candidates
+            "problem_candidates_added": [
+                f"{c.get('id')}: {(c.get('why') or {}).get('reason', '')} ({c.get('state')}; "
+                f"incidents {', '.join(c.get('incidents') or ())})"
+                for c in candidates[name]
             ],
+            "satisfaction": figures[-1]["satisfaction"],
+            "low_ratings": [self._reason("rated", e) for e in sorted(low)],
             "corrections": {
                 **figures[-1]["corrections"],
                 "tickets": [self._reason("corrected", e) for e in lists.get("corrected", [])],

@@ -989,6 +989,7 @@ REQUESTER_EVENT_FIELDS: dict[str, tuple[frozenset[str], bool]] = {
     EventKind.CONTESTED: (frozenset({"reason"}), True),
     EventKind.SLA_WARNING: (frozenset({"clock", "alert", "threshold", "at"}), False),
     EventKind.SLA_BREACHED: (frozenset({"clock", "alert", "threshold", "at"}), False),
+    EventKind.RATED: (frozenset({"rating", "comment", "resolution", "source"}), False),
 }
 
 

@@ -3,10 +3,12 @@ stable id, read one state at a time through the ``by_state`` index (never a Scan
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.config import get_settings
-from chalicelib.domain.candidates import Candidate
+from chalicelib.domain.candidates import STATES, Candidate
 from chalicelib.domain.errors import Conflict
 from chalicelib.observability import tracer
 from chalicelib.storage.models import ProblemCandidateModel, bind_models
@@ -56,3 +58,19 @@ class DynamoCandidates:
         """The candidates in ``state``, newest found first (one Query)."""
         items = ProblemCandidateModel.by_state.query(state, scan_index_forward=False, limit=limit)
         return [Candidate.from_dict(item.body) for item in items]
+
+    @tracer.capture_method
+    def found_between(self, first: datetime, last: datetime) -> list[Candidate]:
+        """Every candidate first found in ``[first, last)``: one Query per state on the index's
+        ``found_key`` (the instant found, then the id)."""
+        from chalicelib.storage.models import format_instant
+
+        low, high = format_instant(first), format_instant(last)
+        out = []
+        for state in STATES:
+            condition = ProblemCandidateModel.found_key.between(low, high)
+            for item in ProblemCandidateModel.by_state.query(state, range_key_condition=condition):
+                candidate = Candidate.from_dict(item.body)
+                if first <= (candidate.found_at or candidate.last) < last:
+                    out.append(candidate)
+        return sorted(out, key=lambda c: (c.found_at or c.last, c.id))

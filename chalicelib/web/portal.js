@@ -367,19 +367,75 @@ function Moves({ ticket, moves, onMoved }) {
   </section>`;
 }
 
+// -- the requester's rating of a resolution ----------------------------------------------------
+
+const RATING_WORDS = { 1: "very dissatisfied", 2: "dissatisfied", 3: "neutral", 4: "satisfied", 5: "very satisfied" };
+
+// The rating form while the ticket's resolution may be rated (the API's ``can_rate``), else the
+// rating given; nothing when there is neither.
+function Rating({ number, rating, onRated }) {
+  const [score, setScore] = useState(null);
+  const [comment, setComment] = useState("");
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  if (!rating.can_rate) {
+    const given = rating.rating;
+    if (!given) return null;
+    return html`<section aria-labelledby="rating-title"><h2 id="rating-title">Your rating</h2>
+      <p class="rated">You rated how it was handled ${given.rating} of ${rating.scale.max} (${RATING_WORDS[given.rating] || ""})${given.comment ? `: “${given.comment}”` : ""}. Thank you.</p>
+    </section>`;
+  }
+  async function submit(event) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const body = { rating: score };
+      if (comment.trim()) body.comment = comment;
+      await api("POST", `tickets/${number}/rating`, body);
+      await onRated();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  const scoreProblem = fieldError(error, "rating");
+  const commentProblem = fieldError(error, "comment");
+  const scale = [];
+  for (let n = rating.scale.min; n <= rating.scale.max; n += 1) scale.push(n);
+  return html`<section aria-labelledby="rating-title"><h2 id="rating-title">How did we do?</h2>
+    <form class="rating-form" onSubmit=${submit} novalidate>
+      <fieldset aria-describedby=${scoreProblem ? "rating-error" : undefined}>
+        <legend>How satisfied are you with how this was handled? From ${rating.scale.min} (very dissatisfied) to ${rating.scale.max} (very satisfied)</legend>
+        ${scale.map((n) => html`<label class="option" key=${n}>
+          <input type="radio" name="rating" value=${n} checked=${score === n} onChange=${() => setScore(n)} />
+          <span>${n}: ${RATING_WORDS[n] || ""}</span></label>`)}
+        ${scoreProblem && html`<p class="field-error" id="rating-error">${scoreProblem}</p>`}
+      </fieldset>
+      <label for="rating-comment">Anything you want to tell us? (optional)</label>
+      <textarea id="rating-comment" rows="3" maxlength=${rating.comment_max} value=${comment}
+        aria-invalid=${commentProblem ? "true" : "false"} aria-describedby=${commentProblem ? "rating-comment-error" : undefined}
+        onInput=${(e) => setComment(e.currentTarget.value)}></textarea>
+      ${commentProblem && html`<p class="field-error" id="rating-comment-error">${commentProblem}</p>`}
+      ${error && !scoreProblem && !commentProblem && html`<p class="error" role="alert">${formError(error, ["rating", "comment"])}</p>`}
+      <button type="submit" disabled=${busy}>Send my rating</button></form></section>`;
+}
+
 export function TicketPage({ params }) {
   const number = params[0];
   const [state, setState] = useState(null);
   const [error, setError] = useState(null);
   async function load() {
     try {
-      const [ticket, history, moves, files] = await Promise.all([
+      const [ticket, history, moves, files, rating] = await Promise.all([
         api("GET", `tickets/${number}`),
         api("GET", `tickets/${number}/events`),
         api("GET", `tickets/${number}/moves`),
         api("GET", `tickets/${number}/attachments`),
+        api("GET", `tickets/${number}/rating`),
       ]);
-      setState({ ticket, events: history.events, moves, files: files.attachments });
+      setState({ ticket, events: history.events, moves, files: files.attachments, rating });
     } catch (err) {
       setError(err);
     }
@@ -387,7 +443,7 @@ export function TicketPage({ params }) {
   useEffect(() => { load(); }, [number]);
   if (error && !state) return html`<h1>${number}</h1><p class="error" role="alert">${error.status === 404 ? "There is no such ticket of yours." : formError(error, [])}</p>`;
   if (!state) return html`<p class="loading">Loading ${number}…</p>`;
-  const { ticket, events, moves, files } = state;
+  const { ticket, events, moves, files, rating } = state;
   const zone = ticket.local_times && ticket.local_times.zone;
   const service = ticket.out_of_catalog
     ? `${ticket.service || "something"} (not in the catalog)`
@@ -409,6 +465,7 @@ export function TicketPage({ params }) {
     ${moves.phase !== "closed" && moves.phase !== "cancelled" && html`<${TextForm} id="reply" label="Your reply" submitLabel="Send reply" required=${true} fieldName="body"
       onSend=${async (text) => { await api("POST", `tickets/${number}/comments`, { body: text, visibility: "public" }); await load(); }} />`}
     <${Moves} ticket=${ticket} moves=${moves} onMoved=${load} />
+    <${Rating} number=${number} rating=${rating} onRated=${load} />
     <${Attachments} number=${number} files=${files} onChange=${load} />
     ${open && html`<details class="contest"><summary>This ticket is filed wrongly</summary>
       <p class="hint">Say what is wrong (the process, the service, how urgent it is): the service desk checks it again.</p>

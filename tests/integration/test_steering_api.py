@@ -24,7 +24,8 @@ def test_steering_report_on_demand(client: Any, clock: FakeClock) -> None:
     assert len(report["reopened"]) == 1 and report["reopened"][0].startswith(f"{numbers[1]} Printer jam: reopened")
     html = client.http.get("/reports/steering?week=2026-W48&format=html", headers=manager())
     assert html.headers["Content-Type"].startswith("text/html")
-    assert html.body.decode().count("<svg") == 2 and "Printer jam" in html.body.decode()
+    # volumes, SLA compliance, known errors and candidates added, satisfaction
+    assert html.body.decode().count("<svg") == 4 and "Printer jam" in html.body.decode()
     csv = client.http.get("/reports/steering?week=2026-W48&format=csv", headers=manager()).body.decode()
     assert csv.splitlines()[0].startswith("week,from,to,opened") and len(csv.splitlines()) == 6
     assert client.http.get("/reports/steering?week=2026-W48", headers=auth()).status_code == 403

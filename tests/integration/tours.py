@@ -64,6 +64,13 @@ def schedule_tour(name: str) -> Tour:
         r = client.http.post(f"/tickets/{resolved['number']}/transitions", headers=_agent(),
                              body=json.dumps({"to": "resolved", "version": resolved["version"]}))
         assert r.status_code == 200, r.body
+        # rated low: the patrol finds it through the rollups and reads it back
+        r = client.http.post(f"/tickets/{resolved['number']}/rating", headers=auth(),
+                             body=json.dumps({"rating": 1, "comment": "slow"}))
+        assert r.status_code == 201, r.body
+        from tests.integration.test_reports_api import play_stream
+
+        play_stream()
         if name == "retrain_classifier":
             _label_examples()
         clock.advance(days=8 if name == "auto_close" else 1)

@@ -167,6 +167,12 @@ def test_email_for_staff_and_for_requesters() -> None:
     _, body = format_email(done)
     assert "If this solves it, please confirm: https://desk/t/REQ-000007/confirm?k=1" in body
     assert "If it does not, reopen the ticket: https://desk/t/REQ-000007/reopen?k=1" in body
+    assert "How did we do?" not in body
+    rated = breach_notice(
+        kind="completion", text="Resolved.", link="https://desk/tickets/REQ-000007",
+        data={"confirm_link": "https://desk/links/c", "rate_link": "https://desk/links/r"},
+    )
+    assert "How did we do? Rate it from 1 to 5: https://desk/links/r" in format_email(rated)[1]
 
     bare = breach_notice(kind="completion", text="Resolved.", link="https://desk/tickets/REQ-000007", data={})
     assert "Confirm the solution or reopen the ticket here: https://desk/tickets/REQ-000007" in format_email(bare)[1]

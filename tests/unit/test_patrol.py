@@ -137,8 +137,9 @@ def test_sections_hold_the_right_tickets() -> None:
     assert digest.numbers(OUT_OF_CATALOG) == ["REQ-000010"]
     assert digest.numbers(AWAITING_TRIAGE) == ["REQ-000010"]
     assert digest.numbers(VIP) == ["REQ-000020"]
-    # The fixture holds no change request (``change_conflicts``: tests/unit/test_conflicts.py).
-    assert digest_sections(digest) == [key for key in SECTION_KEYS if key != "change_conflicts"]
+    # The fixture holds no change request (``change_conflicts``: tests/unit/test_conflicts.py) and
+    # no rating (``low_ratings``: tests/unit/test_satisfaction.py).
+    assert digest_sections(digest) == [key for key in SECTION_KEYS if key not in ("change_conflicts", "low_ratings")]
 
 
 def test_reasons_are_readable() -> None:

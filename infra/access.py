@@ -13,6 +13,9 @@ from __future__ import annotations
 
 Grants = dict[str, frozenset[str]]
 
+#: The key of a table's stream: ``EventsTable/stream`` (its ARN is the table's ``StreamArn``).
+STREAM = "stream"
+
 
 def _g(*actions: str) -> frozenset[str]:
     return frozenset(actions)
@@ -111,15 +114,37 @@ _ACCESS: dict[str, Grants] = {
     },
 }
 
-#: The weekly steering report and the rollups kept from the events stream read across the desk's
-#: tables (the report also keeps and sends itself). They have no tour of their own yet, so they
-#: hold the tables' item actions, as the API does, rather than a list no run has checked.
-_ACCESS["SteeringReport"] = _merge(_every_table_and_index(), {"NoticesQueue": _g("sqs:SendMessage")})
-_ACCESS["ApplyEventsToRollups"] = _every_table_and_index()
+#: The weekly steering report: last week's rollups read, the report kept there, its notice relayed;
+#: the open problem candidates counted.
+_ACCESS["SteeringReport"] = _merge(_RELAY, {
+    "RollupsTable": _g("dynamodb:Query", "dynamodb:PutItem"),
+    "ProblemCandidatesTable/by_state": _g("dynamodb:Query"),
+})
+#: The rollups kept from the events stream: a ticket's new events read, its applied contribution
+#: and the day's cells updated (the calendars from the configuration). Reading the stream
+#: itself is the event source mapping's (:data:`EVENT_SOURCES`).
+_ACCESS["ApplyEventsToRollups"] = {
+    "ConfigTable": _g("dynamodb:GetItem"),
+    "EventsTable": _g("dynamodb:Query"),
+    "RollupsTable": _g("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+}
 
-ACCESS: dict[str, Grants] = {function: _merge(grants, _SECRETS) for function, grants in _ACCESS.items()}
+#: What Lambda's event source mapping calls with a function's role to feed it (the function's
+#: code never does): reading the events table's stream, and receiving and deleting the notice
+#: queue's messages. ``infra.stack`` points each mapping at the same resource by reference.
+EVENT_SOURCES: dict[str, Grants] = {
+    "ApplyEventsToRollups": {
+        f"EventsTable/{STREAM}": _g("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                                    "dynamodb:ListStreams"),
+    },
+    "DeliverNotices": {"NoticesQueue": _g("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")},
+}
 
-#: Functions whose every grant a tour must use (the API's routes are too many for one tour; its
-#: grants are checked for wildcards and for covering what its tour calls; the two above have no
-#: tour yet).
-STRICT = frozenset(ACCESS) - {"APIHandler", "DeskAuthorizer", "SteeringReport", "ApplyEventsToRollups"}
+ACCESS: dict[str, Grants] = {
+    function: _merge(grants, _SECRETS, EVENT_SOURCES.get(function, {})) for function, grants in _ACCESS.items()
+}
+
+#: Functions whose every grant a tour must use (but their event sources' grants, which Lambda
+#: uses, not their code). The API's routes are too many for one tour; its grants are checked for
+#: wildcards and for covering what its tour calls.
+STRICT = frozenset(ACCESS) - {"APIHandler", "DeskAuthorizer"}

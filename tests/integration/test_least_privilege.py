@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from infra.access import ACCESS, STRICT
+from infra.access import ACCESS, EVENT_SOURCES, STRICT
 from infra.calls import Call
 from infra.stack import RESOURCELESS_ACTIONS, function_names, merge_template, role_name
-from tests.integration.tours import Tour, api_tour, notifier_tour, schedule_tour
+from tests.integration.tours import Tour, api_tour, notifier_tour, rollups_tour, schedule_tour
 from tests.unit.fakes import FakeClock
 
 #: Importing the app (to list its functions) happens on moto, as in every test here.
@@ -30,6 +30,8 @@ TOURS: dict[str, Tour] = {
     "AutoClose": schedule_tour("auto_close"),
     "RetrainClassifier": schedule_tour("retrain_classifier"),
     "DeliverNotices": notifier_tour,
+    "SteeringReport": schedule_tour("steering_report"),
+    "ApplyEventsToRollups": rollups_tour,
 }
 
 
@@ -86,7 +88,8 @@ def test_a_function_calls_only_what_it_is_granted(function: str, client: Any, cl
     granted = _granted(ACCESS[function])
     assert used - granted == set(), f"{function} calls what its policy does not grant: {sorted(used - granted)}"
     if function in STRICT:
-        assert granted - used == set(), f"{function} is granted what it never calls: {sorted(granted - used)}"
+        unused = granted - used - _granted(EVENT_SOURCES.get(function, {}))
+        assert unused == set(), f"{function} is granted what it never calls: {sorted(unused)}"
 
 
 def _statements() -> Iterator[tuple[str, dict[str, Any]]]:
@@ -120,3 +123,29 @@ def test_the_sweep_is_refused_what_it_does_not_need() -> None:
     granted = _granted(ACCESS["SlaSweep"])
     assert ("TicketsTable", "dynamodb:Scan") not in granted
     assert not any(key.startswith("ExamplesTable") for key, _ in granted)
+
+
+def test_each_event_source_reads_the_stacks_own_stream_or_queue_with_its_poll_grants() -> None:
+    """Lambda's mappings point at the stack's events stream and notice queue by reference, and
+    each function's role holds what Lambda calls to poll them, on that resource alone."""
+    resources = merge_template("prod")["Resources"]
+    rollups = resources["ApplyEventsToRollups"]["Properties"]["Events"]["ApplyEventsToRollupsDynamodbEventSource"]
+    stream = {"Fn::GetAtt": ["EventsTable", "StreamArn"]}
+    assert rollups["Properties"]["Stream"] == stream
+    notices = resources["DeliverNotices"]["Properties"]["Events"]["DeliverNoticesSqsEventSource"]
+    assert notices["Properties"]["Queue"] == {"Fn::Sub": "${NoticesQueue.Arn}"}
+    queue = {"Fn::GetAtt": ["NoticesQueue", "Arn"]}  # the policy's name for the same ARN
+    for function, resource, needed in (
+        ("ApplyEventsToRollups", stream, {"dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                                          "dynamodb:DescribeStream", "dynamodb:ListStreams"}),
+        ("DeliverNotices", queue, {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}),
+    ):
+        statements = [(s["Action"], _listed(s["Resource"])) for f, s in _statements() if f == function]
+        on_it = {a for actions, listed in statements if resource in listed for a in actions}
+        assert needed <= on_it, (function, needed - on_it)
+        elsewhere = {a for actions, listed in statements for a in actions if listed != [resource]}
+        assert not elsewhere & {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "sqs:ReceiveMessage"}
+
+
+def _listed(resource: Any) -> list[Any]:
+    return resource if isinstance(resource, list) else [resource]

@@ -50,10 +50,15 @@ def api_tour(client: Any, clock: Any) -> set[Call]:
     return log.actions()
 
 
+#: How long after the tickets were opened a scheduled function runs, when not a day: the
+#: auto-close eight days after one was resolved (three business days over Thanksgiving), the
+#: steering report the next Monday morning (with last week's rollups kept from the stream).
+DAYS_LATER = {"auto_close": 8, "steering_report": 7}
+
+
 def schedule_tour(name: str) -> Tour:
     """A scheduled function run in a fresh container a day after tickets were opened (their
-    clocks are due, the patrol's time has come, three look alike), or eight days after one was
-    resolved for the auto-close (three business days over Thanksgiving)."""
+    clocks are due, the patrol's time has come, three look alike), or :data:`DAYS_LATER`."""
 
     def tour(client: Any, clock: Any) -> set[Call]:
         from app import app
@@ -66,7 +71,9 @@ def schedule_tour(name: str) -> Tour:
         assert r.status_code == 200, r.body
         if name == "retrain_classifier":
             _label_examples()
-        clock.advance(days=8 if name == "auto_close" else 1)
+        clock.advance(days=DAYS_LATER.get(name, 1))
+        if name == "steering_report":
+            _play_events()  # last week's rollups, as the stream keeps them
         event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={},
                                                 resources=[])
         with record_calls() as log:
@@ -75,6 +82,56 @@ def schedule_tour(name: str) -> Tour:
         return log.actions()
 
     return tour
+
+
+def _events_player() -> Any:
+    """The events table's stream played as Lambda's event source mapping plays it."""
+    from chalicelib.config import get_settings
+    from chalicelib.storage.aws import client
+    from chalicelib.storage.streams import StreamPlayer, streams_client
+
+    return StreamPlayer(client("dynamodb"), streams_client(), get_settings().events_table)
+
+
+def _play_events() -> None:
+    from app import app
+
+    _events_player().play(app.handler_map["apply_events_to_rollups"])
+
+
+def rollups_tour(client: Any, clock: Any) -> set[Call]:
+    """The events stream's function applying new events to the rollups in a fresh container:
+    tickets opened, one assigned, answered, resolved and reopened (every measure moves). Only the
+    function's own calls are recorded: reading the stream is the event source mapping's."""
+    from app import app
+
+    ticket = _open(client)
+    n = ticket["number"]
+    _post(client, f"/tickets/{n}/assignment", {"version": ticket["version"], "assignee": "ann"}, _agent())
+    _post(client, f"/tickets/{n}/comments", {"body": "On it", "visibility": "public"}, _agent())
+    clock.advance(hours=1)
+    ticket = client.http.get(f"/tickets/{n}", headers=_agent()).json_body
+    ticket = _post(client, f"/tickets/{n}/transitions", {"to": "resolved", "version": ticket["version"]}, _agent())
+    _post(client, f"/tickets/{n}/transitions", {"to": "reopened", "version": ticket["version"]}, auth())
+    handler = app.handler_map["apply_events_to_rollups"]
+    with record_calls() as init:
+        _cold_container(clock)
+    calls = init.actions()
+
+    def recorded(event: dict[str, Any], context: Any) -> Any:
+        with record_calls() as log:
+            answer = handler(event, context)
+        calls.update(log.actions())
+        return answer
+
+    assert _events_player().play(recorded) > 0
+    return calls
+
+
+def _post(client: Any, path: str, body: Any, headers: dict[str, str]) -> dict[str, Any]:
+    r = client.http.post(path, headers=headers, body=json.dumps(body))
+    assert r.status_code in (200, 201), (path, r.body)
+    return dict(r.json_body)
 
 
 def _cold_container(clock: Any) -> None:

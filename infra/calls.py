@@ -57,6 +57,13 @@ def calls_of(service: str, operation: str, params: Mapping[str, Any]) -> list[Ca
     if service == "ssm":
         names = params.get("Names") or [params.get("Name") or params.get("Path", "")]
         return [Call(f"ssm:{operation}", "parameter", str(n)) for n in names]
+    if service == "s3":
+        bucket = str(params.get("Bucket", ""))
+        if operation in ("ListObjectsV2", "ListObjects"):
+            return [Call("s3:ListBucket", "bucket", bucket)]
+        if "Key" in params:
+            return [Call(f"s3:{operation}", "object", f"{bucket}/{params['Key']}")]
+        return [Call(f"s3:{operation}", "bucket", bucket)]
     if service == "secretsmanager":
         return [Call(f"secretsmanager:{operation}", "secret", str(params.get("SecretId", "")))]
     return [Call(f"{service}:{operation}", "other", "")]

@@ -82,8 +82,10 @@ def _arn(key: str) -> Any:
         return {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${EmailIdentity}"}
     if key == "AlertsTopic":
         return {"Ref": "AlertsTopic"}
-    if key in ("NoticesQueue", "NoticesDeadLetterQueue"):
+    if key in ("NoticesQueue", "NoticesDeadLetterQueue", "AttachmentsBucket"):
         return {"Fn::GetAtt": [key, "Arn"]}
+    if key.startswith("AttachmentsBucket/"):  # objects under a key prefix
+        return {"Fn::Sub": f"${{AttachmentsBucket.Arn}}/{key.partition('/')[2]}"}
     table, _, index = key.partition("/")
     if index == STREAM:
         return {"Fn::GetAtt": [table, "StreamArn"]}

@@ -86,7 +86,8 @@ def test_the_package_leaves_the_runtimes_sdk_out(tmp_path: Path) -> None:
     assert trim(source, target) == ["boto3", "botocore", "botocore-1.44.8.dist-info", "jmespath"]
     with zipfile.ZipFile(target) as bundle:
         assert sorted(bundle.namelist()) == [
-            "botocore_extra.py", "chalicelib/__pycache__/app.cpython-311.pyc", "chalicelib/app.py", "pynamodb/models.py",
+            "botocore_extra.py", "chalicelib/__pycache__/app.cpython-311.pyc", "chalicelib/app.py",
+            "pynamodb/models.py",
         ]
 
 

@@ -48,7 +48,7 @@ bench: install
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(DEPLOY_VENV) build *.egg-info
 
 # `make run` keeps its data in .run/ across restarts; `make reset` starts the next run empty.
 RUN_DATA ?= .run
@@ -57,20 +57,27 @@ reset:
 	rm -rf $(RUN_DATA)
 
 # One stack per stage (dev, staging, prod). `make package` builds build/$(STAGE)/template.json and
-# deployment.zip offline; `make deploy` uploads the package to ARTIFACT_BUCKET and deploys the stack
-# (the only step that needs AWS credentials). Extra parameters: PARAMS="EmailSender=desk@example.com ...".
+# deployment.zip offline; `make deploy` runs the one command that needs AWS credentials: `sam deploy`,
+# which uploads the package (to ARTIFACT_BUCKET, or SAM's own managed bucket when unset) and deploys
+# the stack through a CloudFormation change set. The SAM CLI lives in a venv of its own
+# (.venv-deploy, from requirements-deploy.txt), installed on the first deploy: it pins its own cfn-lint
+# and boto3, and the gate never needs it. Extra parameters: PARAMS="EmailSender=desk@example.com ...".
 STAGE ?= dev
 ARTIFACT_BUCKET ?=
 PARAMS ?=
+DEPLOY_VENV ?= .venv-deploy
+DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
 
 package: install
 	$(PY) -m infra.package --stage $(STAGE)
 
-deploy: package
-	@test -n "$(ARTIFACT_BUCKET)" || { echo "set ARTIFACT_BUCKET=<an S3 bucket for the package>"; exit 2; }
-	aws cloudformation package --template-file build/$(STAGE)/template.json --s3-bucket $(ARTIFACT_BUCKET) \
-	    --s3-prefix desk-$(STAGE) --use-json --output-template-file build/$(STAGE)/packaged.json
-	aws cloudformation deploy --template-file build/$(STAGE)/packaged.json --stack-name desk-$(STAGE) \
-	    --s3-bucket $(ARTIFACT_BUCKET) --s3-prefix desk-$(STAGE) \
+$(DEPLOY_STAMP): requirements-deploy.txt
+	$(PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-deploy.txt
+	touch $(DEPLOY_STAMP)
+
+deploy: package $(DEPLOY_STAMP)
+	SAM_CLI_TELEMETRY=0 $(DEPLOY_VENV)/bin/sam deploy --template-file build/$(STAGE)/template.json --stack-name desk-$(STAGE) \
+	    $(if $(ARTIFACT_BUCKET),--s3-bucket $(ARTIFACT_BUCKET),--resolve-s3) --s3-prefix desk-$(STAGE) \
 	    --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
-	    $(if $(PARAMS),--parameter-overrides $(PARAMS))
+	    --no-confirm-changeset $(if $(PARAMS),--parameter-overrides $(PARAMS))

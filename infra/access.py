@@ -14,6 +14,9 @@ from __future__ import annotations
 
 Grants = dict[str, frozenset[str]]
 
+#: The key of a table's stream: ``EventsTable/stream`` (its ARN is the table's ``StreamArn``).
+STREAM = "stream"
+
 
 def _g(*actions: str) -> frozenset[str]:
     return frozenset(actions)
@@ -40,36 +43,51 @@ def _merge(*parts: Grants) -> Grants:
     return out
 
 
-_EVERY_TABLE_ACTION = _g(
-    "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query",
-    "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem",
-)
+#: The API: what its routes call, every route toured (``tests/integration/tours.py``: ``api_tour``
+#: requests each one, the least-privilege test fails on a grant no route uses). Tickets are
+#: written in transactions (authorised item by item), read by key and through their indexes;
+#: the reports read the rollups; the attachments are listed by key prefix.
+API: Grants = _merge({
+    "TicketsTable": _g("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem"),
+    **{f"TicketsTable/{index}": _g("dynamodb:Query") for index in (
+        "by_approval", "by_assignee", "by_deadline", "by_els", "by_group", "by_status", "by_triage", "by_type")},
+    "EventsTable": _g("dynamodb:PutItem", "dynamodb:Query"),
+    "CountersTable": _g("dynamodb:BatchGetItem", "dynamodb:UpdateItem"),
+    "ConfigTable": _g("dynamodb:PutItem", "dynamodb:Query"),
+    "ConfigTable/by_kind": _g("dynamodb:Query"),
+    "ClaimsTable": _g("dynamodb:PutItem"),
+    "OutboxTable": _g("dynamodb:PutItem"),
+    "OutboxTable/by_day": _g("dynamodb:Query"),
+    "ExamplesTable": _g("dynamodb:PutItem"),
+    "ChangeSlotsTable": _g("dynamodb:PutItem", "dynamodb:Query"),
+    "SearchTermsTable": _g("dynamodb:PutItem", "dynamodb:Query"),
+    "ProblemCandidatesTable": _g("dynamodb:GetItem", "dynamodb:PutItem"),
+    "ProblemCandidatesTable/by_state": _g("dynamodb:Query"),
+    "RollupsTable": _g("dynamodb:GetItem", "dynamodb:Query"),
+    "IdempotencyTable": _g("dynamodb:PutItem", "dynamodb:UpdateItem"),
+    "AttachmentsBucket": _g("s3:ListBucket"),
+    "NoticesQueue": _g("sqs:GetQueueAttributes"),  # /health
+}, {
+    # Slack's requests are acknowledged at once: the request claimed, its notice handed to the
+    # queue and marked sent (the notifier opens the ticket).
+    "ClaimsTable": _g("dynamodb:GetItem"),
+    "OutboxTable": _g("dynamodb:GetItem", "dynamodb:UpdateItem"),
+    "NoticesQueue": _g("sqs:SendMessage"),
+})
 
-def _every_table_and_index() -> Grants:
-    """Every table of the stage with the item actions, and each of its indexes with Query."""
-    from chalicelib.storage.models import ALL_MODELS
-    from chalicelib.storage.tables import LOGICAL, model_spec
-
-    grants: dict[str, frozenset[str]] = {"IdempotencyTable": _EVERY_TABLE_ACTION}
-    for model in ALL_MODELS:
-        logical = LOGICAL[model][0]
-        grants[logical] = _EVERY_TABLE_ACTION
-        for index in model_spec(model)["GlobalSecondaryIndexes"]:
-            grants[f"{logical}/{index['IndexName']}"] = _g("dynamodb:Query")
-    return grants
-
-
-#: The API serves every route, so it reaches every table and every index.
-API: Grants = _merge(
-    _every_table_and_index(),
-    {"NoticesQueue": _g("sqs:SendMessage", "sqs:GetQueueAttributes")},
-    _SECRETS,
-)
+#: What the API's role authorises that no recorded call shows: the attachments' presigned upload
+#: form and download link (the browser then acts with this role's rights, on the ticket's key
+#: prefix), and Powertools' idempotency deleting its record when intake fails, so that a retry
+#: with the same key runs again.
+API_UNRECORDED: Grants = {
+    "AttachmentsBucket/tickets": _g("s3:PutObject", "s3:GetObject"),
+    "IdempotencyTable": _g("dynamodb:DeleteItem"),
+}
 
 #: Function (the template's logical id) -> what it may do (besides the secrets every function
 #: reads when its settings are built: :data:`_SECRETS`, added below).
 _ACCESS: dict[str, Grants] = {
-    "APIHandler": API,
+    "APIHandler": _merge(API, API_UNRECORDED),
     "DeskAuthorizer": _SECRETS,  # its settings, like every function's, hold the stage's secrets
     # A due clock: the ticket and its new events written, the notices claimed and kept, an
     # escalation's reassignment counted in the group's workload.
@@ -146,15 +164,40 @@ _ACCESS: dict[str, Grants] = {
     },
 }
 
-#: The weekly steering report and the rollups kept from the events stream read across the desk's
-#: tables (the report also keeps and sends itself). They have no tour of their own yet, so they
-#: hold the tables' item actions, as the API does, rather than a list no run has checked.
-_ACCESS["SteeringReport"] = _merge(_every_table_and_index(), {"NoticesQueue": _g("sqs:SendMessage")})
-_ACCESS["ApplyEventsToRollups"] = _every_table_and_index()
+#: The weekly steering report: last week's rollups read, the report kept there, its notice relayed;
+#: the open problem candidates counted.
+_ACCESS["SteeringReport"] = _merge(_RELAY, {
+    "RollupsTable": _g("dynamodb:Query", "dynamodb:PutItem"),
+    "TicketsTable": _g("dynamodb:GetItem"),  # the week's low ratings' tickets
+    "ProblemCandidatesTable/by_state": _g("dynamodb:Query"),
+})
+#: The rollups kept from the events stream: a ticket's new events read, its applied contribution
+#: and the day's cells updated (the calendars from the configuration). Reading the stream
+#: itself is the event source mapping's (:data:`EVENT_SOURCES`).
+_ACCESS["ApplyEventsToRollups"] = {
+    "ConfigTable": _g("dynamodb:GetItem"),
+    "EventsTable": _g("dynamodb:Query"),
+    "RollupsTable": _g("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+}
 
-ACCESS: dict[str, Grants] = {function: _merge(grants, _SECRETS) for function, grants in _ACCESS.items()}
+#: What Lambda's event source mapping calls with a function's role to feed it (the function's
+#: code never does): reading the events table's stream, and receiving and deleting the notice
+#: queue's messages. ``infra.stack`` points each mapping at the same resource by reference.
+EVENT_SOURCES: dict[str, Grants] = {
+    "ApplyEventsToRollups": {
+        f"EventsTable/{STREAM}": _g("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                                    "dynamodb:ListStreams"),
+    },
+    "DeliverNotices": {"NoticesQueue": _g("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")},
+}
 
-#: Functions whose every grant a tour must use (the API's routes are too many for one tour; its
-#: grants are checked for wildcards and for covering what its tour calls; the two above have no
-#: tour yet).
-STRICT = frozenset(ACCESS) - {"APIHandler", "DeskAuthorizer", "SteeringReport", "ApplyEventsToRollups"}
+ACCESS: dict[str, Grants] = {
+    function: _merge(grants, _SECRETS, EVENT_SOURCES.get(function, {})) for function, grants in _ACCESS.items()
+}
+
+#: Grants a function's tour cannot show: its event source's (Lambda's, not its code's) and the API's
+#: unrecorded ones.
+UNTOURED: dict[str, Grants] = {**EVENT_SOURCES, "APIHandler": API_UNRECORDED}
+
+#: Functions whose every grant (but :data:`UNTOURED`) a tour must use: all but the authorizer.
+STRICT = frozenset(ACCESS) - {"DeskAuthorizer"}

@@ -4,8 +4,8 @@
 Chalice's (one template per stage holding everything), then the package is trimmed of what the
 Lambda Python runtime already provides: ``boto3``, ``botocore``, ``s3transfer`` and ``jmespath``
 (``pynamodb`` pulls ``botocore`` in; the desk runs on the runtime's copies, which the runtime
-keeps patched). ``build/<stage>/`` then holds ``template.json`` beside ``deployment.zip``,
-ready for ``aws cloudformation package`` and ``aws cloudformation deploy`` (``make deploy``).
+keeps patched), and the desk's own modules get their bytecode beside them. ``build/<stage>/``
+then holds ``template.json`` beside ``deployment.zip``, ready for ``sam deploy`` (``make deploy``).
 """
 
 from __future__ import annotations
@@ -33,16 +33,48 @@ def _runtime_provided(entry: str) -> bool:
     return name.lower() in RUNTIME_PROVIDED
 
 
+def _desk_module(entry: str) -> bool:
+    return entry.endswith(".py") and (entry == "app.py" or entry.startswith("chalicelib/"))
+
+
+def bytecode(entry: str, source: bytes) -> tuple[str, bytes]:
+    """The ``__pycache__`` entry of one module and its bytecode, compiled by this interpreter as
+    an unchecked-hash ``.pyc``: Python loads it without comparing it with the source's time
+    stamp, which a zip does not keep exactly (a checked one would be found stale and compiled
+    again on every cold start, in a read-only directory)."""
+    import importlib.util
+    from importlib._bootstrap_external import _code_to_hash_pyc  # type: ignore[attr-defined]
+
+    code = compile(source, entry, "exec", dont_inherit=True, optimize=0)
+    cached = importlib.util.cache_from_source(entry)
+    return cached, bytes(_code_to_hash_pyc(code, importlib.util.source_hash(source), checked=False))
+
+
 def trim(source: Path, target: Path) -> list[str]:
-    """Copy the zip at ``source`` to ``target`` without the runtime's packages; returns what was left out."""
+    """Copy the zip at ``source`` to ``target`` without the runtime's packages, the desk's own
+    modules beside their bytecode (:func:`bytecode`: a cold start then compiles none of them);
+    returns what was left out."""
     left_out: set[str] = set()
     with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             if _runtime_provided(info.filename):
                 left_out.add(info.filename.split("/", 1)[0])
                 continue
-            dst.writestr(info, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED)
+            data = src.read(info.filename)
+            dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+            if _desk_module(info.filename):
+                cached, compiled = bytecode(info.filename, data)
+                dst.writestr(zipfile.ZipInfo(cached, info.date_time), compiled, compress_type=zipfile.ZIP_DEFLATED)
     return sorted(left_out)
+
+
+def check_runtime(template: dict[str, Any]) -> None:
+    """The functions run the Python this package's bytecode was compiled by (``python3.11``)."""
+    wanted = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    runtimes = {r["Properties"].get("Runtime") for r in template["Resources"].values()
+                if r.get("Type") == "AWS::Serverless::Function" and "Runtime" in r.get("Properties", {})}
+    if runtimes - {wanted}:
+        raise SystemExit(f"the functions run {sorted(runtimes)}, the bytecode is {wanted}'s: package with that Python")
 
 
 def _template_project(target: Path) -> Path:
@@ -80,6 +112,7 @@ def build(stage: str, out: Path, template_only: bool = False) -> dict[str, Any]:
         shutil.rmtree(project)
     left_out = [] if template_only else trim(chalice_out / "deployment.zip", out / "deployment.zip")
     template = json.loads((chalice_out / "sam.json").read_text())
+    check_runtime(template)
     (out / "template.json").write_text(json.dumps(template, indent=2) + "\n")
     shutil.rmtree(chalice_out)
     merge.unlink()

@@ -21,7 +21,7 @@ from typing import Any
 from chalicelib.observability import SERVICE, SWEEP_LAG_METRIC
 from chalicelib.storage.tables import cloudformation_template
 from infra import mail
-from infra.access import ACCESS, Grants
+from infra.access import ACCESS, STREAM, Grants
 
 STAGES = ("dev", "staging", "prod")
 #: Log retention of every function's log group.
@@ -88,16 +88,18 @@ def _arn(key: str) -> Any:
     if key == "EmailIdentity":
         return {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${EmailIdentity}"}
     bucket, _, prefix = key.partition("/")
-    if bucket in BUCKETS:  # the objects under one prefix of a bucket of the stack, by name (the
+    if bucket in BUCKETS and prefix:  # the objects under one prefix of a bucket of the stack, by name (the
         # inbound bucket's notification refers to a function whose role this policy is)
         return {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{BUCKETS[bucket]}/{prefix}/*"}
     if key == "AlertsTopic":
         return {"Ref": "AlertsTopic"}
     if key == "EventBus":
         return {"Fn::GetAtt": ["EventBus", "Arn"]}
-    if key in ("NoticesQueue", "NoticesDeadLetterQueue"):
+    if key in ("NoticesQueue", "NoticesDeadLetterQueue", "AttachmentsBucket"):
         return {"Fn::GetAtt": [key, "Arn"]}
     table, _, index = key.partition("/")
+    if index == STREAM:
+        return {"Fn::GetAtt": [table, "StreamArn"]}
     if index:
         return {"Fn::Sub": f"${{{table}.Arn}}/index/{index}"}
     return {"Fn::GetAtt": [table, "Arn"]}
@@ -141,6 +143,33 @@ def function_resources(resources: dict[str, Any]) -> dict[str, Any]:
             }
         }
     out["RestAPI"] = {"Properties": {"Name": {"Fn::Sub": "desk-${Stage}"}}}
+    for logical, event_source in event_sources().items():
+        out[logical]["Properties"]["Events"] = event_source
+    return out
+
+
+def event_sources() -> dict[str, Any]:
+    """The functions Lambda feeds from a stream or a queue of the stack, pointed at the stack's own
+    resource by reference (``Fn::GetAtt``): the events table's stream and the notice queue. What
+    Chalice writes there is read from the environment when the app is imported (a placeholder
+    ARN, a queue ARN built from its name), with no reference, so nothing would order the
+    mapping after the table or the queue it reads. The app has one stream source (the events
+    table's) and one queue source (the notices'). Keys are Chalice's own event names."""
+    from chalice.app import DynamoDBEventConfig, SQSEventConfig
+
+    from app import app
+
+    logical_ids = {handler: logical for logical, handler in function_names().items()}
+    out: dict[str, Any] = {}
+    for source in app.event_sources:
+        logical = logical_ids[source.name]
+        if isinstance(source, DynamoDBEventConfig):
+            out[logical] = {f"{logical}DynamodbEventSource": {
+                "Properties": {"Stream": {"Fn::GetAtt": ["EventsTable", "StreamArn"]}}}}
+        elif isinstance(source, SQSEventConfig):
+            out[logical] = {f"{logical}SqsEventSource": {
+                # Chalice's merge joins dicts: its own ``Fn::Sub`` is replaced by one
+                "Properties": {"Queue": {"Fn::Sub": "${NoticesQueue.Arn}"}}}}
     return out
 
 

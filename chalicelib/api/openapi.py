@@ -185,11 +185,12 @@ def describe(app: Chalice) -> dict[str, Any]:
 
 
 @cache
-def _document(app: Chalice) -> dict[str, Any]:
+def document(app: Chalice) -> dict[str, Any]:
+    """``app``'s description, built once per process (``/openapi.json`` and ``/docs``)."""
     return describe(app)
 
 
 @openapi_blueprint.route("/openapi.json", methods=["GET"])
 def openapi_document() -> Response:
     """This API's OpenAPI 3.1 description."""
-    return json_response(_document(openapi_blueprint.current_app), 200, {"Cache-Control": "max-age=300"})
+    return json_response(document(openapi_blueprint.current_app), 200, {"Cache-Control": "max-age=300"})

@@ -2,9 +2,10 @@
 
 Everything the browser loads is served by this app under flat routes (Chalice has no catch-all
 route): ``GET /`` (the page), ``GET /ui/{name}`` (``chalicelib/web/``), ``GET /ui/vendor/{name}``
-(``chalicelib/web/vendor/``, pinned third-party modules listed in its ``MANIFEST.json``) and an
-empty ``GET /favicon.ico``. Only text types are served (HTML, JavaScript, CSS, SVG): binary bodies
-through API Gateway need matching ``Accept`` headers. The page carries ``<base href>`` computed
+(``chalicelib/web/vendor/``, pinned third-party modules listed in its ``MANIFEST.json``), an
+empty ``GET /favicon.ico`` and ``GET /docs``, the API's description as a page, without script.
+Only text types are served (HTML, JavaScript, CSS, SVG): binary bodies through API Gateway need
+matching ``Accept`` headers. The page carries ``<base href>`` computed
 from the request's own path, so relative URLs (scripts, the API) work behind API Gateway's stage
 prefix as on ``make run``. Every page answer carries :data:`CONTENT_SECURITY_POLICY`: scripts and
 styles from this origin only, no inline script, no eval.
@@ -112,6 +113,12 @@ def base_href(context: dict[str, object]) -> str:
     return base if _SAFE_BASE.match(base) and "//" not in base else "/"
 
 
+def base_href_of_child(context: dict[str, object]) -> str:
+    """The base of a page served one level below it (``/docs``: ``/``; ``/api/docs``: ``/api/``)."""
+    path = str(context.get("path") or "/")
+    return base_href({"path": path.rsplit("/", 1)[0] + "/"})
+
+
 @bp.route("/", methods=["GET"])
 def index() -> Response:
     page = _read("", "index.html") or ""
@@ -119,6 +126,16 @@ def index() -> Response:
     headers = page_headers(TEXT_TYPES[".html"])
     headers["Cache-Control"] = "no-store"
     return Response(body=body, status_code=200, headers=headers)
+
+
+@bp.route("/docs", methods=["GET"])
+def api_docs() -> Response:
+    """The API's OpenAPI description as a page (``chalicelib.api.docs``): no script, no token."""
+    from chalicelib.api.docs import render_docs
+    from chalicelib.api.openapi import document
+
+    body = render_docs(document(bp.current_app), base_href_of_child(bp.current_request.context or {}))
+    return Response(body=body, status_code=200, headers=page_headers(TEXT_TYPES[".html"]))
 
 
 @bp.route("/favicon.ico", methods=["GET"])

@@ -68,3 +68,21 @@ def test_routes_answering_html_declare_it() -> None:
     assert set(link["403"]["content"]) == {"application/json", "text/html"}
     ticket = describe(app)["paths"]["/tickets/{number}"]["get"]["responses"]
     assert set(ticket["200"]["content"]) == {"application/json"}
+
+
+def test_the_docs_page_lists_every_route_without_a_token_and_without_script(client: Any) -> None:
+    from app import app
+    from chalicelib.api.docs import anchor
+
+    r = client.http.get("/docs")
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith("text/html")
+    page = r.body.decode()
+    for path, methods in app.routes.items():
+        for method in methods:
+            assert f'id="{anchor(method, path)}"' in page, (method, path)
+            assert f'href="docs#{anchor(method, path)}"' in page, (method, path)
+    assert "<script" not in page.lower()
+    policy = r.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe" not in policy
+    assert client.http.get("/ui/docs.css").status_code == 200

@@ -85,4 +85,29 @@ def test_the_package_leaves_the_runtimes_sdk_out(tmp_path: Path) -> None:
             bundle.writestr(name, "x")
     assert trim(source, target) == ["boto3", "botocore", "botocore-1.44.8.dist-info", "jmespath"]
     with zipfile.ZipFile(target) as bundle:
-        assert sorted(bundle.namelist()) == ["botocore_extra.py", "chalicelib/app.py", "pynamodb/models.py"]
+        assert sorted(bundle.namelist()) == [
+            "botocore_extra.py", "chalicelib/__pycache__/app.cpython-311.pyc", "chalicelib/app.py",
+            "pynamodb/models.py",
+        ]
+
+
+def test_the_desks_modules_ship_with_bytecode_python_loads_unchecked(tmp_path: Path) -> None:
+    """A cold start compiles none of the desk's modules: each has an unchecked-hash ``.pyc``
+    (valid whatever time stamp the zip gives the source), which runs as the source does."""
+    import importlib.util
+
+    source, target = tmp_path / "in.zip", tmp_path / "out.zip"
+    with zipfile.ZipFile(source, "w") as bundle:
+        bundle.writestr("chalicelib/shape.py", "SIDES = 3 * 2\n")
+    trim(source, target)
+    with zipfile.ZipFile(target) as bundle:
+        bundle.extractall(tmp_path / "task")
+    pyc = tmp_path / "task" / "chalicelib" / "__pycache__" / "shape.cpython-311.pyc"
+    flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
+    assert flags == 0b01  # hash-based, not checked against the source
+    (tmp_path / "task" / "chalicelib" / "shape.py").write_text("SIDES = 0\n")  # never read again
+    spec = importlib.util.spec_from_file_location("shape", tmp_path / "task" / "chalicelib" / "shape.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.SIDES == 6

@@ -15,6 +15,9 @@ the secret kept in the data directory (generated there the first time; ``desk to
 The data survives restarts: every table is backed up (``chalicelib.services.backup``, as
 ``desk backup`` does) into ``<data-dir>/snapshot`` every ``--snapshot-seconds`` and on shutdown,
 and restored from there at start. ``make reset`` removes the data directory to start empty.
+
+``--demo`` (``make run DEMO=1``) first fills an empty desk with a month of history ending now
+(``scripts/demo.py``, as ``make demo`` does), before the server starts.
 """
 
 from __future__ import annotations
@@ -118,6 +121,9 @@ def main() -> int:
     parser.add_argument("--stage", default="dev")
     parser.add_argument("--no-scheduler", action="store_true", help="do not run the scheduled functions")
     parser.add_argument(
+        "--demo", action="store_true", help="fill an empty desk with a month of history first (scripts/demo.py)"
+    )
+    parser.add_argument(
         "--data-dir",
         type=Path,
         default=Path(os.environ.get("DESK_DATA_DIR") or ROOT / ".run"),
@@ -167,6 +173,13 @@ def main() -> int:
     os.environ.update(create_messaging(settings, client("sqs"), client("sns")))
     get_settings.cache_clear()
     settings = get_settings()
+    if args.demo:
+        from datetime import datetime, timezone
+
+        from scripts.demo import fill_local
+
+        print("demo: making a month of history (a minute or two)...", flush=True)
+        print(fill_local(datetime.now(timezone.utc).replace(microsecond=0), days=30, seed=7), flush=True)
     counts = seed_defaults(desk().config_service)
     counts.update(seed_problem_examples(desk()))
     token = mint_token(settings, "agent.local", "agent")

@@ -531,9 +531,9 @@ class MonthOfHistory:
         changes: dict[str, str] = {}
         if ticket.impact_defaulted or ticket.impact == "medium":
             changes["impact"] = "high" if ticket.impact != "high" else "low"
-        other = "database" if ticket.service != "database" else "cloud"
+        other, group = ("database", "database") if ticket.service != "database" else ("cloud", "cloud-platform")
         if topic.type == "incident" and self.rng.random() < 0.5:
-            changes.update(service=other, group=other)
+            changes.update(service=other, group=group)
         self.desk.ticket_service.reclassify(number, ticket.version, agent, changes, "the desk's guess was off")
         yield self.office(timedelta(hours=self.rng.uniform(2, 10)))
         agent = self.take(number)

@@ -306,7 +306,10 @@ class MonthOfHistory:
     def reply(self, number: str, who: Identity, body: str, visibility: str = "public") -> Ticket:
         return self.desk.ticket_service.comment(number, who, body=body, visibility=visibility)
 
-    def move(self, number: str, who: Identity, to: str, reason: str | None = None, outcome: str | None = None) -> Ticket:
+    def move(
+        self, number: str, who: Identity, to: str, reason: str | None = None, outcome: str | None = None
+    ) -> Ticket:
+        """The move ``to`` as ``who`` (through the change service, as the transitions route does)."""
         ticket = self.get(number)
         return self.desk.change_service.move(number, to, ticket.version, who, reason, outcome)
 
@@ -436,8 +439,8 @@ class MonthOfHistory:
 
     def setup(self) -> Story:
         """The desk's configuration and the known error it starts with, stored at the month's start."""
-        from chalicelib.services.problem_seeds import KNOWN_ERROR_TITLE, seed_problem_examples
         from chalicelib.services.ports import TicketFilter
+        from chalicelib.services.problem_seeds import KNOWN_ERROR_TITLE, seed_problem_examples
         from chalicelib.services.seeding import seed_defaults
 
         seed_defaults(self.desk.config_service)
@@ -794,7 +797,13 @@ class MonthOfHistory:
 
 
 def generate(
-    desk: Desk, clock: SteppedClock, *, end: datetime, days: int = 30, seed: int = 7, tick: timedelta = timedelta(hours=1)
+    desk: Desk,
+    clock: SteppedClock,
+    *,
+    end: datetime,
+    days: int = 30,
+    seed: int = 7,
+    tick: timedelta = timedelta(hours=1),
 ) -> Month:
     """Fill ``desk`` (built on ``clock``, installed as the process's desk so the stream's handler
     uses it too) with ``days`` of history ending at ``end``; the scheduled functions run every

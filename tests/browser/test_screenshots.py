@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import PageProblems, new_page
+from tests.browser.conftest import new_page
 from tests.conftest import ROOT, free_port
 
 pytestmark = [pytest.mark.screenshots, pytest.mark.browser]
@@ -116,7 +116,7 @@ def test_screenshot(
     name: str, role: str, where: str, demo_desk: str, names: dict[str, str], browser: Any,
     request: pytest.FixtureRequest,
 ) -> None:
-    pages: Iterator[tuple[Any, PageProblems]] = new_page(browser, request, viewport=VIEWPORT)
+    pages = new_page(browser, request, viewport=VIEWPORT)
     page, problems = next(pages)
     try:
         _sign_in(page, demo_desk + "/", USERS[role], role)
@@ -127,5 +127,5 @@ def test_screenshot(
         page.screenshot(path=str(SHOTS / f"{name}.png"))
         assert not problems.errors, problems.errors
     finally:
-        pages.close()
+        next(pages, None)  # closes the context
     assert (SHOTS / f"{name}.png").stat().st_size > 10_000

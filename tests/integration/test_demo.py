@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain.change import ChangePlan
 from chalicelib.domain.events import EventKind
 from chalicelib.domain.identity import Identity
 from chalicelib.domain.ticket import Ticket
@@ -88,19 +89,24 @@ def test_breaches_are_the_sweeps_and_reopens_waits_and_resumes_happened(month: t
                for s in statuses)
 
 
+def _plan(ticket: Ticket) -> ChangePlan:
+    assert ticket.change is not None, ticket.number
+    return ticket.change
+
+
 def test_changes_have_approvals_a_conflict_a_rejection_and_an_emergency_in_a_freeze(month: tuple[Any, Month]) -> None:
     desk, made = month
     normal = _tickets(desk, made, "normal_change")[0]
-    assert normal.status == "closed" and "dieter" in [a.by for a in normal.change.approvals]
+    assert normal.status == "closed" and "dieter" in [a.by for a in _plan(normal).approvals]
     conflicting = _tickets(desk, made, "conflicting_change")[0]
-    assert [c.number for c in conflicting.change.conflicts] == [normal.number]
-    assert conflicting.status == "scheduled" and any(a.cab for a in conflicting.change.approvals)
+    assert [c.number for c in _plan(conflicting).conflicts] == [normal.number]
+    assert conflicting.status == "scheduled" and any(a.cab for a in _plan(conflicting).approvals)
     rejected = desk.tickets.events(made.stories["rejected_change"][0])
     assert "rejected" in [e.after.get("status") for e in rejected if e.kind == EventKind.STATUS_CHANGED]
     emergency = _tickets(desk, made, "emergency_change")[0]
-    assert emergency.status == "closed" and emergency.change.freezes
+    assert emergency.status == "closed" and _plan(emergency).freezes
     standard = _tickets(desk, made, "standard_change")[0]
-    assert standard.status == "closed" and standard.change.template == "vpn-client-profile-update"
+    assert standard.status == "closed" and _plan(standard).template == "vpn-client-profile-update"
 
 
 def test_a_candidate_became_a_known_error_and_a_major_incident_opened_a_problem(month: tuple[Any, Month]) -> None:

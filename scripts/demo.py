@@ -120,8 +120,7 @@ INCIDENTS = (
            "Passwort, E-Mails kommen nicht an.")),
     Topic("incident", ("No Wi-Fi in building C", "The wifi in building C drops, nobody on the third floor has "
                        "network."),
-          ("Kein WLAN in Gebäude C", "Das WLAN in Gebäude C fällt aus, im dritten Stock hat niemand Netzwerk."),
-          urgency="high"),
+          ("Kein WLAN in Gebäude C", "Das WLAN in Gebäude C fällt aus, im dritten Stock hat niemand Netzwerk.")),
     Topic("incident", ("Laptop battery empty after an hour", "My laptop battery drains within an hour, even when "
                        "idle."),
           ("Laptop-Akku nach einer Stunde leer", "Der Akku meines Laptops ist nach einer Stunde leer, auch im "
@@ -145,7 +144,7 @@ INCIDENTS = (
     Topic("incident", ("Suspicious email asking for my password", "I got a phishing email asking me to confirm my "
                        "password on an odd site."),
           ("Verdächtige E-Mail fragt nach meinem Passwort", "Ich habe eine Phishing-Mail bekommen, die nach meinem "
-           "Passwort fragt."), urgency="high"),
+           "Passwort fragt.")),
     Topic("incident", ("Reporting database queries are very slow", "Queries on the reporting database take minutes "
                        "since yesterday."),
           ("Abfragen auf der Reporting-Datenbank sehr langsam", "Abfragen auf der Reporting-Datenbank dauern seit "
@@ -323,6 +322,12 @@ class MonthOfHistory:
         )
         return Identity(assignee, "agent")
 
+    def answer_change(self, number: str, who: Identity, group: str) -> None:
+        """The implementing team takes the RFC: assigned to ``who`` and answered in public."""
+        ticket = self.get(number)
+        self.desk.ticket_service.assign(number, ticket.version, who, assignee=who.user, group=group, monitor=None)
+        self.reply(number, who, "We have your request for change and are planning it.")
+
     def plan(self, number: str, who: Identity, **body: Any) -> Ticket:
         return self.desk.change_service.plan(number, {"version": self.get(number).version, **body}, who)
 
@@ -407,7 +412,7 @@ class MonthOfHistory:
         last = self.end.astimezone(OFFICE).date()
         kinds: list[tuple[str, Callable[[Requester, Topic], Story], int]] = [
             ("answered", self.answered, 5),
-            ("waiting", self.waiting, 3),
+            ("waiting", self.waiting, 4),
             ("reopened", self.reopened, 2),
             ("breached", self.breached, 2),
             ("transferred", self.transferred, 2),
@@ -665,6 +670,7 @@ class MonthOfHistory:
             "change_request", ("Upgrade the ERP database", "PostgreSQL 14 to 16 for the ERP"), ("", ""))).number
         dora, dieter = Identity("dora", "agent"), Identity("dieter", "agent")
         yield self.office(timedelta(hours=2))
+        self.answer_change(number, dora, "database")
         window = self.window(3, 18)
         self.plan(number, dora, model="normal", services=["erp"], window=window,
                   implementation_plan="pg_upgrade --link on the replica, then switch over",
@@ -696,6 +702,7 @@ class MonthOfHistory:
             ("", ""))).number
         frieda, felix = Identity("frieda", "agent"), Identity("felix", "agent")
         yield self.office(timedelta(hours=1))
+        self.answer_change(number, frieda, "erp")
         first = self.month.stories.get("normal_change", [])
         overlap: dict[str, str] | None = None
         if first:
@@ -734,6 +741,7 @@ class MonthOfHistory:
             ("", ""))).number
         nadia, nils = Identity("nadia", "agent"), Identity("nils", "agent")
         yield self.office(timedelta(hours=1))
+        self.answer_change(number, nadia, "network")
         start = freeze_start + timedelta(days=1, hours=20)
         self.plan(number, nadia, model="normal", services=["network"],
                   window={"start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat()},
@@ -767,6 +775,7 @@ class MonthOfHistory:
             "change_request", ("Roll back the core switch firmware", "The new firmware drops VPN tunnels"),
             ("", ""))).number
         now = self.clock()
+        self.answer_change(number, noah, "network")
         self.plan(number, noah, model="emergency", services=["vpn", "network"],
                   window={"start": now.isoformat(), "end": (now + timedelta(hours=1)).isoformat()},
                   implementation_plan="load the previous firmware on both core switches",
@@ -786,6 +795,7 @@ class MonthOfHistory:
             ("Neues VPN-Client-Profil", "Das neue VPN-Client-Profil an alle verteilen"))).number
         nils = Identity("nils", "agent")
         yield self.office(timedelta(hours=1))
+        self.answer_change(number, nils, "network")
         window = self.window(1, 10, 2)
         self.plan(number, nils, template="vpn-client-profile-update", window=window,
                   risk={"likelihood": 1, "impact": 2}, implementer_group="network")

@@ -123,6 +123,7 @@ def main() -> int:
     parser.add_argument(
         "--demo", action="store_true", help="fill an empty desk with a month of history first (scripts/demo.py)"
     )
+    parser.add_argument("--demo-days", type=int, default=30, help="how many days of history --demo makes (default 30)")
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -178,8 +179,8 @@ def main() -> int:
 
         from scripts.demo import fill_local
 
-        print("demo: making a month of history (a minute or two)...", flush=True)
-        print(fill_local(datetime.now(timezone.utc).replace(microsecond=0), days=30, seed=7), flush=True)
+        print(f"demo: making {args.demo_days} days of history (a few minutes)...", flush=True)
+        print(fill_local(datetime.now(timezone.utc).replace(microsecond=0), days=args.demo_days, seed=7), flush=True)
     counts = seed_defaults(desk().config_service)
     counts.update(seed_problem_examples(desk()))
     token = mint_token(settings, "agent.local", "agent")

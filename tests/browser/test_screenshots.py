@@ -83,14 +83,14 @@ def demo_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def demo_tickets(url: str, browser: Any) -> dict[str, str]:
-    """Tickets of the demo the screens show: the requester's ticket with the longest conversation."""
+    """Tickets of the demo the screens show: the requester's incident with the longest history."""
     context = browser.new_context()
     page = context.new_page()
     _sign_in(page, url + "/", USERS["requester"], "requester")
     token = page.evaluate("() => sessionStorage.getItem('desk.token')")
     context.close()
     listing = _get(url, "/tickets?limit=50", token)
-    best = max(listing["tickets"], key=lambda t: (int(t.get("version", 0)), t["number"]))
+    best = max(listing["tickets"], key=lambda t: (t["type"] == "incident", int(t.get("version", 0)), t["number"]))
     return {"requester_ticket": best["number"]}
 
 

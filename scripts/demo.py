@@ -230,6 +230,7 @@ class MonthOfHistory:
         self._order = 0
         self._player: Any = None
         self.known_error: str | None = None
+        self.freeze_end: datetime | None = None
 
     # -- time ------------------------------------------------------------------------------
 
@@ -729,6 +730,7 @@ class MonthOfHistory:
         inside the freeze with its justification."""
         freeze_start = self.office(timedelta(days=1)).astimezone(OFFICE).replace(hour=0, minute=0)
         freeze_end = freeze_start + timedelta(days=3)
+        self.freeze_end = freeze_end.astimezone(timezone.utc)
         self.desk.config_service.create(
             "change_freeze",
             {"name": "network-core-upgrade", "services": ["network", "vpn"], "start": freeze_start.isoformat(),
@@ -797,8 +799,12 @@ class MonthOfHistory:
         yield self.office(timedelta(hours=1))
         self.answer_change(number, nils, "network")
         window = self.window(1, 10, 2)
-        self.plan(number, nils, template="vpn-client-profile-update", window=window,
-                  risk={"likelihood": 1, "impact": 2}, implementer_group="network")
+        planned = self.plan(number, nils, template="vpn-client-profile-update", window=window,
+                            risk={"likelihood": 1, "impact": 2}, implementer_group="network")
+        if planned.change is not None and planned.change.freezes and self.freeze_end is not None:
+            # Planned into the freeze declared meanwhile: the next morning after it instead.
+            window = self.window((self.freeze_end - self.clock()).total_seconds() / 86400 + 1, 10, 2)
+            self.plan(number, nils, window=window)
         self.move(number, nils, "scheduled")
         yield datetime.fromisoformat(window["start"]).astimezone(timezone.utc) + timedelta(minutes=2)
         self.move(number, nils, "implementing")
@@ -856,7 +862,7 @@ def main() -> int:
         "--data-dir", type=Path, default=Path(os.environ.get("DESK_DATA_DIR") or ROOT / ".run"),
         help="the local desk's data directory (default .run/)",
     )
-    parser.add_argument("--days", type=int, default=30, help="how many days of history (default 30)")
+    parser.add_argument("--days", type=_days, default=30, help="how many days of history, 7 or more (default 30)")
     parser.add_argument("--seed", type=int, default=7, help="the stories' random seed (default 7)")
     parser.add_argument("--end", type=_instant, default=None, help="when the month ends (default now)")
     parser.add_argument("--stage", default="dev")
@@ -897,6 +903,13 @@ def main() -> int:
     finally:
         moto.stop()
     return 0
+
+
+def _days(text: str) -> int:
+    days = int(text)
+    if days < 7:
+        raise argparse.ArgumentTypeError("at least 7: the changes, the freeze and the problem need a week")
+    return days
 
 
 def _instant(text: str) -> datetime:

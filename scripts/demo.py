@@ -442,6 +442,7 @@ class MonthOfHistory:
         self.tell(self.at_fraction(0.12, 14), self.conflicting_change())
         self.tell(self.at_fraction(0.35, 9), self.freeze_and_rejected_change())
         self.tell(self.at_fraction(0.05, 10), self.standard_change())
+        self.tell(self.end - timedelta(hours=30), self.change_awaiting_approval())
 
     def setup(self) -> Story:
         """The desk's configuration and the known error it starts with, stored at the month's start."""
@@ -789,6 +790,21 @@ class MonthOfHistory:
         yield self.office(timedelta(hours=2))
         self.decide(number, nadia, "approve", "after the fact: right call")
         self.move(number, MANAGER, "closed")
+
+    def change_awaiting_approval(self) -> Story:
+        """A change submitted at the month's end: it waits in the cloud team's approvals inbox."""
+        number = self.open("change_awaiting_approval", REQUESTERS[1], Topic(
+            "change_request", ("Move the data team's bucket to another region", "Storage bucket to eu-central-1"),
+            ("Bucket des Datenteams in eine andere Region", "Den Bucket nach eu-central-1 verschieben"))).number
+        carla = Identity("carla", "agent")
+        yield self.office(timedelta(minutes=30))
+        self.answer_change(number, carla, "cloud-platform")
+        self.plan(number, carla, model="normal", services=["cloud"], window=self.window(6, 9, 4),
+                  implementation_plan="replicate the bucket, switch the data team's jobs, delete the old one",
+                  backout_plan="switch the jobs back to the old bucket", risk={"likelihood": 2, "impact": 3},
+                  implementer_group="cloud-platform")
+        self.move(number, carla, "assessment")
+        self.move(number, carla, "authorization")
 
     def standard_change(self) -> Story:
         """A standard change from its template: scheduled, implemented, closed."""

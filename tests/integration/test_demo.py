@@ -107,7 +107,7 @@ def test_changes_have_approvals_a_conflict_a_rejection_and_an_emergency_in_a_fre
     standard = _tickets(desk, made, "standard_change")[0]
     assert standard.status == "closed" and _plan(standard).template == "vpn-client-profile-update"
     waiting = _tickets(desk, made, "change_awaiting_approval")[0]
-    assert [t.number for t in desk.change_service.awaiting(MANAGER)] == [waiting.number]
+    assert waiting.number in [t.number for t in desk.change_service.awaiting(MANAGER)]
 
 
 def test_a_candidate_became_a_known_error_and_a_major_incident_opened_a_problem(month: tuple[Any, Month]) -> None:

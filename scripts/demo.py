@@ -235,7 +235,7 @@ class MonthOfHistory:
     # -- time ------------------------------------------------------------------------------
 
     def at_fraction(self, fraction: float, hour: int = 10) -> datetime:
-        """The working morning nearest ``fraction`` of the month (a weekday, ``hour`` in the office)."""
+        """The first working morning at ``fraction`` of the month or after it (``hour`` in the office)."""
         day = (self.start + (self.end - self.start) * fraction).astimezone(OFFICE).date()
         while day.isoweekday() > 5:
             day += timedelta(days=1)

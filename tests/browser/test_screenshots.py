@@ -105,6 +105,7 @@ def _sign_in(page: Any, url: str, user: str, role: str) -> None:
     page.get_by_label("Your user name").fill(user)
     page.get_by_label("Role").select_option(role)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_function("() => sessionStorage.getItem('desk.token')")
     page.locator("main h1").first.wait_for()
 
 

@@ -51,7 +51,7 @@ def month() -> Iterator[tuple[Any, Month]]:
             clock = SteppedClock(END - timedelta(days=DAYS))
             desk = wiring.bootstrap(clock=clock)
             wiring.install(desk)
-            made = generate(desk, clock, end=END, days=DAYS, seed=7, tick=timedelta(hours=3))
+            made = generate(desk, clock, end=END, days=DAYS, seed=7, tick=timedelta(hours=6))
             yield desk, made
             reset_caches()
     finally:

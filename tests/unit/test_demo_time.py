@@ -58,3 +58,23 @@ def test_a_topic_without_german_words_is_written_in_english() -> None:
     topic = Topic("change_request", ("Upgrade", "PostgreSQL 16"), ("", ""))
     assert topic.words("de") == ("Upgrade", "PostgreSQL 16")
     assert Topic("incident", ("a", "b"), ("c", "d")).words("de") == ("c", "d")
+
+
+def _cast(seed: int) -> list[tuple[str, str, str]]:
+    """The month's stories as cast: when each starts, which story, and with what."""
+    month = history(seed)
+    month.cast()
+    cast = []
+    for at, _, story in sorted(month._queue, key=lambda entry: (entry[0], entry[1])):
+        generator: Any = story  # a story is a generator: its name and arguments say what it is
+        arguments = sorted((k, repr(v)) for k, v in generator.gi_frame.f_locals.items() if k != "self")
+        cast.append((at.isoformat(), generator.gi_code.co_name, repr(arguments)))
+    return cast
+
+
+def test_the_same_seed_casts_the_same_month_and_another_seed_another() -> None:
+    assert _cast(7) == _cast(7)
+    assert _cast(7) != _cast(8)
+    names = {name for _, name, _ in _cast(7)}
+    assert {"answered", "waiting", "reopened", "breached", "corrected", "contested", "normal_change",
+            "freeze_and_rejected_change", "printer_problem", "major_incident"} <= names

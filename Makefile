@@ -7,7 +7,7 @@ PORT ?= 8000
 SMTP_PORT ?= 2525
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck unit soak bench clean package deploy
+.PHONY: install run demo screenshots test lint typecheck unit soak bench clean package deploy
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,20 @@ chromium:
 	@[ -x $(CHROMIUM) ] || { $(SUDO) apt-get update -qq >/dev/null && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
+# `make run DEMO=1` fills an empty desk with the demo month first (as `make demo` does).
+DEMO ?=
 run: install
-	PORT=$(PORT) $(PY) scripts/run_local.py --port $(PORT) --smtp-port $(SMTP_PORT)
+	PORT=$(PORT) $(PY) scripts/run_local.py --port $(PORT) --smtp-port $(SMTP_PORT) $(if $(DEMO),--demo)
+
+# A month of history made through the desk's own services (scripts/demo.py), kept in .run/ for
+# the next `make run`; a desk with tickets is left as it is (`make reset` first).
+demo: install
+	$(PY) scripts/demo.py
+
+# The README's screenshots (docs/screenshots/), taken in headless Chromium on the demo month;
+# not part of the gate (marker `screenshots`).
+screenshots: install
+	$(VENV)/bin/pytest -m screenshots -p no:xdist tests/browser/test_screenshots.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -20,6 +20,9 @@ can be tried with curl; desk events go to moto's EventBridge bus.
 The data survives restarts: every table is backed up (``chalicelib.services.backup``, as
 ``desk backup`` does) into ``<data-dir>/snapshot`` every ``--snapshot-seconds`` and on shutdown,
 and restored from there at start. ``make reset`` removes the data directory to start empty.
+
+``--demo`` (``make run DEMO=1``) first fills an empty desk with a month of history ending now
+(``scripts/demo.py``, as ``make demo`` does), before the server starts.
 """
 
 from __future__ import annotations
@@ -155,6 +158,10 @@ def main() -> int:
     )
     parser.add_argument("--no-scheduler", action="store_true", help="do not run the scheduled functions")
     parser.add_argument(
+        "--demo", action="store_true", help="fill an empty desk with a month of history first (scripts/demo.py)"
+    )
+    parser.add_argument("--demo-days", type=int, default=30, help="how many days of history --demo makes (default 30)")
+    parser.add_argument(
         "--data-dir",
         type=Path,
         default=Path(os.environ.get("DESK_DATA_DIR") or ROOT / ".run"),
@@ -207,6 +214,13 @@ def main() -> int:
     create_event_bus(settings, client("events"))
     get_settings.cache_clear()
     settings = get_settings()
+    if args.demo:
+        from datetime import datetime, timezone
+
+        from scripts.demo import fill_local
+
+        print(f"demo: making {args.demo_days} days of history (a few minutes)...", flush=True)
+        print(fill_local(datetime.now(timezone.utc).replace(microsecond=0), days=args.demo_days, seed=7), flush=True)
     counts = seed_defaults(desk().config_service)
     counts.update(seed_problem_examples(desk()))
     token = mint_token(settings, "agent.local", "agent")

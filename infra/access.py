@@ -108,7 +108,8 @@ _ACCESS: dict[str, Grants] = {
         _RELAY,
         {"TicketsTable/by_status": _g("dynamodb:Query"), "ProblemCandidatesTable/by_state": _g("dynamodb:Query"),
          "RollupsTable": _g("dynamodb:Query"), "TicketsTable": _g("dynamodb:GetItem"),
-         "EventsTable": _g("dynamodb:Query")},
+         "EventsTable": _g("dynamodb:Query"),
+         "ClaimsTable": _g("dynamodb:GetItem")},  # whether the day's digest went already
     ),
     # Closing a ticket writes it with its events and notices, and keeps it as a labelled example.
     "AutoClose": _merge(_CONFIG, {
@@ -169,6 +170,7 @@ _ACCESS: dict[str, Grants] = {
 _ACCESS["SteeringReport"] = _merge(_RELAY, {
     "RollupsTable": _g("dynamodb:Query", "dynamodb:PutItem"),
     "TicketsTable": _g("dynamodb:GetItem"),  # the week's low ratings' tickets
+    "ClaimsTable": _g("dynamodb:GetItem"),  # whether the week's report went already
     "ProblemCandidatesTable/by_state": _g("dynamodb:Query"),
 })
 #: The rollups kept from the events stream: a ticket's new events read, its applied contribution

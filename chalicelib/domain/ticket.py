@@ -109,6 +109,15 @@ class Ticket:
         """Intake found no catalog service for it (and nobody has corrected the service since)."""
         return self.classification is not None and self.classification.out_of_catalog
 
+    @property
+    def awaits_triage(self) -> bool:
+        """In the Service Manager's triage queue: intake or a contest asked for its classification
+        to be checked, nobody has corrected it since, and it is not closed or cancelled (an
+        ended ticket takes no correction, so it would wait there for ever)."""
+        from chalicelib.domain.processes import phase_of
+
+        return self.triage.pending and not phase_of(self.type, self.status).is_terminal
+
     def visible_to(self, user: str, role: str) -> bool:
         return role in STAFF_ROLES or self.requester == user
 

@@ -31,6 +31,10 @@ PATROL_STATUSES = (*ALL_OPEN_STATUSES, *ALL_RESOLVED_STATUSES)
 
 
 class Claims(Protocol):
+    def claimed(self, claim_id: str) -> bool:
+        """Whether ``claim_id`` was claimed before (so a run that finds its work done reads no more)."""
+        ...
+
     def claim(
         self, claim_id: str, now: datetime, detail: dict[str, Any] | None = None, notices: Sequence[Notice] = ()
     ) -> bool:
@@ -113,6 +117,8 @@ class MorningPatrol:
         if local.time() < self.patrol_time:
             return False
         day = local.date()
+        if self.claims.claimed(f"patrol:{day.isoformat()}"):
+            return False  # sent already today: the schedule's later runs build nothing
         digest = self.digest(day)
         notices = self.notices.build(
             happened=f"patrol:{day.isoformat()}",

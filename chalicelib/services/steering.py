@@ -189,6 +189,8 @@ class SteeringReports:
         monday = local.date() - timedelta(days=7)
         name = week_name(monday)
         claim_id = f"steering:{name}"
+        if self.claims.claimed(claim_id):
+            return False  # kept and sent already: the schedule's later runs build nothing
         report = self.build(monday)
         self.store.keep_report(f"steering#{name}", report)
         notices = self.notices.build(

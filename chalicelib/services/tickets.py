@@ -929,7 +929,7 @@ def intake_view(ticket: Ticket, viewer: Identity) -> dict[str, Any]:
         return {
             "classification": ticket.classification.to_dict() if ticket.classification else None,
             "routing": ticket.routing.to_dict() if ticket.routing else None,
-            "triage": ticket.triage.pending,
+            "triage": ticket.awaits_triage,
             "triage_reasons": list(ticket.triage.reasons),
             "out_of_catalog": ticket.out_of_catalog,
         }
@@ -938,7 +938,7 @@ def intake_view(ticket: Ticket, viewer: Identity) -> dict[str, Any]:
         if ticket.classification
         else None,
         "routing": {"assignee": ticket.routing.assignee, "group": ticket.routing.group} if ticket.routing else None,
-        "triage": ticket.triage.pending,
+        "triage": ticket.awaits_triage,
         "out_of_catalog": ticket.out_of_catalog,
     }
 

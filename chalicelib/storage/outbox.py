@@ -183,6 +183,16 @@ class DynamoClaims:
     def __init__(self) -> None:
         bind_models(get_settings())
 
+    def claimed(self, claim_id: str) -> bool:
+        """Whether ``claim_id`` was claimed (one consistent GetItem of its key alone)."""
+        from chalicelib.storage.models import ClaimModel as Claim
+
+        try:
+            Claim.get(claim_id, consistent_read=True, attributes_to_get=["claim_id"])
+        except Claim.DoesNotExist:
+            return False
+        return True
+
     def claim(
         self, claim_id: str, now: datetime, detail: dict[str, Any] | None = None, notices: Sequence[Notice] = ()
     ) -> bool:

@@ -120,7 +120,7 @@ def ticket_to_item(ticket: Ticket) -> TicketModel:
     if ticket.next_deadline is not None:
         item.next_deadline = format_instant(ticket.next_deadline)
         item.deadline_shard = deadline_shard(ticket.number)
-    if ticket.triage.pending:
+    if ticket.awaits_triage:
         item.triage_queue = "triage"
     return item
 

@@ -75,6 +75,16 @@ def test_out_of_catalog_is_recorded_and_sent_to_triage(client: Any, clock: FakeC
     assert client.http.get("/triage", headers=auth()).status_code == 403
 
 
+def test_a_cancelled_ticket_leaves_the_triage_queue(client: Any, clock: FakeClock) -> None:
+    t = _open(client, "It does not work", "Please help")
+    assert [q["number"] for q in client.http.get("/triage", headers=manager()).json_body["tickets"]] == [t["number"]]
+    r = client.http.post(f"/tickets/{t['number']}/transitions", headers=auth(),
+                         body=json.dumps({"to": "cancelled", "version": t["version"], "reason": "works again"}))
+    assert r.status_code == 200, r.body
+    assert r.json_body["triage"] is False
+    assert client.http.get("/triage", headers=manager()).json_body["tickets"] == []
+
+
 def test_vague_ticket_goes_to_triage_without_assignee(client: Any, clock: FakeClock) -> None:
     t = _open(client, "It does not work", "Please help")
     assert t["triage"] is True and t["assignee"] is None and t["group"] == "service-desk"

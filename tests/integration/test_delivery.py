@@ -14,6 +14,7 @@ from chalicelib.domain.notice import Notice
 from chalicelib.notify.queue import SqsNoticeQueue, notice_from_message
 from chalicelib.notify.slack import SlackWebhookChannel
 from chalicelib.services.delivery import DeliveryFailed, Notifier
+from chalicelib.storage.aws import count_dynamodb_requests
 from tests.conftest import auth
 from tests.unit.fakes import FakeClock
 
@@ -204,7 +205,9 @@ def test_morning_patrol_digest_route_and_schedule_send_once(desk: dict[str, Any]
     assert app.handler_map["morning_patrol"](_scheduled(), None)["sent"] is False
     desk["clock"].now = datetime(2026, 11, 24, 14, 5, tzinfo=timezone.utc)  # 08:05 in Chicago
     assert app.handler_map["morning_patrol"](_scheduled(), None)["sent"] is True
-    assert app.handler_map["morning_patrol"](_scheduled(), None)["sent"] is False
+    with count_dynamodb_requests() as counter:  # the day's later runs read the claim alone
+        assert app.handler_map["morning_patrol"](_scheduled(), None)["sent"] is False
+    assert counter.calls == ["GetItem"]
     patrols = [n for n in _outbox(client, "2026-11-24") if n["kind"] == "patrol"]
     assert {n["channel"] for n in patrols} == {"outbox", "sns", "email"}
     assert patrols[0]["recipient"] in ("service.manager", "service.manager@example.com")

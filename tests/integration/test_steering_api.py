@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from chalicelib.storage.aws import count_dynamodb_requests
 from tests.conftest import auth
 from tests.integration.test_reports_api import _drive, manager, play_stream
 from tests.unit.fakes import FakeClock
@@ -45,7 +46,9 @@ def test_monday_morning_keeps_and_sends_last_week_once(client: Any, clock: FakeC
     clock.now = datetime(2026, 11, 30, 14, 30, tzinfo=timezone.utc)  # 08:30
     assert "steering_report" in app.handler_map
     assert desk().steering.send_if_due() is True
-    assert desk().steering.send_if_due() is False
+    with count_dynamodb_requests() as counter:  # the day's later runs read the claim alone
+        assert desk().steering.send_if_due() is False
+    assert counter.calls == ["GetItem"]
     sent = [n for n in desk().outbox.list_day("2026-11-30", 50, None)[0] if n.get("kind") == "steering"]
     assert sent and "Steering report 2026-W48" in sent[0]["text"]
     kept = client.http.get("/reports/steering?week=2026-W48", headers=manager()).json_body

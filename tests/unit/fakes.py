@@ -170,7 +170,7 @@ class InMemoryTicketRepository:
         return TicketPage(page, base64.b64encode(str(start + limit).encode()).decode() if more else None)
 
     def triage(self, limit: int, cursor: str | None) -> TicketPage:
-        rows = sorted((t for t in self.tickets.values() if t.triage.pending), key=lambda t: t.created_at)
+        rows = sorted((t for t in self.tickets.values() if t.awaits_triage), key=lambda t: t.created_at)
         start = int(base64.b64decode(cursor)) if cursor else 0
         more = start + limit < len(rows)
         return TicketPage(

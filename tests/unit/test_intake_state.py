@@ -68,3 +68,23 @@ def test_a_contest_puts_the_ticket_back_in_triage_keeping_every_reason() -> None
     assert triage.pending
     assert triage.reasons == ("group below the threshold", "contested by alice: this is not a network problem")
     assert Triage.of(_classification(needs_triage=False, triage_reasons=())) == Triage()
+
+
+def test_a_ticket_awaits_triage_until_corrected_or_ended() -> None:
+    from datetime import UTC, datetime
+
+    from chalicelib.domain.ticket import Ticket
+
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    waiting = Ticket(
+        number="INC-000001", type="incident", title="t", description="d", requester="alice", status="new",
+        impact="high", urgency="high", priority="P1", created_at=now, updated_at=now,
+        triage=Triage(True, ("group below the threshold",)),
+    )
+    assert waiting.awaits_triage
+    assert waiting.evolve(status="resolved").awaits_triage  # a resolved ticket may still be corrected
+    assert not waiting.evolve(status="closed").awaits_triage
+    assert not waiting.evolve(status="cancelled").awaits_triage
+    assert not waiting.evolve(triage=Triage()).awaits_triage
+    change = waiting.evolve(number="CHG-000001", type="change_request", status="closed")
+    assert not change.awaits_triage

@@ -41,6 +41,9 @@ class Ledger:
         self.lookups.append(tuple(message_ids))
         return next((self.sent[m] for m in message_ids if m in self.sent), None)
 
+    def claimed(self, claim_id: str) -> bool:
+        return claim_id in self.repo.claims
+
     def claim(
         self, claim_id: str, now: datetime, detail: dict[str, Any] | None = None, notices: Sequence[Notice] = ()
     ) -> bool:

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.events import EventKind, TicketEvent
+from chalicelib.domain.identity import DESK_ACTOR
 from chalicelib.domain.instants import aware_instant, for_reader, format_span
 from chalicelib.domain.lifecycle import REQUESTER as REQUESTER_ACTOR
 from chalicelib.domain.lifecycle import Phase
@@ -221,6 +222,8 @@ class NoticeFactory:
     def _requester(
         self, ticket: Ticket, *, happened: str, kind: str, subject: str, text: str, now: datetime, **data: Any
     ) -> list[Notice]:
+        if ticket.requester == DESK_ACTOR:
+            return []  # a ticket the desk opened itself (a problem behind an incident): nobody to tell
         data.setdefault("zone", self.zone_of(ticket.requester, ticket))
         return self.build(
             happened=happened,

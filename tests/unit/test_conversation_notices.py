@@ -140,3 +140,13 @@ def test_for_reader_shows_local_time_zone_and_instant() -> None:
     assert for_reader(moment, "America/Chicago") == "Tue 24 Nov 14:00 CST (2026-11-24T20:00:00Z)"
     assert for_reader(moment, None) == "Tue 24 Nov 20:00 UTC (2026-11-24T20:00:00Z)"
     assert for_reader(moment, "No/Such_Zone") == "Tue 24 Nov 20:00 UTC (2026-11-24T20:00:00Z)"
+
+
+def test_a_ticket_the_desk_opened_for_itself_sends_no_requester_notice(repo: InMemoryTicketRepository) -> None:
+    from chalicelib.domain.identity import SYSTEM
+    from chalicelib.domain.notice import ACKNOWLEDGEMENT
+
+    svc = service(repo, FakeClock(DAY))
+    svc.open_ticket(OpenTicket("incident", "VPN down", "Tunnel drops"), ALICE)
+    svc.open_ticket(OpenTicket("incident", "Problem behind INC-000001", "Tunnels drop"), SYSTEM)
+    assert {n.recipient for n in of_kind(repo, ACKNOWLEDGEMENT)} == {"alice@example.com"}

@@ -214,9 +214,9 @@ def to_text(report: Mapping[str, Any]) -> str:
         f"Steering report {report['week']} ({report['from']} to {report['to']}, {report['zone']})",
         f"Opened {week['opened']} (previous four weeks: {average('opened')} a week), resolved {week['resolved']}, "
         f"backlog {week['backlog']}",
-        f"First-contact resolution {week['fcr_rate']}, reopen rate {week['reopen_rate']}",
-        "SLA compliance: " + ", ".join(f"{clock} {value}" for clock, value in week["sla"].items()),
-        f"Changes {week['changes'].get('count', 0)}, success rate {week['changes'].get('success_rate')}",
+        f"First-contact resolution {_share(week['fcr_rate'])}, reopen rate {_share(week['reopen_rate'])}",
+        "SLA compliance: " + (", ".join(f"{clock} {_share(value)}" for clock, value in week["sla"].items()) or "-"),
+        f"Changes {week['changes'].get('count', 0)}, success rate {_share(week['changes'].get('success_rate'))}",
         f"Classification corrections {report['corrections']['count']}",
         f"Known errors added {week.get('known_errors_added', 0)} (previous four weeks: "
         f"{average('known_errors_added')} a week), problem candidates added "
@@ -232,10 +232,15 @@ def to_text(report: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _share(fraction: Any) -> str:
+    """A rate for people: ``0.9`` as ``90 %``; no figure (nothing to count) as ``-``."""
+    return "-" if fraction is None else f"{100 * float(fraction):.0f} %"
+
+
 def _satisfaction_line(satisfaction: Mapping[str, Any]) -> str:
     rated, resolutions = satisfaction.get("rated", 0), satisfaction.get("resolutions", 0)
     mean = satisfaction.get("mean_rating")
     return (
         f"Satisfaction: {rated} of {resolutions} resolutions rated (response rate "
-        f"{satisfaction.get('response_rate')}), mean rating {mean if mean is not None else '-'}"
+        f"{_share(satisfaction.get('response_rate'))}), mean rating {mean if mean is not None else '-'}"
     )

@@ -198,7 +198,7 @@ def test_the_steering_report_shows_what_was_added_and_satisfaction_week_by_week(
     text = to_text(report)
     assert "Known errors added 1 (previous four weeks: 1.00 a week), problem candidates added 4 " \
            "(previous four weeks: 1.50)" in text
-    assert "Satisfaction: 4 of 4 resolutions rated (response rate 1.0), mean rating 3.0" in text
+    assert "Satisfaction: 4 of 4 resolutions rated (response rate 100 %), mean rating 3.0" in text
     assert "Low ratings (1)\n  INC-000002 Printer jam: rated 1/5" in text
     lines = to_csv(report).splitlines()
     assert lines[0].endswith("known_errors_added,problem_candidates_added,satisfaction_response_rate,"

@@ -39,3 +39,14 @@ def test_html_escapes_text_and_draws_two_charts() -> None:
     assert "<script>" not in html and "&lt;script&gt;" in html and html.count("<svg") == 2
     assert "&lt;b&gt;incident&lt;/b&gt;" in html
     assert "Breaches (1)" in to_text(report)
+
+
+def test_the_text_gives_rates_as_percentages_and_a_dash_where_nothing_was_counted() -> None:
+    report = {
+        "week": "2026-W48", "from": "2026-11-23", "to": "2026-11-29", "zone": "America/Chicago",
+        "weeks": [_week("2026-W47"), {**_week("2026-W48"), "fcr_rate": None, "sla": {}}],
+        "corrections": {"count": 0, "fields": {}, "tickets": []},
+    }
+    text = to_text(report)
+    assert "First-contact resolution -, reopen rate 0 %" in text
+    assert "SLA compliance: -" in text and "success rate -" in text and "None" not in text

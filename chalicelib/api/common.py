@@ -196,6 +196,14 @@ def count_param(params: Mapping[str, str], name: str, default: int, low: int, hi
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def signed(func: F) -> F:
+    """Marks a route that a signature verifies instead of a token (Slack's, the bridges'
+    webhooks): its refusal of an unsigned, mis-signed or replayed request is a 401, which the API
+    description (``chalicelib.api.openapi``) then declares."""
+    func.verified_by_signature = True  # type: ignore[attr-defined]
+    return func
+
+
 def answers_errors(func: F) -> F:
     """Turn a :class:`DeskError` raised by a route into its HTTP answer, and a fault of the
     storage (unreachable, timed out, throttled, failing: ``storage.aws.storage_fault``) into a

@@ -48,7 +48,7 @@ ERROR_SCHEMA: dict[str, Any] = {
 
 _ERRORS = {
     "400": "bad input: the field and the reason",
-    "401": "no token, or one that does not verify",
+    "401": "no token (or signature), or one that does not verify",
     "403": "the caller's role may not do this",
     "404": "no such item",
     "409": "a conflicting state or version",
@@ -150,7 +150,8 @@ def _operation(path: str, method: str, entry: Any, components: dict[str, Any]) -
     responses: dict[str, Any] = {str(status): answer for status in success if status < 400} or {"200": answer}
     error = {"content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}, **html}}
     for status, description in _ERRORS.items():
-        if status == "401" and entry.authorizer is None:
+        signed = getattr(entry.view_function, "verified_by_signature", False)
+        if status == "401" and entry.authorizer is None and not signed:
             continue
         responses[status] = {"description": description, **error}
     operation["responses"] = responses

@@ -22,6 +22,7 @@ from chalicelib.api.common import (
     caller,
     json_response,
     parse_body,
+    signed,
 )
 from chalicelib.domain.errors import Unauthorized, ValidationFailed
 from chalicelib.observability import logger
@@ -76,6 +77,7 @@ def _delivery(system: str, signature_header: str, delivery_header: str, secret: 
 
 @bp.route("/bridges/github", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
+@signed
 def github_webhook() -> Response:
     """GitHub's webhook (issues, issue_comment, pull_request), signed with ``X-Hub-Signature-256``."""
     from chalicelib.domain.bridges import GITHUB, github_activity
@@ -90,6 +92,7 @@ def github_webhook() -> Response:
 
 @bp.route("/bridges/jira", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
+@signed
 def jira_webhook() -> Response:
     """Jira's webhook (jira:issue_updated, comment_created), signed with ``X-Hub-Signature``."""
     from chalicelib.domain.bridges import JIRA, jira_activity

@@ -16,7 +16,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.common import ACCEPTED_CONTENT_TYPES, answers_errors, body_bytes, json_response
+from chalicelib.api.common import ACCEPTED_CONTENT_TYPES, answers_errors, body_bytes, json_response, signed
 from chalicelib.domain.errors import Unauthorized, ValidationFailed
 from chalicelib.observability import logger
 from chalicelib.wiring import desk
@@ -67,6 +67,7 @@ def _accepted(intake: Any) -> Response:
 
 @bp.route("/slack/commands", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
+@signed
 def slash_command() -> Response:
     """Slack's ``/desk`` slash command (form-encoded, signed): acknowledged at once, opened behind it."""
     from chalicelib.domain.slack import slash_command as parse_command
@@ -83,6 +84,7 @@ def slash_command() -> Response:
 
 @bp.route("/slack/interactions", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
 @answers_errors
+@signed
 def interaction() -> Response:
     """Slack's message shortcut "open a ticket from this message" (``payload`` JSON, signed)."""
     from chalicelib.domain.slack import message_shortcut

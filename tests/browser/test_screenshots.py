@@ -38,6 +38,9 @@ SCREENS: list[tuple[str, str, str]] = [
     ("portal-start", "requester", "#/"),
     ("portal-my-tickets", "requester", "#/tickets"),
     ("portal-ticket", "requester", "#/tickets/{requester_ticket}"),
+    ("console-triage", "agent", "#/console/queue/triage"),
+    ("console-ticket", "agent", "#/console/ticket/{requester_ticket}"),
+    ("dashboard", "manager", "#/dashboard"),
 ]
 
 

@@ -16,6 +16,9 @@ from chalicelib.domain.identity import Identity
 from chalicelib.domain.ticket import Ticket
 from scripts.demo import Month, SteppedClock, generate
 
+#: Generating a week of the desk's life takes most of a minute: the soak tier's (``make soak``).
+pytestmark = pytest.mark.soak
+
 #: Monday 30 November 2026, 17:00 in Chicago: the demo's span ends here.
 END = datetime(2026, 11, 30, 23, 0, tzinfo=timezone.utc)
 DAYS = 7

@@ -28,6 +28,17 @@ def test_every_route_of_the_app_is_described() -> None:
     assert _operations(describe(app)) == routes
 
 
+def test_routes_verified_by_a_signature_declare_their_401_and_other_open_routes_do_not() -> None:
+    from app import app
+
+    paths = describe(app)["paths"]
+    for path in ("/slack/commands", "/slack/interactions", "/bridges/github", "/bridges/jira"):
+        assert "401" in paths[path]["post"]["responses"], path
+        assert "security" not in paths[path]["post"]
+    assert "401" not in paths["/session/local"]["post"]["responses"]
+    assert "401" in paths["/tickets"]["post"]["responses"]
+
+
 def test_a_new_route_appears_without_anything_else_to_write() -> None:
     app = Chalice(app_name="probe")
 

@@ -38,7 +38,7 @@ SCREENS: list[tuple[str, str, str]] = [
     ("portal-start", "requester", "#/"),
     ("portal-my-tickets", "requester", "#/tickets"),
     ("portal-ticket", "requester", "#/tickets/{requester_ticket}"),
-    ("console-triage", "agent", "#/console/queue/triage"),
+    ("console-queue", "manager", "#/console/queue/{fullest_queue}"),
     ("console-ticket", "agent", "#/console/ticket/{requester_ticket}"),
     ("dashboard", "manager", "#/dashboard"),
 ]
@@ -94,7 +94,24 @@ def demo_tickets(url: str, browser: Any) -> dict[str, str]:
     context.close()
     listing = _get(url, "/tickets?limit=50", token)
     best = max(listing["tickets"], key=lambda t: (t["type"] == "incident", int(t.get("version", 0)), t["number"]))
-    return {"requester_ticket": best["number"]}
+    return {"requester_ticket": best["number"], "fullest_queue": _fullest_queue(url, browser)}
+
+
+def _fullest_queue(url: str, browser: Any) -> str:
+    """The queue holding the most tickets (the manager's own, or any group's), as the console's
+    hash names it (``name/group``)."""
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, url + "/", USERS["manager"], "manager")
+    token = page.evaluate("() => sessionStorage.getItem('desk.token')")
+    context.close()
+    queues = [(q["name"], q.get("group")) for q in _get(url, "/queues", token)["queues"]]
+    queues += [("group", g["name"]) for g in _get(url, "/admin/groups", token)["items"]]
+    sizes: dict[str, int] = {}
+    for name, group in queues:
+        path = f"/queues/{name}?limit=50" + (f"&group={group}" if group else "")
+        sizes[name + (f"/{group}" if group else "")] = len(_get(url, path, token)["tickets"])
+    return max(sizes, key=lambda name: (sizes[name], name))
 
 
 def _get(url: str, path: str, token: str) -> Any:

@@ -3,8 +3,6 @@ generated in its data directory."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 import urllib.error
@@ -16,6 +14,7 @@ import pytest
 
 from tests.conftest import LocalDesk
 from tests.e2e.test_local_server import _desk_token
+from tests.webhooks import github_headers, slack_headers
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -36,12 +35,9 @@ def _secret(desk: LocalDesk, name: str) -> str:
 @pytest.mark.e2e
 def test_a_signed_slash_command_is_acknowledged_and_an_unsigned_one_refused(local_desk: LocalDesk) -> None:
     form = (SAMPLES / "slack_slash_command.txt").read_text().strip().encode()
-    stamp = str(int(time.time()))
-    base = b"v0:" + stamp.encode() + b":" + form
-    signature = "v0=" + hmac.new(_secret(local_desk, "slack-signing-secret").encode(), base, hashlib.sha256).hexdigest()
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    status, answer = _post(local_desk.url + "/slack/commands", form,
-                           {**headers, "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature})
+    signed = slack_headers(_secret(local_desk, "slack-signing-secret"), form, str(int(time.time())))
+    status, answer = _post(local_desk.url + "/slack/commands", form, signed)
     assert status == 200 and answer["text"].startswith("Opening an incident: VPN is down"), answer
     status, refused = _post(local_desk.url + "/slack/commands", form, headers)
     assert status == 401 and refused["field"] == "X-Slack-Request-Timestamp"
@@ -59,10 +55,7 @@ def test_a_github_delivery_is_recorded_on_the_bridged_ticket_once(local_desk: Lo
                             json.dumps({"system": "github", "issue": "octo-org/desk-infra#12"}).encode(), auth)
     assert status == 201, bridged
     body = (SAMPLES / "github_issue_comment_created.json").read_bytes()
-    secret = _secret(local_desk, "github-webhook-secret").encode()
-    headers = {"Content-Type": "application/json", "X-GitHub-Event": "issue_comment",
-               "X-GitHub-Delivery": f"e2e-{number}",
-               "X-Hub-Signature-256": "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()}
+    headers = github_headers(_secret(local_desk, "github-webhook-secret"), body, "issue_comment", f"e2e-{number}")
     status, recorded = _post(local_desk.url + "/bridges/github", body, headers)
     assert status == 200 and recorded["recorded"] == {number: 1}, recorded
     status, again = _post(local_desk.url + "/bridges/github", body, headers)

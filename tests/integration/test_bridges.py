@@ -3,8 +3,6 @@ documented payloads, a Jira sample), verified by signature and de-duplicated by 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import auth
+from tests.webhooks import github_headers, hub_signature, jira_headers
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 GITHUB_SECRET = "It's a Secret to Everybody"
@@ -40,18 +39,12 @@ def bridged(client: Any, clock: Any, monkeypatch: pytest.MonkeyPatch) -> Iterato
 
 def github(client: Any, sample: str, event: str, delivery: str, *, secret: str = GITHUB_SECRET) -> Any:
     body = (SAMPLES / sample).read_bytes()
-    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    headers = {"Content-Type": "application/json", "X-GitHub-Event": event, "X-GitHub-Delivery": delivery,
-               "X-Hub-Signature-256": signature}
-    return client.http.post("/bridges/github", headers=headers, body=body)
+    return client.http.post("/bridges/github", headers=github_headers(secret, body, event, delivery), body=body)
 
 
 def jira(client: Any, sample: str, delivery: str) -> Any:
     body = (SAMPLES / sample).read_bytes()
-    signature = "sha256=" + hmac.new(JIRA_SECRET.encode(), body, hashlib.sha256).hexdigest()
-    headers = {"Content-Type": "application/json", "X-Atlassian-Webhook-Identifier": delivery,
-               "X-Hub-Signature": signature}
-    return client.http.post("/bridges/jira", headers=headers, body=body)
+    return client.http.post("/bridges/jira", headers=jira_headers(JIRA_SECRET, body, delivery), body=body)
 
 
 def elsewhere(client: Any, number: str) -> list[dict[str, Any]]:
@@ -102,7 +95,7 @@ def test_unsigned_or_mis_signed_deliveries_are_401_and_record_nothing(client: An
         "Content-Type": "application/json", "X-GitHub-Event": "issues", "X-GitHub-Delivery": "x-2"})
     assert unsigned.status_code == 401 and unsigned.json_body["field"] == "X-Hub-Signature-256"
     no_id = client.http.post("/bridges/jira", body=b"{}", headers={
-        "X-Hub-Signature": "sha256=" + hmac.new(JIRA_SECRET.encode(), b"{}", hashlib.sha256).hexdigest()})
+        "X-Hub-Signature": hub_signature(JIRA_SECRET, b"{}")})
     assert no_id.status_code == 400 and no_id.json_body["field"] == "X-Atlassian-Webhook-Identifier"
     assert elsewhere(client, bridged) == []
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.slack import slack_signature
 from tests.conftest import MONDAY_9AM_CHICAGO, auth
 from tests.slack_fake import FakeSlackApi
 from tests.unit.fakes import FakeClock
+from tests.webhooks import slack_headers
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -54,9 +54,7 @@ def shortcut_body(**message: Any) -> str:
 
 
 def signed(body: str, clock: FakeClock, *, age: int = 0, secret: str = SIGNING_SECRET) -> dict[str, str]:
-    timestamp = str(int(clock().timestamp()) - age)
-    return {**FORM, "X-Slack-Request-Timestamp": timestamp,
-            "X-Slack-Signature": slack_signature(secret, timestamp, body.encode())}
+    return slack_headers(secret, body.encode(), str(int(clock().timestamp()) - age))
 
 
 def opened_number(fake: FakeSlackApi) -> str:

@@ -145,24 +145,19 @@ def _channels_tour(visit: _Visits, clock: Any) -> None:
     """Slack's slash command and message shortcut (signed, acknowledged), a ticket bridged to a
     GitHub issue and a Jira issue, and those systems' signed webhooks recorded on it (the secrets
     are the stage's, from its secrets store)."""
-    import hashlib
-    import hmac
     import urllib.parse
     from pathlib import Path
 
     from chalicelib import wiring
-    from chalicelib.domain.slack import slack_signature
+    from tests.webhooks import github_headers, jira_headers, slack_headers
 
     settings = wiring.desk().settings
     samples = Path(__file__).resolve().parent.parent / "samples"
-    form = {"Content-Type": "application/x-www-form-urlencoded"}
     command = (samples / "slack_slash_command.txt").read_text().strip()
     shortcut = urllib.parse.urlencode({"payload": (samples / "slack_message_shortcut.json").read_text()})
-    for path, body in (("/slack/commands", command), ("/slack/interactions", shortcut)):
-        stamp = str(int(clock().timestamp()))
-        signed = {**form, "X-Slack-Request-Timestamp": stamp,
-                  "X-Slack-Signature": slack_signature(settings.slack_signing_secret, stamp, body.encode())}
-        r = visit.client.http.request("POST", path, headers=signed, body=body.encode())
+    for path, form in (("/slack/commands", command), ("/slack/interactions", shortcut)):
+        signed = slack_headers(settings.slack_signing_secret, form.encode(), str(int(clock().timestamp())))
+        r = visit.client.http.request("POST", path, headers=signed, body=form.encode())
         assert r.status_code == 200, (path, r.body)
         API_VISITED.add(("POST", path))
     n = visit("POST", "/tickets", auth(), {"type": "incident", "title": "VPN drops",
@@ -170,17 +165,15 @@ def _channels_tour(visit: _Visits, clock: Any) -> None:
     visit("POST", f"/tickets/{n}/bridges", _agent(),
           {"system": "github", "issue": "https://github.com/octo-org/desk-infra/issues/12"})
     visit("POST", f"/tickets/{n}/bridges", _agent(), {"system": "jira", "issue": "OPS-42"})
+    comment = (samples / "github_issue_comment_created.json").read_bytes()
+    worklog = (samples / "jira_issue_work_logged.json").read_bytes()
     deliveries = (
-        ("/bridges/github", "github_issue_comment_created.json", settings.github_webhook_secret,
-         {"X-GitHub-Event": "issue_comment", "X-GitHub-Delivery": "tour-1"}, "X-Hub-Signature-256"),
-        ("/bridges/jira", "jira_issue_work_logged.json", settings.jira_webhook_secret,
-         {"X-Atlassian-Webhook-Identifier": "tour-2"}, "X-Hub-Signature"),
+        ("/bridges/github", comment,
+         github_headers(settings.github_webhook_secret, comment, "issue_comment", "tour-1")),
+        ("/bridges/jira", worklog, jira_headers(settings.jira_webhook_secret, worklog, "tour-2")),
     )
-    for path, sample, secret, headers, signature in deliveries:
-        raw = (samples / sample).read_bytes()
-        digest = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
-        r = visit.client.http.request("POST", path, body=raw, headers={
-            "Content-Type": "application/json", **headers, signature: digest})
+    for path, raw, headers in deliveries:
+        r = visit.client.http.request("POST", path, body=raw, headers=headers)
         assert r.status_code in (200, 201), (path, r.body)
         API_VISITED.add(("POST", path))
 

@@ -35,6 +35,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 #: family -> (method, path, whether the body opens a ticket); ``{number}`` is the seeded ticket.
+#: A family that has an API function of its own on Lambda (``infra.stack.API_SPLITS``) is sampled
+#: with that function's ``DESK_API_FAMILY``.
 FAMILIES: dict[str, tuple[str, str, bool]] = {
     "intake": ("POST", "/tickets", True),
     "read": ("GET", "/tickets/{number}", False),
@@ -189,11 +191,18 @@ def _sample(family: str, snapshot: Path) -> None:
 # -- in the bench process ----------------------------------------------------------------------
 
 
+def _function_family(family: str) -> dict[str, str]:
+    """The ``DESK_API_FAMILY`` of the function that serves ``family`` on Lambda, if it has one."""
+    from infra.stack import API_SPLITS
+
+    return {"DESK_API_FAMILY": family} if family in {f for _, f, _ in API_SPLITS.values()} else {}
+
+
 def _run_sample(family: str, snapshot: Path, warmup: bool, app_root: Path) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, "-m", "bench.bench_cold", "--sample", family, str(snapshot)],
         cwd=ROOT,
-        env={**_environment(warmup), "DESK_BENCH_APP": str(app_root)},
+        env={**_environment(warmup), **_function_family(family), "DESK_BENCH_APP": str(app_root)},
         capture_output=True,
         text=True,
     )

@@ -7,6 +7,12 @@ importing what the routes use, building the intake's validator and creating the 
 on one botocore session. None of it calls AWS: creating a client does not, and clients are
 only created when the credentials are in the environment (as on Lambda), so that resolving
 them cannot reach for an instance metadata endpoint. ``DESK_WARMUP=0`` turns it off.
+
+On Lambda the admin routes have an API function of their own (``infra.stack.API_SPLITS``), whose
+environment says ``DESK_API_FAMILY=admin``: its init creates the clients and nothing else, since
+intake's work would make an administrator's cold start longer than it saves (``make bench``:
+``cold``). Everywhere else (the main API function, ``make run``, the tests) the family is unset
+and the init warms every family's needs.
 """
 
 from __future__ import annotations
@@ -20,12 +26,21 @@ from chalicelib.observability import logger
 #: bench): both, as one process serves both.
 API_HANDLERS = frozenset({"app.app"})
 AUTHORIZER_HANDLERS = frozenset({"app.desk_authorizer"})
+#: ``DESK_API_FAMILY`` of the API function that serves the admin routes alone.
+ADMIN_FAMILY = "admin"
 
 
 def credentials_in_environment() -> bool:
     """Whether botocore finds credentials in the environment (on Lambda it does): then creating
     a client reads no file and calls no credential endpoint."""
     return bool(os.environ.get("AWS_ACCESS_KEY_ID") and os.environ.get("AWS_SECRET_ACCESS_KEY"))
+
+
+def warm_up_admin_api() -> None:
+    """The admin function's warm-up: the DynamoDB clients, which its first request needs; the
+    admin routes' modules and validators cost that request less than they would cost the init."""
+    if credentials_in_environment():
+        warm_up_clients()
 
 
 def warm_up_api() -> None:
@@ -73,6 +88,9 @@ def warm_up() -> None:
 
             auth.warm_up()
         if handler is None or handler in API_HANDLERS:
-            warm_up_api()
+            if os.environ.get("DESK_API_FAMILY", "").strip() == ADMIN_FAMILY:
+                warm_up_admin_api()
+            else:
+                warm_up_api()
     except Exception:  # the first request will do the work instead
         logger.exception("init-time warm-up failed")

@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from infra.stack import STAGES, merge_template
+from infra.stack import STAGES, merge_template, split_api
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Top-level packages the Lambda Python runtime provides, left out of the package.
@@ -111,7 +111,7 @@ def build(stage: str, out: Path, template_only: bool = False) -> dict[str, Any]:
     if template_only:
         shutil.rmtree(project)
     left_out = [] if template_only else trim(chalice_out / "deployment.zip", out / "deployment.zip")
-    template = json.loads((chalice_out / "sam.json").read_text())
+    template = split_api(json.loads((chalice_out / "sam.json").read_text()))
     check_runtime(template)
     (out / "template.json").write_text(json.dumps(template, indent=2) + "\n")
     shutil.rmtree(chalice_out)

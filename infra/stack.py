@@ -32,6 +32,12 @@ RESOURCELESS_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 BUCKETS = {"AttachmentsBucket": "desk-${Stage}-attachments", "InboundMailBucket": mail.BUCKET_NAME}
 #: 5xx answers of the API in five minutes that raise the alarm.
 API_5XX_THRESHOLD = 5
+#: Route families served by an API function of their own: logical id -> (path prefix, the
+#: ``DESK_API_FAMILY`` its init warms for, its name's suffix). Chalice builds one function for
+#: every route; :func:`split_api` clones it (same code, role and settings) and points the
+#: family's routes at the clone, so that one family's cold start does not pay for another's
+#: warm-up (``chalicelib.warmup``).
+API_SPLITS: dict[str, tuple[str, str, str]] = {"AdminAPIHandler": ("/admin", "admin", "api-admin")}
 
 
 def function_names() -> dict[str, str]:
@@ -219,8 +225,9 @@ def operations_resources() -> dict[str, Any]:
 def dashboard_body() -> str:
     """The dashboard's JSON (a ``Fn::Sub`` string): API answers, the functions, the notice queues
     and the desk's own EMF metrics (the sweep lag, the tickets opened)."""
-    fn = [["AWS/Lambda", m, "FunctionName", f"desk-${{Stage}}-{h.replace('_', '-')}"]
-          for h in function_names().values() for m in ("Errors", "Throttles")]
+    names = [h.replace("_", "-") for h in function_names().values()] + [s for _, _, s in API_SPLITS.values()]
+    fn = [["AWS/Lambda", m, "FunctionName", f"desk-${{Stage}}-{name}"]
+          for name in names for m in ("Errors", "Throttles")]
     widgets = [
         ("API answers", [["AWS/ApiGateway", m, "ApiName", "desk-${Stage}"] for m in ("Count", "4XXError", "5XXError")]),
         ("API latency", [["AWS/ApiGateway", "Latency", "ApiName", "desk-${Stage}", {"stat": "p99"}]]),
@@ -240,6 +247,51 @@ def dashboard_body() -> str:
         for i, (title, metrics) in enumerate(widgets)
     ]}
     return json.dumps(body)
+
+
+def _integration_uri(logical: str) -> dict[str, str]:
+    return {"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+            f"${{{logical}.Arn}}/invocations"}
+
+
+def split_api(template: dict[str, Any]) -> dict[str, Any]:
+    """``template`` (Chalice's, merged) with each of :data:`API_SPLITS`: a copy of ``APIHandler``
+    with its family in the environment, its name and log group, the permission for API Gateway
+    to invoke it, and the family's routes (every method) integrated with it. The copy runs as
+    ``APIHandler``'s role, whose policy also covers the copy's log group."""
+    resources = template["Resources"]
+    api = resources["APIHandler"]
+    paths = resources["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    logs = next(statement for policy in resources["ApiHandlerRole"]["Properties"]["Policies"]
+                for statement in policy["PolicyDocument"]["Statement"]
+                if statement["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"])
+    for logical, (prefix, family, suffix) in API_SPLITS.items():
+        function = json.loads(json.dumps(api))
+        function["Properties"]["FunctionName"] = {"Fn::Sub": f"desk-${{Stage}}-{suffix}"}
+        function["Properties"]["Environment"]["Variables"]["DESK_API_FAMILY"] = family
+        resources[logical] = function
+        permission = json.loads(json.dumps(resources["APIHandlerInvokePermission"]))
+        permission["Properties"]["FunctionName"] = {"Ref": logical}
+        resources[f"{logical}InvokePermission"] = permission
+        resources[f"{logical}LogGroup"] = {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {"LogGroupName": {"Fn::Sub": f"/aws/lambda/desk-${{Stage}}-{suffix}"},
+                           "RetentionInDays": LOG_RETENTION_DAYS},
+        }
+        if not isinstance(logs["Resource"], list):
+            logs["Resource"] = [logs["Resource"]]
+        logs["Resource"].append({"Fn::GetAtt": [f"{logical}LogGroup", "Arn"]})
+        resources[f"{logical}ThrottlesAlarm"] = _alarm(
+            f"{logical} was throttled", "AWS/Lambda", "Throttles",
+            [{"Name": "FunctionName", "Value": {"Ref": logical}}], "Sum", 0)
+        for path, methods in paths.items():
+            if path != prefix and not path.startswith(prefix + "/"):
+                continue
+            for operation in methods.values():
+                integration = operation.get("x-amazon-apigateway-integration", {})
+                if integration.get("uri") == _integration_uri("APIHandler"):
+                    integration["uri"] = _integration_uri(logical)
+    return template
 
 
 def merge_template(stage: str) -> dict[str, Any]:

@@ -90,6 +90,15 @@ def test_the_authorizer_init_loads_only_the_token_verifier() -> None:
     assert result["boto3_clients"] == 0
 
 
+def test_the_admin_functions_init_creates_the_clients_and_leaves_intakes_work() -> None:
+    """On Lambda the admin routes have a function of their own (``DESK_API_FAMILY=admin``)."""
+    result = _probe(**CREDENTIALS, _HANDLER="app.app", DESK_API_FAMILY="admin")
+    assert result["validators_built"] is False
+    assert "pydantic" not in result["modules"]
+    assert result["boto3_clients"] == 1
+    assert result["model_clients"] == 1
+
+
 def test_without_credentials_in_the_environment_no_client_is_created() -> None:
     result = _probe()
     assert result["validators_built"] is True

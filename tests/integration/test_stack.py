@@ -13,7 +13,7 @@ import pytest
 from chalicelib.config import get_settings
 from chalicelib.storage.tables import stage_tables
 from infra.package import build, trim
-from infra.stack import STAGES, function_names, merge_template, table_variables
+from infra.stack import API_SPLITS, STAGES, function_names, merge_template, table_variables
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.usefixtures("aws")
@@ -50,6 +50,32 @@ def test_every_function_reads_the_stacks_own_tables_queue_and_topic(templates: d
         assert variables["ALERTS_TOPIC_ARN"] == {"Ref": "AlertsTopic"}
         assert variables["DESK_STAGE"] == "prod"
         assert "JWT_HS256_SECRET" not in variables and "DESK_LOCAL" not in variables
+
+
+def test_the_admin_routes_have_an_api_function_of_their_own(templates: dict[str, Path]) -> None:
+    """Every admin route (its CORS preflight too) goes to ``AdminAPIHandler``, every other route
+    to ``APIHandler``; the two functions differ only in their name and their family."""
+    resources = _resources(templates["prod"])
+    assert list(API_SPLITS) == ["AdminAPIHandler"]
+    targets: dict[tuple[str, str], str] = {}
+    for path, methods in resources["RestAPI"]["Properties"]["DefinitionBody"]["paths"].items():
+        for method, operation in methods.items():
+            uri = operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+            targets[(path, method)] = uri.rsplit("${", 1)[1].split(".Arn}")[0]
+    admin = {key for key in targets if key[0].startswith("/admin/")}
+    assert ("/admin/sla-policies", "put") not in admin and ("/admin/sla-policies/{name}", "put") in admin
+    assert ("/admin/kinds", "options") in admin
+    assert {targets[key] for key in admin} == {"AdminAPIHandler"}
+    assert {targets[key] for key in targets.keys() - admin} == {"APIHandler"}
+    main, clone = resources["APIHandler"]["Properties"], resources["AdminAPIHandler"]["Properties"]
+    assert clone["Environment"]["Variables"] == {**main["Environment"]["Variables"], "DESK_API_FAMILY": "admin"}
+    assert clone["FunctionName"] == {"Fn::Sub": "desk-${Stage}-api-admin"}
+    assert {k: v for k, v in clone.items() if k not in ("Environment", "FunctionName")} == {
+        k: v for k, v in main.items() if k not in ("Environment", "FunctionName")}
+    assert resources["AdminAPIHandlerInvokePermission"]["Properties"]["FunctionName"] == {"Ref": "AdminAPIHandler"}
+    statements = resources["ApiHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    logs = next(s["Resource"] for s in statements if "logs:PutLogEvents" in s["Action"])
+    assert {"Fn::GetAtt": ["AdminAPIHandlerLogGroup", "Arn"]} in logs
 
 
 @pytest.mark.parametrize("stage", STAGES)

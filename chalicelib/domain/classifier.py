@@ -40,9 +40,10 @@ from dataclasses import asdict, dataclass, field, replace
 from operator import itemgetter, mul
 from typing import Any
 
-FORMAT = "desk-text-classifier/2"
-#: Formats :func:`loads_model` reads: version 1 had no confidence calibration.
-READABLE_FORMATS = frozenset({"desk-text-classifier/1", FORMAT})
+FORMAT = "desk-text-classifier/3"
+#: Formats :func:`loads_model` reads: version 1 had no confidence calibration, versions 1 and 2 store
+#: every weight in thousandths (version 3 says its ``weight_scale``).
+READABLE_FORMATS = frozenset({"desk-text-classifier/1", "desk-text-classifier/2", FORMAT})
 
 #: Thresholds for the accuracy-against-coverage table.
 DEFAULT_THRESHOLDS: tuple[float, ...] = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
@@ -70,7 +71,7 @@ STOP_WORDS: frozenset[str] = frozenset(_STOP_WORDS_TEXT.split())
 
 _GERMAN_LETTERS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _TOKEN = re.compile(r"[^\W_]+")
-_WEIGHT_SCALE = 1000  # weights are stored as integers in thousandths
+_WEIGHT_SCALE = 1000  # the pure-Python trainer's weights are multiples of a thousandth
 _STEP_BUDGET = 150_000  # gradient steps of training when the number of epochs is not given
 
 
@@ -129,6 +130,8 @@ class Model:
     #: ``sigmoid(a * top score + b * (top score - second score) + c)`` (see :func:`top_label_confidence`);
     #: ``None`` keeps the temperature-scaled softmax probability.
     calibration: tuple[float, float, float] | None = None
+    #: Every weight is a multiple of ``1 / weight_scale``, and is stored as that integer.
+    weight_scale: int = _WEIGHT_SCALE
 
     def predict(self, text: str) -> Prediction:
         return predict(self, text)
@@ -657,10 +660,11 @@ def _payload(model: Model) -> dict[str, Any]:
         "bias": list(model.bias),
         "training": dict(model.training),
         "features": features,
-        # idf in thousandths, then per feature a flat [label, weight in thousandths, ...] list
+        # idf in thousandths, then per feature a flat [label, weight * weight_scale, ...] list
         "idf": [round(model.rows[f][0] * 1000) for f in features],
+        "weight_scale": model.weight_scale,
         "weights": [
-            [x for k, w in model.rows[f][1] for x in (k, round(w * _WEIGHT_SCALE))] for f in features
+            [x for k, w in model.rows[f][1] for x in (k, round(w * model.weight_scale))] for f in features
         ],
     }
 
@@ -683,9 +687,12 @@ def loads_model(data: bytes) -> Model:
     if not isinstance(raw, dict) or raw.get("format") not in READABLE_FORMATS:
         raise ValueError(f"not a classifier model (expected format {FORMAT!r})")
     try:
+        scale = int(raw.get("weight_scale", _WEIGHT_SCALE))
+        if scale <= 0:
+            raise ValueError(f"weight_scale {scale}")
         rows: dict[str, tuple[float, tuple[tuple[int, float], ...]]] = {}
         for feat, idf, flat in zip(raw["features"], raw["idf"], raw["weights"], strict=True):
-            entries = tuple((int(flat[i]), flat[i + 1] / _WEIGHT_SCALE) for i in range(0, len(flat), 2))
+            entries = tuple((int(flat[i]), flat[i + 1] / scale) for i in range(0, len(flat), 2))
             rows[feat] = (idf / 1000, entries)
         return Model(
             model_version=str(raw["model_version"]),
@@ -697,6 +704,7 @@ def loads_model(data: bytes) -> Model:
             calibration=_calibration(raw.get("calibration")),
             trained_at=raw.get("trained_at"),
             training=raw.get("training") or {},
+            weight_scale=scale,
         )
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise ValueError(f"damaged classifier model: {exc}") from exc

@@ -242,10 +242,18 @@ def test_model_round_trips_through_bytes(model: Model) -> None:
 
 def test_artefact_is_versioned_gzip_json(model: Model) -> None:
     raw = json.loads(gzip.decompress(dumps_model(model)))
-    assert raw["format"] == "desk-text-classifier/2"
+    assert raw["format"] == "desk-text-classifier/3"
+    assert raw["weight_scale"] == 1000
     assert raw["model_version"] == "test-1"
     assert raw["labels"] == ["mail", "network", "printing"]
     assert raw["config"]["min_df"] == 2
+
+
+def test_a_format_2_model_reads_its_weights_in_thousandths(model: Model) -> None:
+    raw = json.loads(gzip.decompress(dumps_model(model)))
+    raw["format"] = "desk-text-classifier/2"
+    del raw["weight_scale"]
+    assert loads_model(gzip.compress(json.dumps(raw).encode(), mtime=0)) == model
 
 
 @pytest.mark.parametrize(

@@ -58,10 +58,10 @@ def test_predictions_are_the_svm_own(trained: Any) -> None:
     texts, labels = tickets(1)
     held, _ = tickets(2)
     idf_model = {f: row[0] for f, row in trained.rows.items()}
-    train_rows = [tfidf_vector(extract_features(t, LINEAR_FEATURES), idf_model) for t in texts]
+    train_rows = [tfidf_vector(extract_features(t, trained.config), idf_model) for t in texts]
     vectoriser = DictVectorizer()
     svm = LinearSVC().fit(vectoriser.fit_transform(train_rows).toarray(), labels)
-    held_rows = [tfidf_vector(extract_features(t, LINEAR_FEATURES), idf_model) for t in held]
+    held_rows = [tfidf_vector(extract_features(t, trained.config), idf_model) for t in held]
     expected = svm.predict(vectoriser.transform(held_rows).toarray())
     got = np.asarray([predict(trained, t).label for t in held])
     assert (got == expected).mean() >= 0.98
@@ -79,6 +79,9 @@ def test_the_model_round_trips_with_its_calibration(trained: Any) -> None:
     again = loads_model(dumps_model(trained))
     assert again == trained
     assert json.loads(gzip.decompress(dumps_model(trained)))["calibration"] == list(trained.calibration)
+    # weights in ten-thousandths survive the trip (thousandths tipped near ties)
+    assert json.loads(gzip.decompress(dumps_model(trained)))["weight_scale"] == 10_000
+    assert any(round(w * 1000) != w * 1000 for _, entries in again.rows.values() for _, w in entries)
 
 
 def test_confidence_is_calibrated_on_unseen_tickets(trained: Any) -> None:
@@ -90,6 +93,69 @@ def test_the_ranking_starts_with_the_calibrated_confidence(trained: Any) -> None
     prediction = predict(trained, "printer tray broken")
     assert prediction.ranking[0] == (prediction.label, round(prediction.confidence, 4))
     assert sum(p for _, p in prediction.ranking) <= 1.0 + 1e-6
+
+
+#: Long words, one per label; each ticket names its label's word with a letter changed in the middle,
+#: so two tickets rarely share the word but nearly always share its first and last four letters.
+TYPO_WORDS = {
+    "network": "netzwerkverbindung", "printing": "druckerwarteschlange", "mail": "postfachberechtigung",
+    "erp": "bestellanforderung", "access": "zugriffsberechtigung", "phone": "telefonkonferenz",
+}
+
+
+def typo_tickets(seed: int, count: int) -> tuple[list[str], list[str]]:
+    rng = random.Random(seed)
+    texts, labels = [], []
+    for _ in range(count):
+        label = rng.choice(sorted(TYPO_WORDS))
+        word = list(TYPO_WORDS[label])
+        for _ in range(2):
+            word[rng.randrange(5, len(word) - 5)] = rng.choice("aeiounrstlmk")
+        texts.append(f"{rng.choice(['bitte', 'problem mit', 'hilfe bei', 'frage zu'])} {''.join(word)}")
+        labels.append(label)
+    return texts, labels
+
+
+def test_the_affixes_are_chosen_where_they_predict_better_out_of_fold() -> None:
+    texts, labels = typo_tickets(1, 300)
+    model = train_linear(texts, labels)
+    assert model.training["feature_set"] == "words+affix4" and model.config.affix == 4
+    words_f1, words_accuracy = model.training["feature_sets_tried"]["words"]
+    affix_f1, affix_accuracy = model.training["feature_sets_tried"]["words+affix4"]
+    assert affix_f1 > words_f1 and affix_accuracy > words_accuracy
+    held, truth = typo_tickets(2, 200)
+    assert evaluate(model, held, truth).accuracy >= 0.95
+    assert evaluate(train_linear(texts, labels, config=LINEAR_FEATURES), held, truth).accuracy < 0.8
+
+
+def test_the_baselines_features_stay_unless_the_affixes_do_better() -> None:
+    # words of five letters or fewer have no affixes: both sets predict alike, and a tie keeps words
+    rng = random.Random(5)
+    short = {"network": ["vpn", "wlan", "port"], "mail": ["inbox", "mail", "spam"], "erp": ["sap", "order", "po"]}
+    labels = [rng.choice(sorted(short)) for _ in range(120)]
+    texts = [f"{rng.choice(short[label])} is down {rng.choice(['now', 'again', 'today'])}" for label in labels]
+    model = train_linear(texts, labels)
+    tried = model.training["feature_sets_tried"]
+    assert tried["words"] == tried["words+affix4"]
+    assert model.training["feature_set"] == "words" and model.config == LINEAR_FEATURES
+    given = train_linear(texts, labels, config=LINEAR_FEATURES)
+    assert list(given.training["feature_sets_tried"]) == ["words"]
+    # too few texts to tell: the first candidate, untried
+    few = train_linear(*typo_tickets(3, 40))
+    assert few.training["feature_set"] == "words" and few.training["feature_sets_tried"] == {"words": [0.0, 0.0]}
+
+
+@pytest.mark.parametrize(
+    ("gains", "losses", "better"),
+    [(10, 0, True), (4, 0, True), (3, 0, False), (30, 10, True), (30, 20, False), (5, 10, False), (0, 0, False)],
+    ids=["10-0", "4-0", "3-0", "30-10", "30-20", "5-10", "0-0"],
+)
+def test_a_feature_set_must_be_right_significantly_more_often(gains: int, losses: int, better: bool) -> None:
+    """McNemar: (gains - losses) against two standard errors, sqrt(gains + losses)."""
+    truth = [1] * (gains + losses) + [0] * 50
+    old = [0] * gains + [1] * losses + [0] * 50
+    new = [1] * gains + [0] * losses + [0] * 50
+    assert linear_training.significantly_better(old, new, truth) is better
 
 
 def test_weights_beyond_the_budget_are_dropped_smallest_first() -> None:

@@ -67,7 +67,7 @@ CALIBRATION_MIN_ROWS = 60
 #: Weights are multiples of ``1 / WEIGHT_SCALE``: at thousandths the exported model disagreed with
 #: the SVM on about one text in a thousand (a near tie tipped by rounding). At ten-thousandths the
 #: words-only models predict as the baseline does on all of the real export's 7,585 test tickets but
-#: one, which the desk's own normalisation got right; the model grows by about a fifth.
+#: one, which the desk's own normalisation got right; the model grows by about a third.
 WEIGHT_SCALE = 10_000
 
 

@@ -157,7 +157,8 @@ def _cmd_train(args: argparse.Namespace, out: TextIO) -> int:
     print(
         f"trained {args.label_column!r} on {len(texts)} rows ({skipped} skipped: empty label), "
         f"{len(model.labels)} classes, {seconds:.1f} s, model {len(data)} bytes, "
-        f"version {model.model_version}, trainer {model.training.get('trainer', 'sgd')} -> {args.model_out}",
+        f"version {model.model_version}, trainer {model.training.get('trainer', 'sgd')}, "
+        f"features {model.training.get('feature_set', 'words')} -> {args.model_out}",
         file=out,
     )
     return 0

@@ -284,8 +284,11 @@ def test_train_uses_the_linear_trainer_where_scikit_learn_is_installed(
     tmp_path: Path, export: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert _train(export, tmp_path / "auto.model") == 0
-    assert "trainer linear-svm" in capsys.readouterr().err
-    assert loads_model((tmp_path / "auto.model").read_bytes()).training["trainer"].startswith("linear-svm")
+    said = capsys.readouterr().err
+    assert "trainer linear-svm" in said
+    trained = loads_model((tmp_path / "auto.model").read_bytes()).training
+    assert trained["trainer"].startswith("linear-svm")
+    assert f"features {trained['feature_set']} ->" in said
     assert _train(export, tmp_path / "sgd.model", "--trainer", "sgd") == 0
     assert "trainer sgd" in capsys.readouterr().err
     assert loads_model((tmp_path / "sgd.model").read_bytes()).training["trainer"] == "sgd"

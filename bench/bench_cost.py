@@ -9,8 +9,10 @@ Everything is counted on moto in-process, from the requests the desk really make
   transaction; a Query or BatchGetItem sums its items' sizes. Item sizes are DynamoDB's (names
   plus values) of the real items.
 - Lambda: invocations (an API request is two: the authorizer, whose answers are not cached, and
-  the handler) and GB-seconds at the functions' 128 MB, each invocation billed at the time it
-  took here (moto answers in-process, so this is an upper bound for the desk's own work).
+  the handler) and GB-seconds at the functions' memory as the stage's configuration gives it
+  (the API's 1,769 MB, one whole vCPU, for the whole request; 128 MB for the rest), each
+  invocation billed at the time it took here on one core (moto answers in-process, so this is an
+  upper bound for the desk's own work).
 - SQS: each notice sent, received and deleted (3 requests); SNS publishes; SES e-mails.
 - API Gateway REST requests.
 
@@ -51,7 +53,18 @@ PRICE = {
     "ses_email": 0.10 / 1e3,
     "apigateway_request": 3.50 / 1e6,
 }
-LAMBDA_GB = 128 / 1024
+#: Lambda's memory when a function's configuration names none.
+DEFAULT_MEMORY_MB = 128
+
+
+def memory_gb(function: str, stage: str = "dev") -> float:
+    """The memory of one of the app's functions (``api_handler`` for the API) in GB, as the
+    stage's ``.chalice/config.json`` sets it (``lambda_memory_size``)."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    stage_config = config["stages"][stage]
+    size = (stage_config.get("lambda_functions", {}).get(function, {}).get("lambda_memory_size")
+            or stage_config.get("lambda_memory_size") or config.get("lambda_memory_size") or DEFAULT_MEMORY_MB)
+    return float(size) / 1024
 #: Runs per idle day of each schedule (``app.py``).
 SCHEDULE_RUNS_PER_DAY = {"sla_sweep": 1440, "morning_patrol": 96, "auto_close": 24, "problem_candidates": 24,
                          "retrain_classifier": 1}
@@ -201,12 +214,13 @@ class Invocations:
     def __init__(self, meter: Meter) -> None:
         self.meter = meter
 
-    def run(self, invocations: int, call: Any) -> Any:
+    def run(self, invocations: int, call: Any, function: str) -> Any:
+        """``call`` as ``invocations`` invocations billed at ``function``'s memory."""
         started = time.perf_counter()
         result = call()
         billed_ms = math.ceil((time.perf_counter() - started) * 1000)
         self.meter.units["lambda_request"] += invocations
-        self.meter.units["lambda_gb_second"] += billed_ms / 1000 * LAMBDA_GB
+        self.meter.units["lambda_gb_second"] += billed_ms / 1000 * memory_gb(function)
         return result
 
 
@@ -275,7 +289,7 @@ def _measure() -> dict[str, float]:
         def api(method: str, path: str, who: dict[str, str], body: dict[str, Any] | None = None) -> Any:
             invoke = getattr(client.http, method)
             kwargs = {"headers": who} if body is None else {"headers": who, "body": json.dumps(body)}
-            r = meter_calls.run(2, lambda: invoke(path, **kwargs))
+            r = meter_calls.run(2, lambda: invoke(path, **kwargs), "api_handler")
             meter.units["apigateway_request"] += 1
             assert r.status_code < 300, (method, path, r.body)
             return r.json_body
@@ -283,7 +297,7 @@ def _measure() -> dict[str, float]:
         def schedule(name: str) -> None:
             event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={},
                                                     resources=[])
-            meter_calls.run(1, lambda: app.handler_map[name](event, None))
+            meter_calls.run(1, lambda: app.handler_map[name](event, None), name)
 
         def deliver() -> None:
             sqs = aws.client("sqs")
@@ -292,7 +306,7 @@ def _measure() -> dict[str, float]:
                 for m in got:
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
                     event = client.events.generate_sqs_event(message_bodies=[m["Body"]])
-                    meter_calls.run(1, lambda event=event: _deliver(app, event))
+                    meter_calls.run(1, lambda event=event: _deliver(app, event), "deliver_notices")
 
         # Warm the process (configuration caches), as a warm container is.
         meter = Meter()

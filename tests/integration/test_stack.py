@@ -52,6 +52,18 @@ def test_every_function_reads_the_stacks_own_tables_queue_and_topic(templates: d
         assert "JWT_HS256_SECRET" not in variables and "DESK_LOCAL" not in variables
 
 
+def test_the_api_functions_have_one_whole_vcpu(templates: dict[str, Path]) -> None:
+    """1,769 MB is one vCPU: the cold path and latency figures are measured on one core, and the
+    app (about 60 MB) with a 1,000,000-weight model (about 140 MB more) fits; the other functions
+    keep Lambda's 128 MB."""
+    for stage, path in templates.items():
+        resources = _resources(path)
+        memory = {logical: r["Properties"].get("MemorySize") for logical, r in resources.items()
+                  if r.get("Type") == "AWS::Serverless::Function"}
+        assert memory.pop("APIHandler") == memory.pop("AdminAPIHandler") == 1769, stage
+        assert set(memory.values()) == {128}, stage
+
+
 def test_the_admin_routes_have_an_api_function_of_their_own(templates: dict[str, Path]) -> None:
     """Every admin route (its CORS preflight too) goes to ``AdminAPIHandler``, every other route
     to ``APIHandler``; the two functions differ only in their name and their family."""

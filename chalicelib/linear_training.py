@@ -9,7 +9,6 @@ weights into the desk's format:
 
 * the feature set is chosen by cross-validation on the training texts among
   :data:`CANDIDATE_FEATURES` (with and without word affixes), and stored with the model;
-
 * weights are quantised to ten-thousandths, and when there are more than ``max_entries`` of them
   the smallest are dropped, which bounds the model's size (about 4 bytes an entry, gzip-compressed);
 * SVM scores are margins, not probabilities, so the confidence is calibrated on scores the model
@@ -296,10 +295,9 @@ def train_linear(
     replaces the best so far only when its out-of-fold predictions on the training texts have a
     higher macro-F1 and a significantly higher accuracy (:func:`significantly_better`), so the
     baseline's own features stay unless the data shows the other set better, and when there are
-    too few texts to tell. The same input gives
-    the same model. A single label trains the prior-only model of the pure-Python trainer. Raises
-    ``ValueError`` on empty or mismatched input, and ``ImportError`` where scikit-learn is not
-    installed.
+    too few texts to tell. The same input gives the same model. A single label trains the
+    prior-only model of the pure-Python trainer. Raises ``ValueError`` on empty or mismatched
+    input, and ``ImportError`` where scikit-learn is not installed.
     """
     if len(texts) != len(labels):
         raise ValueError(f"{len(texts)} texts but {len(labels)} labels")

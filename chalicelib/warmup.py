@@ -37,8 +37,9 @@ def credentials_in_environment() -> bool:
 
 
 def warm_up_admin_api() -> None:
-    """The admin function's warm-up: the DynamoDB clients, which its first request needs; the
-    admin routes' modules and validators cost that request less than they would cost the init."""
+    """The admin function's warm-up: the DynamoDB clients, which its first request needs. The
+    admin routes' own modules and validators are left to that request: they cost it less than
+    intake's warm-up would cost the init."""
     if credentials_in_environment():
         warm_up_clients()
 

@@ -13,6 +13,7 @@ a log group, and a role holding only its grants; then the alarms and the dashboa
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import re
 import sys
@@ -266,11 +267,11 @@ def split_api(template: dict[str, Any]) -> dict[str, Any]:
                 for statement in policy["PolicyDocument"]["Statement"]
                 if statement["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"])
     for logical, (prefix, family, suffix) in API_SPLITS.items():
-        function = json.loads(json.dumps(api))
+        function = copy.deepcopy(api)
         function["Properties"]["FunctionName"] = {"Fn::Sub": f"desk-${{Stage}}-{suffix}"}
         function["Properties"]["Environment"]["Variables"]["DESK_API_FAMILY"] = family
         resources[logical] = function
-        permission = json.loads(json.dumps(resources["APIHandlerInvokePermission"]))
+        permission = copy.deepcopy(resources["APIHandlerInvokePermission"])
         permission["Properties"]["FunctionName"] = {"Ref": logical}
         resources[f"{logical}InvokePermission"] = permission
         resources[f"{logical}LogGroup"] = {

@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from bench.make_tickets import generate
@@ -143,19 +143,26 @@ def _compare(prefix: str, texts: list[str], labels: list[str], out: dict[str, fl
             out[f"{prefix}_accuracy_at_{point.threshold:.2f}"] = point.accuracy
 
 
+def _real_columns() -> Iterator[tuple[str, list[str], list[str]]]:
+    """Per labelled column of the real export with two or more classes of ``MIN_CLASS`` tickets:
+    its name, and the texts and labels of the tickets of those classes."""
+    with open(REAL_EXPORT, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    texts = ["\n".join(r[c] for c in REAL_TEXT if r.get(c)) for r in rows]
+    for column in REAL_LABELS:
+        counts = Counter(r[column] for r in rows)
+        keep = [i for i, r in enumerate(rows) if counts[r[column]] >= MIN_CLASS]
+        if len({rows[i][column] for i in keep}) >= 2:
+            yield column, [texts[i] for i in keep], [rows[i][column] for i in keep]
+
+
 def _real(out: dict[str, float]) -> None:
     if not REAL_EXPORT.is_file():
         print(f"bench_classifier: {REAL_EXPORT} not found; the real-export comparison is skipped", file=sys.stderr)
         out["real_export_present"] = 0.0
         return
     out["real_export_present"] = 1.0
-    with open(REAL_EXPORT, encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    texts = ["\n".join(r[c] for c in REAL_TEXT if r.get(c)) for r in rows]
-    for column in REAL_LABELS:
-        labels = [r[column] for r in rows]
-        if sum(1 for n in Counter(labels).values() if n >= MIN_CLASS) < 2:
-            continue
+    for column, texts, labels in _real_columns():
         _compare(f"real_{column}", texts, labels, out, table=column == "business_service")
 
 
@@ -178,16 +185,8 @@ def _cross_validated(out: dict[str, float]) -> None:
 
     if not REAL_EXPORT.is_file():
         return
-    with open(REAL_EXPORT, encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    all_texts = ["\n".join(r[c] for c in REAL_TEXT if r.get(c)) for r in rows]
-    for column in REAL_LABELS:
-        counts = Counter(r[column] for r in rows)
-        keep = [i for i, r in enumerate(rows) if counts[r[column]] >= MIN_CLASS]
-        if sum(1 for n in counts.values() if n >= MIN_CLASS) < 2:
-            continue
-        texts = [all_texts[i] for i in keep]
-        labels = np.asarray([rows[i][column] for i in keep])
+    for column, texts, column_labels in _real_columns():
+        labels = np.asarray(column_labels)
         f1_ratios, accuracy_ratios, held = [], [], 0
         folds = StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=0)
         for fit, test in folds.split(np.zeros(len(labels)), labels):

@@ -27,6 +27,7 @@ Lambda service's long polls: about 3 requests a minute for each of 5 pollers).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import os
@@ -57,14 +58,17 @@ PRICE = {
 DEFAULT_MEMORY_MB = 128
 
 
+@functools.cache
 def memory_gb(function: str, stage: str = "dev") -> float:
     """The memory of one of the app's functions (``api_handler`` for the API) in GB, as the
-    stage's ``.chalice/config.json`` sets it (``lambda_memory_size``)."""
+    stage's ``.chalice/config.json`` sets it (``lambda_memory_size``); read once per function."""
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
     stage_config = config["stages"][stage]
     size = (stage_config.get("lambda_functions", {}).get(function, {}).get("lambda_memory_size")
             or stage_config.get("lambda_memory_size") or config.get("lambda_memory_size") or DEFAULT_MEMORY_MB)
     return float(size) / 1024
+
+
 #: Runs per idle day of each schedule (``app.py``).
 SCHEDULE_RUNS_PER_DAY = {"sla_sweep": 1440, "morning_patrol": 96, "auto_close": 24, "problem_candidates": 24,
                          "retrain_classifier": 1}

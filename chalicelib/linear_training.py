@@ -236,14 +236,14 @@ def _rows(
     return rows, floor / WEIGHT_SCALE
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Candidate:
     """One feature set with the out-of-fold scores it gave and their labels (``None`` when none
     could be had), and their ``(macro-F1, accuracy)``, ``(0, 0)`` without them."""
 
     config: FeatureConfig
     held: tuple[np.ndarray, np.ndarray] | None
-    score: tuple[float, float] = (0.0, 0.0)
+    score: tuple[float, float]
 
 
 def _featurise(texts: Sequence[str], config: FeatureConfig) -> tuple[list[str], dict[str, float], Any]:
@@ -322,9 +322,7 @@ def train_linear(
     tried: dict[str, list[float]] = {}
     for candidate_config in candidates if calibrate else candidates[:1]:
         held = _out_of_fold_scores(texts, y, n_classes, candidate_config, c, seed) if calibrate else None
-        candidate = _Candidate(candidate_config, held)
-        if held is not None:
-            candidate.score = _held_out_score(held)
+        candidate = _Candidate(candidate_config, held, _held_out_score(held) if held is not None else (0.0, 0.0))
         tried[_config_name(candidate_config)] = list(candidate.score)
         if best is None or _replaces(candidate, best):
             best = candidate
